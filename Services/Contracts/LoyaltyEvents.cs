@@ -1,0 +1,7 @@
+namespace Alle.Contracts;
+
+/// <summary>A unique coupon for an offer was issued to a member.</summary>
+public sealed record CouponIssued(Guid OfferId, string MemberId, string CouponCode, decimal Value, DateTimeOffset ExpiresAt, DateTimeOffset IssuedAt);
+
+/// <summary>A member redeemed a coupon at a provider.</summary>
+public sealed record OfferRedeemed(Guid OfferId, string MemberId, string CouponCode, string ProviderId, DateTimeOffset RedeemedAt);

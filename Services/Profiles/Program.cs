@@ -1,0 +1,14 @@
+using Alle.Profiles.Apis;
+using Alle.Profiles.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapProfileApi();
+
+app.Run();
