@@ -5,6 +5,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Development secrets: generated on first run, kept in the state folder, printed at start.
 var adminKey = builder.AddSecret("admin-key", "admin key");
 var providerKey = builder.AddSecret("provider-key", "provider key");
+var memberTokenKey = builder.AddSecret("member-token-key", "member token signing key", showAtStart: false);
 var portalWriteKey = builder.AddSecret("portal-write-key", "portal write key");
 var mobileWriteKey = builder.AddSecret("mobile-write-key", "mobile write key");
 var loyaltyWriteKey = builder.AddSecret("loyalty-write-key", "loyalty write key");
@@ -42,11 +43,13 @@ var ingestion = builder.AddProject<Projects.Ingestion>("ingestion")
 var profiles = builder.AddProject<Projects.Profiles>("profiles")
     .WithReference(profilesDb).WithReference(cache).WithReference(eventBus).WithReference(ingestion)
     .WithEnvironment("Alle__AdminKey", adminKey)
+    .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WaitFor(postgres).WaitFor(cache).WaitFor(eventBus);
 
 var loyalty = builder.AddProject<Projects.Loyalty>("loyalty")
     .WithReference(loyaltyDb).WithReference(cache).WithReference(eventBus).WithReference(ingestion)
     .WithEnvironment("Alle__AdminKey", adminKey)
+    .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Loyalty__ProviderKey", providerKey)
     .WithEnvironment("Tracking__WriteKey", loyaltyWriteKey)
     .WaitFor(postgres).WaitFor(eventBus);
@@ -62,6 +65,7 @@ var messaging = builder.AddProject<Projects.Messaging>("messaging")
     .WithReference(messagingDb).WithReference(cache).WithReference(eventBus)
     .WithReference(ingestion).WithReference(profiles).WithReference(loyalty).WithReference(twilioSandbox)
     .WithEnvironment("Alle__AdminKey", adminKey)
+    .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Tracking__WriteKey", messagingWriteKey)
     .WithEnvironment("Twilio__BaseUrl", twilioSandbox.GetEndpoint())
     .WithEnvironment("Twilio__AccountSid", twilioAccountSid)
@@ -72,6 +76,7 @@ var web = builder.AddProject<Projects.Web>("web")
     .WithReference(cache).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
     .WithReference(messaging).WithReference(loyalty)
     .WithEnvironment("Alle__AdminKey", adminKey)
+    .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Tracking__WriteKey", portalWriteKey)
     .WaitFor(cache);
 

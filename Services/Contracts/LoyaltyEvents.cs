@@ -5,3 +5,16 @@ public sealed record CouponIssued(Guid OfferId, string MemberId, string CouponCo
 
 /// <summary>A member redeemed a coupon at a provider.</summary>
 public sealed record OfferRedeemed(Guid OfferId, string MemberId, string CouponCode, string ProviderId, DateTimeOffset RedeemedAt);
+
+/// <summary>
+/// A member joined (or claimed a provider-created record). Carries the consent she gave at join, with the exact
+/// wording shown, so messaging can record it with its evidence.
+/// </summary>
+public sealed record MemberEnrolled(
+    string MemberId,
+    string Phone,
+    bool TransactionalConsent,
+    bool MarketingConsent,
+    string ConsentWording,
+    string Source,
+    DateTimeOffset EnrolledAt);
