@@ -44,7 +44,7 @@ public sealed class PostgresServerResource : RunnableResource, IResourceWithConn
     {
         _existingConnectionString = context.ExistingConnectionString(Name);
         IsExternal = _existingConnectionString is not null;
-        var directory = context.ResourceDirectory(Name);
+        var directory = Path.Combine(context.Options.StateDirectory, Name);
         _dataDirectory = Path.Combine(directory, "data");
         _socketDirectory = Path.Combine(directory, "run");
     }

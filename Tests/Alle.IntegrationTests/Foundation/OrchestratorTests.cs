@@ -33,6 +33,25 @@ public sealed class OrchestratorTests(DistributedAppFixture app)
     }
 
     [Fact]
+    public async Task The_dashboard_streams_a_resources_console_output_as_server_sent_events()
+    {
+        var dashboard = new Uri(app.App.DashboardUrl);
+        using var client = new HttpClient { BaseAddress = new Uri(dashboard.GetLeftPart(UriPartial.Authority)) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.App.DashboardToken);
+
+        using var response = await client.GetAsync("/api/resources/gateway/logs", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var first = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(first);
+        Assert.StartsWith("data: ", first);
+        var line = JsonDocument.Parse(first["data: ".Length..]).RootElement;
+        Assert.False(string.IsNullOrEmpty(line.GetProperty("text").GetString()));
+        Assert.Equal(0, line.GetProperty("replica").GetInt32());
+    }
+
+    [Fact]
     public async Task A_crashed_service_is_restarted_and_becomes_healthy_again()
     {
         var before = app.App.GetResources().Single(r => r.Name == "loyalty");
