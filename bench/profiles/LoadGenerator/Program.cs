@@ -47,10 +47,12 @@ try
     var clock = Stopwatch.StartNew();
     await PublishAsync(channel, workload, batchSize);
     var published = clock.Elapsed;
-    var resolved = await WaitForAsync(async () => await CountEventsAsync(database) - baseline, workload.Count, TimeSpan.FromMinutes(10));
-    var relayed = await WaitForAsync(() => Task.FromResult(Interlocked.Read(ref updates) - updatesBaseline), workload.Count, TimeSpan.FromMinutes(10));
+    await WaitForAsync(async () => await CountEventsAsync(database) - baseline, workload.Count, TimeSpan.FromMinutes(10));
+    var resolved = clock.Elapsed;
+    await WaitForAsync(() => Task.FromResult(Interlocked.Read(ref updates) - updatesBaseline), workload.Count, TimeSpan.FromMinutes(10));
+    var relayed = clock.Elapsed;
     results.Add(($"events resolved per second ({events:N0} events, {events / 5:N0} people, batches of {batchSize})", $"{workload.Count / resolved.TotalSeconds:N0}/s", "≥ 5,000/s"));
-    results.Add(("ProfileUpdated published per second (same run, through the outbox)", $"{workload.Count / relayed.TotalSeconds:N0}/s", ""));
+    results.Add(("events resolved and their ProfileUpdated published, per second (same run, through the outbox)", $"{workload.Count / relayed.TotalSeconds:N0}/s", ""));
     results.Add(("publishing the batches took", $"{published.TotalSeconds:N1} s", ""));
 
     var adminKey = app.GetParameterValue("admin-key");
@@ -173,7 +175,7 @@ static async Task<TimeSpan> WaitForAsync(Func<Task<long>> probe, long expected, 
         {
             throw new TimeoutException($"Only {await probe():N0} of {expected:N0} after {timeout}.");
         }
-        await Task.Delay(50);
+        await Task.Delay(100);
     }
     return clock.Elapsed;
 }
