@@ -99,8 +99,9 @@ internal sealed class RegulationProcessor(
                 }
             }
         }
-        catch (Exception exception) when (exception is PostgresException or InvalidOperationException or FormatException)
+        catch (Exception exception) when (exception is not (OperationCanceledException or NpgsqlException { IsTransient: true } or TimeoutException))
         {
+            // Transient failures go back to the loop: the lease expires and the regulation is picked up again.
             logger.LogError(exception, "Regulation {RegulationId} failed", regulationId);
             await using var fail = dataSource.CreateCommand("UPDATE regulations SET status = 'FAILED', error = $2, finished_at = $3, lease_until = NULL WHERE id = $1");
             fail.Parameters.Add(Sql.Value(regulationId));

@@ -171,6 +171,18 @@ public sealed class IdentityResolutionTests(DistributedAppFixture app) : IAsyncL
             Assert.Equal("silver", (await ReadAsync(path)).GetProperty("traits").GetProperty("tier").GetString());
         }
 
+        // Proof that reads come from the cache: a change made behind the service's back is not seen...
+        await using (var database = Npgsql.NpgsqlDataSource.Create(app.ConnectionString("profilesdb")))
+        await using (var behindTheBack = database.CreateCommand("""
+            UPDATE profiles SET traits = jsonb_set(traits, '{tier,value}', '"bronze"')
+            WHERE id = (SELECT profile_id FROM identities WHERE type = 'user_id' AND value = $1)
+            """))
+        {
+            behindTheBack.Parameters.AddWithValue(userId);
+            Assert.Equal(1, await behindTheBack.ExecuteNonQueryAsync());
+        }
+        Assert.Equal("silver", (await ReadAsync(path)).GetProperty("traits").GetProperty("tier").GetString());
+
         for (var round = 0; round < 5; round++)
         {
             var tier = $"tier-{round}";
