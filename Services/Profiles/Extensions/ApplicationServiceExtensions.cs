@@ -33,6 +33,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<ProfileStore>();
         builder.Services.AddSingleton<ProfileDirectory>();
         builder.Services.AddSingleton<ProfileResolver>();
+        builder.Services.AddSingleton<ResolutionMetrics>();
         builder.Services.AddSingleton<ProfileExporter>();
         builder.Services.AddSingleton<Unmerger>();
         builder.Services.AddSingleton<RegulationStore>();

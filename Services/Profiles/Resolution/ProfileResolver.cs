@@ -17,7 +17,8 @@ namespace Alle.Profiles.Resolution;
 /// batch back and it is resolved again from the new state.
 /// </summary>
 internal sealed class ProfileResolver(
-    NpgsqlDataSource dataSource, IdentifierNormalizer normalizer, ProfileCache cache, OutboxSignal outbox, TimeProvider clock, ILogger<ProfileResolver> logger)
+    NpgsqlDataSource dataSource, IdentifierNormalizer normalizer, ProfileCache cache, OutboxSignal outbox, ResolutionMetrics metrics, TimeProvider clock,
+    ILogger<ProfileResolver> logger)
 {
     private const int MaxAttempts = 8;
 
@@ -43,6 +44,7 @@ internal sealed class ProfileResolver(
             catch (Exception exception) when (attempt < MaxAttempts
                 && (exception is ConcurrentProfileChangeException || exception is PostgresException postgres && Sql.IsWriteConflict(postgres)))
             {
+                metrics.Retried();
                 logger.LogDebug("Batch of {Count} events met a concurrent change (attempt {Attempt}); resolving again", prepared.Count, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25) * attempt), cancellationToken);
             }
@@ -51,6 +53,7 @@ internal sealed class ProfileResolver(
 
     private async Task<BatchOutcome> ResolveOnceAsync(List<PreparedEvent> prepared, CancellationToken cancellationToken)
     {
+        var started = clock.GetTimestamp();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
@@ -81,6 +84,7 @@ internal sealed class ProfileResolver(
             await write.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+        metrics.Resolved(changes.Events.Count, changes.Merges.Count, changes.Decisions.Sum(d => d.Dropped.Count), clock.GetElapsedTime(started));
 
         if (changes.Merges.Count > 0 || changes.Skipped > 0)
         {
