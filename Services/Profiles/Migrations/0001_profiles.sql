@@ -48,7 +48,6 @@ CREATE TABLE events (
     PRIMARY KEY (source_id, message_id)
 );
 CREATE INDEX events_profile_timeline ON events (profile_id, timestamp DESC, seq DESC);
-CREATE INDEX events_origin ON events (origin_profile_id);
 
 -- Accounts (group calls) a person is linked to.
 CREATE TABLE links (
