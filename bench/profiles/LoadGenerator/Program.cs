@@ -19,6 +19,7 @@ var stateDirectory = Path.Combine("/var/tmp", "alle-bench", "profiles-" + Guid.N
 Console.WriteLine($"Starting the application (state in {stateDirectory}) …");
 var app = await DistributedApplicationTestingBuilder.StartAsync(typeof(DistributedApplication).Assembly, ["--state-dir", stateDirectory]);
 var results = new List<(string Measure, string Result, string Target)>();
+var cpuReport = "";
 try
 {
     await app.WaitForReadyAsync(TimeSpan.FromMinutes(3));
@@ -41,9 +42,11 @@ try
     await WaitForAsync(() => Task.FromResult(Interlocked.Read(ref updates)), warmUp.Count, TimeSpan.FromMinutes(2));
 
     Console.WriteLine($"Resolving {events:N0} events in batches of {batchSize} …");
+    var loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[0];
     var workload = Workload("run", events);
     var baseline = await CountEventsAsync(database);
     var updatesBaseline = Interlocked.Read(ref updates);
+    var cpuBefore = CpuSecondsByResource(app);
     var clock = Stopwatch.StartNew();
     await PublishAsync(channel, workload, batchSize);
     var published = clock.Elapsed;
@@ -51,6 +54,10 @@ try
     var resolved = clock.Elapsed;
     await WaitForAsync(() => Task.FromResult(Interlocked.Read(ref updates) - updatesBaseline), workload.Count, TimeSpan.FromMinutes(10));
     var relayed = clock.Elapsed;
+    var cpuAfter = CpuSecondsByResource(app);
+    var spent = cpuAfter.Where(p => p.Value - cpuBefore.GetValueOrDefault(p.Key) >= 0.5).OrderByDescending(p => p.Value - cpuBefore.GetValueOrDefault(p.Key))
+        .Select(p => $"{p.Key} {p.Value - cpuBefore.GetValueOrDefault(p.Key):N1}");
+    cpuReport = $"CPU seconds spent during the {relayed.TotalSeconds:N1} s run: {string.Join(", ", spent)}; load average before the run {loadBefore}";
     results.Add(($"events resolved per second ({events:N0} events, {events / 5:N0} people, batches of {batchSize})", $"{workload.Count / resolved.TotalSeconds:N0}/s", "≥ 5,000/s"));
     results.Add(("events resolved and their ProfileUpdated published, per second (same run, through the outbox)", $"{workload.Count / relayed.TotalSeconds:N0}/s", ""));
     results.Add(("publishing the batches took", $"{published.TotalSeconds:N1} s", ""));
@@ -95,6 +102,8 @@ foreach (var (measure, result, target) in results)
 {
     Console.WriteLine($"| {measure} | {result} | {target} |");
 }
+Console.WriteLine();
+Console.WriteLine(cpuReport);
 return 0;
 
 int Argument(string name, int fallback)
@@ -138,6 +147,50 @@ static List<JsonObject> Workload(string prefix, int count)
         ["timestamp"] = now,
         ["receivedAt"] = now,
     };
+}
+
+// CPU time (user + system) of each resource's processes and their children, from /proc, in seconds.
+static Dictionary<string, double> CpuSecondsByResource(DistributedApplication app)
+{
+    var parents = new Dictionary<int, int>();
+    var ticks = new Dictionary<int, long>();
+    foreach (var directory in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(directory), out var pid))
+        {
+            continue;
+        }
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            parents[pid] = int.Parse(fields[1]);
+            ticks[pid] = long.Parse(fields[11]) + long.Parse(fields[12]);
+        }
+        catch (IOException)
+        {
+        }
+    }
+    var result = new Dictionary<string, double>();
+    foreach (var resource in app.GetResources())
+    {
+        var tree = new HashSet<int>(resource.Pids);
+        bool grew;
+        do
+        {
+            grew = false;
+            foreach (var (pid, parent) in parents)
+            {
+                if (tree.Contains(parent) && tree.Add(pid))
+                {
+                    grew = true;
+                }
+            }
+        }
+        while (grew);
+        result[resource.Name] = tree.Sum(pid => ticks.GetValueOrDefault(pid)) / 100.0;
+    }
+    return result;
 }
 
 static async Task PublishAsync(IChannel channel, List<JsonObject> events, int batchSize)
