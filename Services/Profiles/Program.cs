@@ -10,5 +10,8 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapProfileApi();
+app.MapLookupApi();
+app.MapMergeApi();
+app.MapRegulationsApi();
 
 app.Run();

@@ -1,4 +1,11 @@
-using Alle.Profiles.Timeline;
+using MassTransit;
+using Alle.Profiles.Caching;
+using Alle.Profiles.Identity;
+using Alle.Profiles.Merges;
+using Alle.Profiles.Outbox;
+using Alle.Profiles.Privacy;
+using Alle.Profiles.Reading;
+using Alle.Profiles.Resolution;
 
 namespace Alle.Profiles.Extensions;
 
@@ -7,10 +14,32 @@ internal static class ApplicationServiceExtensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddAdminKeyAuthentication();
+        builder.AddMemberTokenAuthentication();
         builder.AddNpgsqlDataSource("profilesdb");
-        builder.AddEventBus("eventbus", bus => bus.AddConsumer<EventsIngestedConsumer>());
+        builder.AddRedisClient("cache");
+        builder.AddDatabaseMigrations("profilesdb");
+        builder.AddEventBus("eventbus", bus =>
+        {
+            bus.AddConsumer<EventsIngestedConsumer, EventsIngestedConsumerDefinition>();
+            bus.AddConsumer<PersonalDataDeletedConsumer>();
+        });
 
-        builder.Services.AddSingleton<TimelineStore>();
-        builder.Services.AddHostedService<SchemaInitializer>();
+        var identityOptions = builder.Configuration.GetSection(IdentityResolutionOptions.Section).Get<IdentityResolutionOptions>() ?? new();
+        identityOptions.DefaultRegion ??= builder.Configuration["Profiles:DefaultRegion"];
+        builder.Services.AddSingleton(new IdentifierNormalizer(new IdentityRules(identityOptions)));
+        builder.Services.Configure<PrivacyOptions>(builder.Configuration.GetSection(PrivacyOptions.Section));
+
+        builder.Services.AddSingleton<ProfileCache>();
+        builder.Services.AddSingleton<ProfileStore>();
+        builder.Services.AddSingleton<ProfileDirectory>();
+        builder.Services.AddSingleton<ProfileResolver>();
+        builder.Services.AddSingleton<ResolutionMetrics>();
+        builder.Services.AddSingleton<ProfileExporter>();
+        builder.Services.AddSingleton<Unmerger>();
+        builder.Services.AddSingleton<RegulationStore>();
+        builder.Services.AddSingleton<RegulationSignal>();
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddHostedService<RegulationProcessor>();
     }
 }

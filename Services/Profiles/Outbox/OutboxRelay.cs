@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Alle.Profiles.Caching;
+using MassTransit;
+using Npgsql;
+
+namespace Alle.Profiles.Outbox;
+
+/// <summary>Wakes the relay when a transaction committed outbox rows (it also polls, for rows other instances left).</summary>
+internal sealed class OutboxSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+}
+
+/// <summary>
+/// Publishes outbox rows in batches and deletes them in the same transaction (dotnet/eShop's integration event log,
+/// with SKIP LOCKED so replicas share the work). A crash between publish and commit publishes a row again: consumers
+/// are idempotent. The cached profiles a row names are invalidated before it is published, so a consumer of
+/// <c>ProfileUpdated</c> that reads the Profile API sees the update.
+/// </summary>
+internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, ProfileCache cache, OutboxSignal signal, ILogger<OutboxRelay> logger) : BackgroundService
+{
+    private const int BatchSize = 1000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                while (await PublishBatchAsync(stoppingToken) == BatchSize)
+                {
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "Publishing the outbox failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = new List<(string Type, string Payload, Guid[] ProfileIds)>();
+        await using (var command = new NpgsqlCommand("""
+            DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, message_type, payload::text, profile_ids
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var ordered = new List<(long Id, string Type, string Payload, Guid[] ProfileIds)>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ordered.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<Guid[]>(3)));
+            }
+            rows.AddRange(ordered.OrderBy(row => row.Id).Select(row => (row.Type, row.Payload, row.ProfileIds)));
+        }
+        if (rows.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }
+
+        await cache.InvalidateAsync(rows.SelectMany(row => row.ProfileIds).Distinct());
+        await Task.WhenAll(rows.Select(row =>
+        {
+            var type = OutboxMessage.TypeNamed(row.Type);
+            var message = JsonSerializer.Deserialize(row.Payload, type, JsonSerializerOptions.Web)!;
+            return bus.Publish(message, type, cancellationToken);
+        }));
+        await transaction.CommitAsync(cancellationToken);
+        return rows.Count;
+    }
+}

@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Alle.Hosting;
+using Alle.Hosting.Testing;
+using Npgsql;
+using RabbitMQ.Client;
+
+// Profiles benchmark: events resolved per second (EventsIngested batches published straight to the broker, as
+// ingestion does), and Profile API latency from the cache under an open-loop load of a fixed rate.
+var events = Argument("--events", 50_000);
+var batchSize = Argument("--batch", 100);
+var rate = Argument("--rate", 500);
+var seconds = Argument("--seconds", 20);
+
+var stateDirectory = Path.Combine("/var/tmp", "alle-bench", "profiles-" + Guid.NewGuid().ToString("N")[..8]);
+Console.WriteLine($"Starting the application (state in {stateDirectory}) …");
+var app = await DistributedApplicationTestingBuilder.StartAsync(typeof(DistributedApplication).Assembly, ["--state-dir", stateDirectory]);
+var results = new List<(string Measure, string Result, string Target)>();
+var cpuReport = "";
+try
+{
+    await app.WaitForReadyAsync(TimeSpan.FromMinutes(3));
+    await using var database = NpgsqlDataSource.Create(app.GetConnectionString("profilesdb"));
+    await using var broker = await new ConnectionFactory { Uri = new Uri(app.GetConnectionString("eventbus")) }.CreateConnectionAsync();
+    await using var channel = await broker.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+
+    var updates = 0L;
+    var probe = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+    await channel.ExchangeDeclareAsync("Alle.Contracts:ProfileUpdated", ExchangeType.Fanout, durable: true);
+    await channel.QueueBindAsync(probe, "Alle.Contracts:ProfileUpdated", "");
+    var counter = new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel);
+    counter.ReceivedAsync += (_, _) => { Interlocked.Increment(ref updates); return Task.CompletedTask; };
+    await channel.BasicConsumeAsync(probe, autoAck: true, counter);
+
+    Console.WriteLine("Warming up …");
+    var warmUp = Workload("warm", 2_000);
+    await PublishAsync(channel, warmUp, batchSize);
+    await WaitForAsync(() => CountEventsAsync(database), warmUp.Count, TimeSpan.FromMinutes(2));
+    await WaitForAsync(() => Task.FromResult(Interlocked.Read(ref updates)), warmUp.Count, TimeSpan.FromMinutes(2));
+
+    Console.WriteLine($"Resolving {events:N0} events in batches of {batchSize} …");
+    var loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+    var workload = Workload("run", events);
+    var baseline = await CountEventsAsync(database);
+    var updatesBaseline = Interlocked.Read(ref updates);
+    var cpuBefore = CpuSecondsByResource(app);
+    var clock = Stopwatch.StartNew();
+    await PublishAsync(channel, workload, batchSize);
+    var published = clock.Elapsed;
+    await WaitForAsync(async () => await CountEventsAsync(database) - baseline, workload.Count, TimeSpan.FromMinutes(10));
+    var resolved = clock.Elapsed;
+    await WaitForAsync(() => Task.FromResult(Interlocked.Read(ref updates) - updatesBaseline), workload.Count, TimeSpan.FromMinutes(10));
+    var relayed = clock.Elapsed;
+    var cpuAfter = CpuSecondsByResource(app);
+    var spent = cpuAfter.Where(p => p.Value - cpuBefore.GetValueOrDefault(p.Key) >= 0.5).OrderByDescending(p => p.Value - cpuBefore.GetValueOrDefault(p.Key))
+        .Select(p => $"{p.Key} {p.Value - cpuBefore.GetValueOrDefault(p.Key):N1}");
+    cpuReport = $"CPU seconds spent during the {relayed.TotalSeconds:N1} s run: {string.Join(", ", spent)}; load average before the run {loadBefore}";
+    results.Add(($"events resolved per second ({events:N0} events, {events / 5:N0} people, batches of {batchSize})", $"{workload.Count / resolved.TotalSeconds:N0}/s", "≥ 5,000/s"));
+    results.Add(("events resolved and their ProfileUpdated published, per second (same run, through the outbox)", $"{workload.Count / relayed.TotalSeconds:N0}/s", ""));
+    results.Add(("publishing the batches took", $"{published.TotalSeconds:N1} s", ""));
+
+    var adminKey = app.GetParameterValue("admin-key");
+    var userIds = Enumerable.Range(0, 1_000).Select(i => $"run-user-{i}").ToArray();
+    foreach (var (name, endpoint) in new[] { ("direct to profiles", app.GetEndpoint("profiles")), ("through the gateway", app.GetEndpoint("gateway")) })
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = endpoint };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        string PathOf(int i) => $"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{userIds[i % userIds.Length]}/traits";
+        for (var i = 0; i < userIds.Length; i++)
+        {
+            using var warm = await client.GetAsync(PathOf(i));
+            warm.EnsureSuccessStatusCode();
+        }
+        Console.WriteLine($"Profile API {name}: {rate} requests/s for {seconds} s …");
+        var latencies = await OpenLoopAsync(client, PathOf, rate, TimeSpan.FromSeconds(seconds));
+        results.Add(($"Profile API /traits from cache, {name}: p50 / p99 / max at {rate} req/s ({latencies.Count:N0} requests, {latencies.Errors} errors)",
+            $"{latencies.Percentile(0.50):N2} / {latencies.Percentile(0.99):N2} / {latencies.Percentile(1):N2} ms", "p99 < 5 ms"));
+    }
+}
+finally
+{
+    Console.WriteLine("Stopping the application …");
+    await app.DisposeAsync();
+    try
+    {
+        Directory.Delete(stateDirectory, recursive: true);
+    }
+    catch (IOException)
+    {
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine($"Profiles benchmark on {Environment.ProcessorCount} cores");
+Console.WriteLine();
+Console.WriteLine("| measure | result | target |");
+Console.WriteLine("|---|---|---|");
+foreach (var (measure, result, target) in results)
+{
+    Console.WriteLine($"| {measure} | {result} | {target} |");
+}
+Console.WriteLine();
+Console.WriteLine(cpuReport);
+return 0;
+
+int Argument(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out var value) ? value : fallback;
+}
+
+// People of five events each, as a member's journey: browsing, identify with phone and e-mail, activity, sign-in.
+static List<JsonObject> Workload(string prefix, int count)
+{
+    var list = new List<JsonObject>(count);
+    var now = DateTimeOffset.UtcNow;
+    for (var i = 0; list.Count < count; i++)
+    {
+        var userId = $"{prefix}-user-{i}";
+        var device = $"{prefix}-device-{i}";
+        var phone = $"+1555{i % 10_000_000:D7}";
+        list.Add(Event("track", null, device, "Provider Searched", properties: new JsonObject { ["zip"] = "10001" }));
+        list.Add(Event("identify", userId, device, null, traits: new JsonObject { ["phone"] = phone, ["email"] = $"{userId}@example.com", ["tier"] = "gold" }));
+        list.Add(Event("track", userId, null, "Offer Viewed", properties: new JsonObject { ["offerId"] = $"offer-{i % 50}" }));
+        list.Add(Event("track", null, null, "Coupon Texted", context: new JsonObject
+        {
+            ["externalIds"] = new JsonArray(new JsonObject { ["id"] = phone, ["type"] = "phone", ["collection"] = "users", ["encoding"] = "none" }),
+        }));
+        list.Add(Event("identify", userId, null, null, traits: new JsonObject { ["points"] = i }));
+    }
+    return list.Take(count).ToList();
+
+    JsonObject Event(string type, string? userId, string? anonymousId, string? name, JsonObject? properties = null, JsonObject? traits = null, JsonObject? context = null) => new()
+    {
+        ["sourceId"] = "bench",
+        ["messageId"] = Guid.NewGuid().ToString(),
+        ["type"] = type,
+        ["userId"] = userId,
+        ["anonymousId"] = anonymousId,
+        ["event"] = name,
+        ["properties"] = properties,
+        ["traits"] = traits,
+        ["context"] = context ?? new JsonObject { ["library"] = new JsonObject { ["name"] = "bench" } },
+        ["timestamp"] = now,
+        ["receivedAt"] = now,
+    };
+}
+
+// CPU time (user + system) of each resource's processes and their children, from /proc, in seconds.
+static Dictionary<string, double> CpuSecondsByResource(DistributedApplication app)
+{
+    var parents = new Dictionary<int, int>();
+    var ticks = new Dictionary<int, long>();
+    foreach (var directory in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(directory), out var pid))
+        {
+            continue;
+        }
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            parents[pid] = int.Parse(fields[1]);
+            ticks[pid] = long.Parse(fields[11]) + long.Parse(fields[12]);
+        }
+        catch (IOException)
+        {
+        }
+    }
+    var result = new Dictionary<string, double>();
+    foreach (var resource in app.GetResources())
+    {
+        var tree = new HashSet<int>(resource.Pids);
+        bool grew;
+        do
+        {
+            grew = false;
+            foreach (var (pid, parent) in parents)
+            {
+                if (tree.Contains(parent) && tree.Add(pid))
+                {
+                    grew = true;
+                }
+            }
+        }
+        while (grew);
+        result[resource.Name] = tree.Sum(pid => ticks.GetValueOrDefault(pid)) / 100.0;
+    }
+    return result;
+}
+
+static async Task PublishAsync(IChannel channel, List<JsonObject> events, int batchSize)
+{
+    var pending = new List<Task>();
+    foreach (var chunk in events.Chunk(batchSize))
+    {
+        var envelope = new JsonObject
+        {
+            ["messageId"] = Guid.NewGuid().ToString(),
+            ["messageType"] = new JsonArray("urn:message:Alle.Contracts:EventsIngested"),
+            ["destinationAddress"] = "rabbitmq://localhost/Alle.Contracts:EventsIngested",
+            ["message"] = new JsonObject { ["batchId"] = Guid.NewGuid().ToString(), ["sourceId"] = "bench", ["events"] = new JsonArray([.. chunk.Select(e => e.DeepClone())]) },
+            ["sentTime"] = DateTimeOffset.UtcNow.ToString("O"),
+        };
+        pending.Add(channel.BasicPublishAsync("Alle.Contracts:EventsIngested", "", false,
+            new BasicProperties { ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent },
+            Encoding.UTF8.GetBytes(envelope.ToJsonString())).AsTask());
+    }
+    await Task.WhenAll(pending);
+}
+
+static async Task<long> CountEventsAsync(NpgsqlDataSource database)
+{
+    await using var command = database.CreateCommand("SELECT count(*) FROM events");
+    return (long)(await command.ExecuteScalarAsync())!;
+}
+
+static async Task<TimeSpan> WaitForAsync(Func<Task<long>> probe, long expected, TimeSpan timeout)
+{
+    var clock = Stopwatch.StartNew();
+    while (await probe() < expected)
+    {
+        if (clock.Elapsed > timeout)
+        {
+            throw new TimeoutException($"Only {await probe():N0} of {expected:N0} after {timeout}.");
+        }
+        await Task.Delay(100);
+    }
+    return clock.Elapsed;
+}
+
+// Requests start on a fixed schedule whatever the previous ones do; latency counts from the scheduled start.
+static async Task<Latencies> OpenLoopAsync(HttpClient client, Func<int, string> path, int rate, TimeSpan duration)
+{
+    var total = (int)(rate * duration.TotalSeconds);
+    var samples = new double[total];
+    var errors = 0;
+    var clock = Stopwatch.StartNew();
+    var tasks = new List<Task>(total);
+    for (var i = 0; i < total; i++)
+    {
+        var scheduled = TimeSpan.FromSeconds((double)i / rate);
+        var wait = scheduled - clock.Elapsed;
+        if (wait > TimeSpan.FromMilliseconds(1))
+        {
+            await Task.Delay(wait);
+        }
+        var index = i;
+        tasks.Add(Task.Run(async () =>
+        {
+            try
+            {
+                using var response = await client.GetAsync(path(index));
+                await response.Content.ReadAsByteArrayAsync();
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+            catch (HttpRequestException)
+            {
+                Interlocked.Increment(ref errors);
+            }
+            samples[index] = (clock.Elapsed - scheduled).TotalMilliseconds;
+        }));
+    }
+    await Task.WhenAll(tasks);
+    return new Latencies(samples, errors);
+}
+
+internal sealed record Latencies(double[] Samples, int Errors)
+{
+    public int Count => Samples.Length;
+
+    public double Percentile(double p)
+    {
+        var sorted = Samples.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+}
