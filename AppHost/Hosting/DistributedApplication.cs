@@ -64,7 +64,6 @@ public sealed class DistributedApplication : IAsyncDisposable
             ? new DistributedApplicationBuilder(args, testing: false)
             : new DistributedApplicationBuilder([.. args, .. interceptor.Arguments], testing: true);
         builder.AddSecret(DashboardApi.TokenParameterName, "dashboard token", showAtStart: false);
-        interceptor?.ConfigureBuilder?.Invoke(builder);
         return builder;
     }
 

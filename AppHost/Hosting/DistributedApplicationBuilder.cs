@@ -43,6 +43,8 @@ public sealed class DistributedApplicationBuilder
 
     public DistributedApplication Build()
     {
+        // A test adjusts the graph once Program.cs has declared it (e.g. more replicas).
+        DistributedApplication.Interceptor?.ConfigureBuilder?.Invoke(this);
         var model = new DistributedApplicationModel([.. _resources]);
         var options = AppHostOptions.From(Host.Configuration);
         if (!options.RandomPorts)
