@@ -58,5 +58,6 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<LiveEventStream>();
         builder.Services.AddSingleton<TrackingIntake>();
         builder.Services.AddSingleton<WarehouseWriter>();
+        builder.Services.AddHostedService<RetentionCleaner>();
     }
 }

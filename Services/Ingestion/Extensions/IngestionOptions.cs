@@ -12,6 +12,12 @@ internal sealed class IngestionOptions
     /// <summary>Batches waiting to be published beyond which new requests get 503 (the broker is not keeping up).</summary>
     public int MaxUnpublishedBatches { get; set; } = 10_000;
 
+    /// <summary>How long message ids are remembered, so a retried call is stored once.</summary>
+    public int DedupeWindowDays { get; set; } = 7;
+
+    /// <summary>How long rejected events and tracking-plan violations are kept for operators.</summary>
+    public int DiagnosticsRetentionDays { get; set; } = 30;
+
     /// <summary>What 503 responses advise in Retry-After.</summary>
     public int RetryAfterSeconds { get; set; } = 5;
 }
