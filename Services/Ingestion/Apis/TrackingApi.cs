@@ -5,9 +5,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Alle.Ingestion.Apis;
 
 /// <summary>
-/// Segment's HTTP Tracking API, so Segment's own client libraries can send here unchanged: single calls, batches
-/// (<c>/v1/batch</c>, <c>/v1/import</c>, and <c>/v1/b</c> where Analytics-CSharp posts), and the settings document the
-/// mobile and C# libraries fetch at start. Status codes follow Segment's, because the libraries decide retries from them.
+/// Segment's HTTP Tracking API, so Segment's own client libraries can send here unchanged: single calls (also at the
+/// one-letter paths analytics.js posts to, <c>/v1/t</c>, <c>/v1/i</c>, …), batches (<c>/v1/batch</c>, <c>/v1/import</c>,
+/// and <c>/v1/b</c> where Analytics-CSharp and analytics.js's batching post), and the settings document the mobile and
+/// C# libraries fetch at start. Status codes follow Segment's, because the libraries decide retries from them.
 /// </summary>
 internal static class TrackingApi
 {
@@ -16,8 +17,11 @@ internal static class TrackingApi
         var api = app.MapGroup("/v1").WithTags("Tracking API");
         foreach (var type in MessageNormalizer.CallTypes)
         {
-            api.MapPost($"/{type}", (HttpContext context, TrackingIntake intake, CancellationToken cancellationToken) =>
-                AcceptAsync(context, intake, type, cancellationToken));
+            foreach (var path in new[] { $"/{type}", $"/{type[0]}" })
+            {
+                api.MapPost(path, (HttpContext context, TrackingIntake intake, CancellationToken cancellationToken) =>
+                    AcceptAsync(context, intake, type, cancellationToken));
+            }
         }
         foreach (var path in new[] { "/batch", "/import", "/b" })
         {

@@ -140,6 +140,30 @@ public sealed class TrackingApiTests(DistributedAppFixture app)
     }
 
     [Fact]
+    public async Task Analytics_js_posts_single_calls_as_text_to_one_letter_paths_with_the_write_key_in_the_body()
+    {
+        var messageId = Guid.NewGuid().ToString();
+        var body = JsonSerializer.Serialize(new
+        {
+            writeKey = app.WriteKey("portal"),
+            type = "page",
+            messageId,
+            anonymousId = NewId("anon"),
+            properties = new { path = "/offers", title = "Offers" },
+            context = new { page = new { path = "/offers", url = "https://alle.example/offers" }, userAgent = "Mozilla/5.0" },
+            sentAt = DateTimeOffset.UtcNow,
+        });
+
+        var response = await app.Gateway.PostAsync("/v1/p", new StringContent(body, Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = await _warehouse.EventuallyRowAsync("SELECT * FROM pages WHERE id = $1", messageId);
+        Assert.Equal("/offers", page["context_page_path"]);
+        Assert.Equal("Mozilla/5.0", page["context_user_agent"]);
+        Assert.Equal("Offers", page["title"]);
+    }
+
+    [Fact]
     public async Task The_import_endpoint_accepts_batches_too()
     {
         var messageId = Guid.NewGuid().ToString();
