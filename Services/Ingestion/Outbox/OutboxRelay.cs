@@ -73,8 +73,12 @@ internal sealed class OutboxRelay(
         }
         catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
         {
-            // The row stays in the outbox; the sweep publishes it once the broker is back.
-            broker.ReportFailure();
+            // The row stays in the outbox; the sweep publishes it later. Only a bus that lost its broker stops new
+            // requests: a publish that was merely slow (a busy machine) is retried without refusing work.
+            if (bus.CheckHealth().Status != BusHealthStatus.Healthy)
+            {
+                broker.ReportFailure();
+            }
             logger.LogWarning("Publishing batch {BatchId} failed; it stays in the outbox: {Message}", batch.BatchId, exception.Message);
             return false;
         }

@@ -57,15 +57,8 @@ internal static class BatchThroughput
             delivered is { } total ? acknowledgedEvents / total.TotalSeconds : null, cpuUsed);
     }
 
-    private static async Task WarmUpAsync(HttpClient client, BenchOptions options)
-    {
-        for (var i = 0; i < 20; i++)
-        {
-            using var content = Requests.Batch("warmup-", options.BatchSize);
-            using var response = await client.PostAsync("/v1/batch", content);
-            response.EnsureSuccessStatusCode();
-        }
-    }
+    private static Task WarmUpAsync(HttpClient client, BenchOptions options) =>
+        Warm.UpAsync(() => client.PostAsync("/v1/batch", Requests.Batch("warmup-", options.BatchSize)), 20);
 
     /// <summary>Time from the start of the run until the warehouse holds every acknowledged event (null if it never does in 5 minutes).</summary>
     private static async Task<TimeSpan?> WaitForWarehouseAsync(string connectionString, string runId, long expected, Stopwatch clock)

@@ -13,11 +13,7 @@ internal static class FixedRateLatency
     {
         var runId = $"l{Guid.NewGuid():N}"[..12] + "-";
         using var client = Requests.Client(target, options.WriteKey, 256);
-        for (var i = 0; i < 200; i++)
-        {
-            using var warm = Requests.Track("warmup-");
-            (await client.PostAsync("/v1/track", warm)).EnsureSuccessStatusCode();
-        }
+        await Warm.UpAsync(() => client.PostAsync("/v1/track", Requests.Track("warmup-")), 200);
 
         var total = options.Rate * options.Seconds;
         var latencies = new ConcurrentBag<double>();
