@@ -57,6 +57,10 @@ internal static class TrackingApi
         {
             return Problem(StatusCodes.Status400BadRequest, "Malformed body", "The body is marked gzip-compressed but is not valid gzip.");
         }
+        catch (BadHttpRequestException exception)
+        {
+            return Problem(exception.StatusCode, "Unreadable body", "The request body could not be read completely.");
+        }
         if (body is null)
         {
             return isBatch

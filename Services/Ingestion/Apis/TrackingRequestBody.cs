@@ -10,11 +10,8 @@ internal static class TrackingRequestBody
     /// <exception cref="InvalidDataException">The body claims gzip but is not.</exception>
     public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > limit && !IsGzip(request))
-        {
-            return null;
-        }
-
+        // No shortcut on a declared Content-Length over the limit: reading is what lets the gateway in front refuse bodies
+        // over its own limit with 413 before they travel further; past our limit we stop reading anyway.
         var body = IsGzip(request) ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : request.Body;
         try
         {
