@@ -17,6 +17,7 @@ internal static class BatchThroughput
         await WarmUpAsync(client, options);
 
         long acknowledgedEvents = 0, failures = 0;
+        var failureKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var latencies = new List<double>[options.Concurrency];
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds));
         var cpuBefore = cpu.Sample();
@@ -39,11 +40,13 @@ internal static class BatchThroughput
                     else
                     {
                         Interlocked.Increment(ref failures);
+                        failureKinds.AddOrUpdate(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
                     }
                 }
-                catch (HttpRequestException)
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
                 {
                     Interlocked.Increment(ref failures);
+                    failureKinds.AddOrUpdate(exception.GetType().Name, 1, (_, n) => n + 1);
                 }
             }
         }));
@@ -54,7 +57,7 @@ internal static class BatchThroughput
         var all = latencies.SelectMany(l => l).Order().ToList();
         return new ScenarioResult($"batch of {options.BatchSize}", via, all.Count, acknowledgedEvents, failures,
             acknowledgedEvents / elapsed.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99),
-            delivered is { } total ? acknowledgedEvents / total.TotalSeconds : null, cpuUsed);
+            delivered is { } total ? acknowledgedEvents / total.TotalSeconds : null, cpuUsed, new Dictionary<string, long>(failureKinds));
     }
 
     private static Task WarmUpAsync(HttpClient client, BenchOptions options) =>

@@ -18,6 +18,7 @@ internal static class FixedRateLatency
         var total = options.Rate * options.Seconds;
         var latencies = new ConcurrentBag<double>();
         long failures = 0;
+        var failureKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var inFlight = new List<Task>(total);
         var interval = Stopwatch.Frequency / (double)options.Rate;
         var cpuBefore = cpu.Sample();
@@ -57,16 +58,18 @@ internal static class FixedRateLatency
                 else
                 {
                     Interlocked.Increment(ref failures);
+                    failureKinds.AddOrUpdate(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
             {
                 Interlocked.Increment(ref failures);
+                failureKinds.AddOrUpdate(exception.GetType().Name, 1, (_, n) => n + 1);
             }
         }
 
         var sorted = latencies.Order().ToList();
         return new ScenarioResult($"track at {options.Rate}/s", via, sorted.Count, sorted.Count, failures, sorted.Count / elapsed.TotalSeconds,
-            BatchThroughput.Percentile(sorted, 0.50), BatchThroughput.Percentile(sorted, 0.99), null, cpuUsed);
+            BatchThroughput.Percentile(sorted, 0.50), BatchThroughput.Percentile(sorted, 0.99), null, cpuUsed, new Dictionary<string, long>(failureKinds));
     }
 }

@@ -12,7 +12,8 @@ internal sealed record ScenarioResult(
     double P50Milliseconds,
     double P99Milliseconds,
     double? WarehouseEventsPerSecond,
-    Dictionary<string, double> CoresByProcess);
+    Dictionary<string, double> CoresByProcess,
+    Dictionary<string, long> FailureKinds);
 
 internal static class Report
 {
@@ -20,12 +21,13 @@ internal static class Report
     {
         var invariant = CultureInfo.InvariantCulture;
         Console.WriteLine();
-        Console.WriteLine("| scenario | via | requests | events acknowledged | failures | events/s durable | p50 ms | p99 ms | events/s into warehouse |");
+        Console.WriteLine("| scenario | via | requests acknowledged | events acknowledged | failures | events/s durable | p50 ms | p99 ms | events/s into warehouse |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             Console.WriteLine(string.Format(invariant, "| {0} | {1} | {2:N0} | {3:N0} | {4:N0} | {5:N0} | {6:0.0} | {7:0.0} | {8} |",
-                r.Scenario, r.Via, r.Requests, r.Events, r.Failures, r.EventsPerSecond, r.P50Milliseconds, r.P99Milliseconds,
+                r.Scenario, r.Via, r.Requests, r.Events,
+                r.Failures == 0 ? "0" : $"{r.Failures:N0} ({string.Join(", ", r.FailureKinds.Select(k => $"{k.Key}: {k.Value:N0}"))})", r.EventsPerSecond, r.P50Milliseconds, r.P99Milliseconds,
                 r.WarehouseEventsPerSecond is { } w ? w.ToString("N0", invariant) : "–"));
         }
 
