@@ -1,6 +1,7 @@
 using System.Globalization;
 using Alle.Ingestion.Tracking;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 
 namespace Alle.Ingestion.Apis;
 
@@ -33,6 +34,20 @@ internal static class TrackingApi
     }
 
     private static async Task<Results<Ok<TrackingResponse>, ProblemHttpResult>> AcceptAsync(
+        HttpContext context, TrackingIntake intake, string? impliedType, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AcceptOrRefuseAsync(context, intake, impliedType, cancellationToken);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+        {
+            // PostgreSQL is unreachable (e.g. looking up a write key not in the cache): nothing was stored, retry later.
+            return Refused(context, intake.Unavailable(exception));
+        }
+    }
+
+    private static async Task<Results<Ok<TrackingResponse>, ProblemHttpResult>> AcceptOrRefuseAsync(
         HttpContext context, TrackingIntake intake, string? impliedType, CancellationToken cancellationToken)
     {
         var headerKey = AdminKeyAuthentication.ReadPresentedKey(context.Request.Headers.Authorization);
@@ -91,9 +106,16 @@ internal static class TrackingApi
     private static async Task<Results<Ok<SettingsDocument>, ProblemHttpResult>> GetSettingsAsync(
         string writeKey, HttpContext context, TrackingIntake intake, CancellationToken cancellationToken)
     {
-        if (await intake.AuthenticateAsync(writeKey, cancellationToken) is null)
+        try
         {
-            return Problem(StatusCodes.Status404NotFound, "Unknown write key", "No enabled source has this write key.");
+            if (await intake.AuthenticateAsync(writeKey, cancellationToken) is null)
+            {
+                return Problem(StatusCodes.Status404NotFound, "Unknown write key", "No enabled source has this write key.");
+            }
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+        {
+            return Refused(context, intake.Unavailable(exception));
         }
         // The libraries prepend https:// themselves, so the host is given without scheme, as Segment's CDN does.
         var apiHost = $"{context.Request.Host}{context.Request.PathBase}/v1";

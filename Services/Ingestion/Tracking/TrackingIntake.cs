@@ -126,7 +126,7 @@ internal sealed class TrackingIntake(
         return IntakeResult.Accepted;
     }
 
-    private IntakeResult Unavailable(Exception exception)
+    public IntakeResult Unavailable(Exception exception)
     {
         logger.LogWarning("Events could not be stored; answering 503: {Message}", exception.Message);
         return new IntakeResult(IntakeStatus.Unavailable, RetryAfter);

@@ -4,12 +4,48 @@ using System.Net.Http.Json;
 namespace Alle.EndToEndTests.Ingestion;
 
 /// <summary>
-/// While RabbitMQ is down, ingestion answers 503 with Retry-After rather than piling up events nobody can receive; what
-/// it acknowledged before noticing is in its outbox and reaches the warehouse once the broker is back.
+/// While RabbitMQ or PostgreSQL is down, ingestion answers 503 with Retry-After — never 200 followed by a loss. What it
+/// acknowledged before a broker outage is in its outbox and reaches the warehouse once the broker is back.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class BrokerOutageTests(DistributedAppFixture app)
+public sealed class OutageTests(DistributedAppFixture app)
 {
+    private static readonly string[] s_services = ["ingestion", "profiles", "audiences", "messaging", "loyalty", "web", "gateway"];
+
+    [Fact]
+    public async Task Ingestion_refuses_with_503_while_postgres_is_down_and_stores_nothing()
+    {
+        var tracking = app.CreateTrackingClient("mobile");
+        var messageId = $"pg-outage-{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.OK, (await tracking.PostAsJsonAsync("/v1/track", new { userId = "warm-up", @event = "Outage Test" })).StatusCode);
+
+        await app.App.StopResourceAsync("postgres");
+        HttpResponseMessage refused;
+        try
+        {
+            refused = await tracking.PostAsJsonAsync("/v1/track", new { messageId, userId = $"{messageId}-user", @event = "Outage Test" });
+        }
+        finally
+        {
+            await app.App.StartResourceAsync("postgres");
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        await app.App.WaitForHealthyAsync("postgres", TimeSpan.FromSeconds(90));
+        foreach (var service in s_services)
+        {
+            await app.App.WaitForHealthyAsync(service, TimeSpan.FromSeconds(120));
+        }
+        var marker = $"pg-outage-{Guid.NewGuid():N}";
+        await Eventually.TrueAsync(async () =>
+            (await tracking.PostAsJsonAsync("/v1/track", new { messageId = marker, userId = $"{messageId}-user", @event = "Outage Test" })).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), "ingestion to accept events again");
+        var warehouse = new WarehouseQueries(app);
+        await Eventually.GetAsync(() => warehouse.RowAsync("tracks", marker), TimeSpan.FromSeconds(60), "the marker in the warehouse");
+        Assert.Null(await warehouse.RowAsync("tracks", messageId));
+    }
+
     [Fact]
     public async Task Ingestion_refuses_with_503_while_the_broker_is_down_and_delivers_what_it_acknowledged()
     {
@@ -56,7 +92,7 @@ public sealed class BrokerOutageTests(DistributedAppFixture app)
             var stored = await warehouse.CountByIdAsync("tracks", runId);
             return acknowledged.All(stored.ContainsKey);
         }, TimeSpan.FromSeconds(90), "every acknowledged event in the warehouse");
-        foreach (var service in new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty", "gateway" })
+        foreach (var service in s_services)
         {
             await app.App.WaitForHealthyAsync(service, TimeSpan.FromSeconds(90));
         }
