@@ -79,6 +79,7 @@ public sealed class SourcesApiTests(DistributedAppFixture app)
         var invalid = await app.AdminGateway.PostAsJsonAsync("/api/ingestion/sources", new { name = "", id = "Bad Id" });
         var unknown = await app.AdminGateway.PatchAsJsonAsync("/api/ingestion/sources/no-such-source", new { name = "x" });
         var rotateUnknown = await app.AdminGateway.PostAsync("/api/ingestion/sources/no-such-source/rotate-key", null);
+        var malformed = await app.AdminGateway.PostAsync("/api/ingestion/sources", new StringContent("{\"name\":", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
@@ -87,6 +88,8 @@ public sealed class SourcesApiTests(DistributedAppFixture app)
         Assert.True(errors.TryGetProperty("id", out _));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, rotateUnknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("application/problem+json", malformed.Content.Headers.ContentType?.MediaType);
         var source = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/ingestion/sources/{id}");
         Assert.Equal("Dup", source.GetProperty("name").GetString());
     }
