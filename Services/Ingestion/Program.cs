@@ -10,5 +10,8 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapTrackingApi();
+app.MapSourcesApi();
+app.MapTrackingPlansApi();
+app.MapLiveStreamApi();
 
 app.Run();

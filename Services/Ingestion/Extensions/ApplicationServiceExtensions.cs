@@ -1,5 +1,13 @@
+using Alle.Ingestion.LiveStream;
+using Alle.Ingestion.Outbox;
+using Alle.Ingestion.RateLimiting;
 using Alle.Ingestion.Sources;
 using Alle.Ingestion.Storage;
+using Alle.Ingestion.Suppression;
+using Alle.Ingestion.Tracking;
+using Alle.Ingestion.TrackingPlans;
+using Alle.Ingestion.Warehouse;
+using Microsoft.Extensions.Options;
 
 namespace Alle.Ingestion.Extensions;
 
@@ -7,12 +15,49 @@ internal static class ApplicationServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        // ingestiondb first: without it the service cannot accept anything, and start-up says so by name.
+        builder.AddKeyedNpgsqlDataSource(IngestionDatabase.Name, configureDataSourceBuilder: dataSource =>
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32);
+        builder.AddKeyedNpgsqlDataSource(WarehouseDatabase.Name, configureDataSourceBuilder: dataSource =>
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32);
+        builder.AddRedisClient("cache", configureOptions: redis =>
+        {
+            // Rate limiting must not hold requests up when Redis is slow: it fails open instead.
+            redis.AsyncTimeout = 1000;
+            redis.SyncTimeout = 1000;
+        });
         builder.AddAdminKeyAuthentication();
-        builder.AddKeyedNpgsqlDataSource("ingestiondb");
-        builder.AddEventBus("eventbus");
 
-        builder.Services.AddSingleton<WriteKeys>();
-        builder.Services.AddSingleton<EventStore>();
-        builder.Services.AddHostedService<SchemaInitializer>();
+        builder.Services.Configure<IngestionOptions>(builder.Configuration.GetSection("Ingestion"));
+        builder.Services.AddSingleton(services => new SubjectIdentifiers(services.GetRequiredService<IOptions<IngestionOptions>>().Value.DefaultPhoneRegion));
+
+        // Schema first, then seeds and the suppression list, then the bus: nothing is consumed or accepted before they exist.
+        builder.AddDatabaseMigrations(IngestionDatabase.Name, keyed: true);
+        builder.Services.AddHostedService<WarehouseSchema>();
+        builder.Services.AddSingleton<SourceStore>();
+        builder.Services.AddSingleton<SourceDirectory>();
+        builder.Services.AddHostedService<SourceSeeder>();
+        builder.Services.AddSingleton<SuppressionList>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SuppressionList>());
+
+        builder.AddEventBus("eventbus", bus =>
+        {
+            bus.AddConsumer<WarehouseLoader>(typeof(WarehouseLoaderDefinition));
+            bus.AddConsumer<ProfileDeletedConsumer>();
+            bus.AddConsumer<SubjectsSuppressedConsumer>();
+        });
+
+        builder.Services.AddSingleton<TrackingPlanStore>();
+        builder.Services.AddSingleton<PlanViolations>();
+        builder.Services.AddSingleton<RejectedEvents>();
+        builder.Services.AddSingleton<EventLog>();
+        builder.Services.AddSingleton<BrokerAvailability>();
+        builder.Services.AddSingleton<OutboxRelay>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OutboxRelay>());
+        builder.Services.AddSingleton<SourceRateLimiter>();
+        builder.Services.AddSingleton<LiveEventStream>();
+        builder.Services.AddSingleton<TrackingIntake>();
+        builder.Services.AddSingleton<WarehouseWriter>();
+        builder.Services.AddHostedService<RetentionCleaner>();
     }
 }

@@ -1,0 +1,110 @@
+using Alle.Ingestion.Sources;
+using Alle.Ingestion.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Alle.Ingestion.Apis;
+
+/// <summary>
+/// Operators manage sources: create (the write key is shown once), list, rename, enable or disable, set a rate limit,
+/// rotate the write key, and see what a source sent that was not forwarded.
+/// </summary>
+internal static class SourcesApi
+{
+    public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/ingestion/sources").WithTags("Sources").RequireAuthorization(AdminKeyAuthentication.Policy);
+        api.MapGet("/", ListAsync);
+        api.MapPost("/", CreateAsync);
+        api.MapGet("/{id}", GetAsync);
+        api.MapPatch("/{id}", UpdateAsync);
+        api.MapPost("/{id}/rotate-key", RotateKeyAsync);
+        api.MapGet("/{id}/rejected", GetRejectedAsync);
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<Source>>> ListAsync(SourceStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await store.ListAsync(cancellationToken));
+
+    private static async Task<Results<Ok<Source>, ProblemHttpResult>> GetAsync(string id, SourceStore store, CancellationToken cancellationToken) =>
+        await store.FindAsync(id, cancellationToken) is { } source ? TypedResults.Ok(source) : NotFound(id);
+
+    private static async Task<Results<Created<SourceWithKey>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        CreateSourceRequest request, SourceStore store, CancellationToken cancellationToken)
+    {
+        var id = request.Id ?? SourceSlug.FromName(request.Name ?? "");
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+        {
+            errors["name"] = ["A name of 1 to 200 characters is required."];
+        }
+        if (!SourceSlug.IsValid(id))
+        {
+            errors["id"] = ["An id is 2 to 63 lower-case letters, digits or dashes, starting with a letter."];
+        }
+        if (request.RateLimitPerSecond is < 1)
+        {
+            errors["rateLimitPerSecond"] = ["A rate limit is at least 1 event per second."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var writeKey = WriteKey.Generate();
+        var source = await store.CreateAsync(id, request.Name!.Trim(), request.RateLimitPerSecond, writeKey, cancellationToken);
+        return source is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Source exists", detail: $"A source with id '{id}' exists already.")
+            : TypedResults.Created($"/api/ingestion/sources/{source.Id}", new SourceWithKey(source, writeKey));
+    }
+
+    private static async Task<Results<Ok<Source>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string id, UpdateSourceRequest request, SourceStore store, SourceDirectory directory, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request.Name is not null && (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200))
+        {
+            errors["name"] = ["A name is 1 to 200 characters."];
+        }
+        if (request.RateLimitPerSecond is < 0)
+        {
+            errors["rateLimitPerSecond"] = ["A rate limit is at least 1 event per second (0 restores the default)."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        var source = await store.UpdateAsync(id, request.Name?.Trim(), request.Enabled, request.RateLimitPerSecond, cancellationToken);
+        directory.Invalidate();
+        return source is null ? NotFound(id) : TypedResults.Ok(source);
+    }
+
+    private static async Task<Results<Ok<SourceWithKey>, ProblemHttpResult>> RotateKeyAsync(
+        string id, SourceStore store, SourceDirectory directory, CancellationToken cancellationToken)
+    {
+        var writeKey = WriteKey.Generate();
+        var source = await store.RotateKeyAsync(id, writeKey, cancellationToken);
+        directory.Invalidate();
+        return source is null ? NotFound(id) : TypedResults.Ok(new SourceWithKey(source, writeKey));
+    }
+
+    private static async Task<Results<Ok<RejectionReport>, ProblemHttpResult>> GetRejectedAsync(
+        string id, string? reason, int? limit, SourceStore store, RejectedEvents rejected, CancellationToken cancellationToken)
+    {
+        if (await store.FindAsync(id, cancellationToken) is null)
+        {
+            return NotFound(id);
+        }
+        return TypedResults.Ok(await rejected.ReportAsync(id, reason, Math.Clamp(limit ?? 50, 1, 500), cancellationToken));
+    }
+
+    internal static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown source", detail: $"There is no source '{id}'.");
+}
+
+internal sealed record CreateSourceRequest(string? Name, string? Id, int? RateLimitPerSecond);
+
+/// <summary>Changes to a source; members left out stay as they are. A rate limit of 0 restores the default.</summary>
+internal sealed record UpdateSourceRequest(string? Name, bool? Enabled, int? RateLimitPerSecond);
+
+/// <summary>A source with its write key, answered only when the key is created or rotated (it is not stored).</summary>
+internal sealed record SourceWithKey(Source Source, string WriteKey);

@@ -1,0 +1,23 @@
+namespace Alle.Ingestion.Extensions;
+
+/// <summary>Settings from the <c>Ingestion</c> configuration section.</summary>
+internal sealed class IngestionOptions
+{
+    /// <summary>Events per second a source may send when it has no limit of its own.</summary>
+    public int DefaultRateLimitPerSecond { get; set; } = 100_000;
+
+    /// <summary>The region phone numbers without a country code are read in (ISO 3166 code).</summary>
+    public string DefaultPhoneRegion { get; set; } = "US";
+
+    /// <summary>Batches waiting to be published beyond which new requests get 503 (the broker is not keeping up).</summary>
+    public int MaxUnpublishedBatches { get; set; } = 10_000;
+
+    /// <summary>How long message ids are remembered, so a retried call is stored once.</summary>
+    public int DedupeWindowDays { get; set; } = 7;
+
+    /// <summary>How long rejected events and tracking-plan violations are kept for operators.</summary>
+    public int DiagnosticsRetentionDays { get; set; } = 30;
+
+    /// <summary>What 503 responses advise in Retry-After.</summary>
+    public int RetryAfterSeconds { get; set; } = 5;
+}

@@ -1,0 +1,66 @@
+using Alle.Ingestion.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Alle.Ingestion.Storage;
+
+/// <summary>
+/// Keeps ingestiondb bounded: message ids are remembered for deduplication for <see cref="IngestionOptions.DedupeWindowDays"/>
+/// (a client retry comes within minutes; Segment dedupes within a day), rejections and violations for
+/// <see cref="IngestionOptions.DiagnosticsRetentionDays"/>. The warehouse keeps every event.
+/// </summary>
+internal sealed class RetentionCleaner(
+    [FromKeyedServices(IngestionDatabase.Name)] NpgsqlDataSource dataSource,
+    IOptions<IngestionOptions> options,
+    TimeProvider clock,
+    ILogger<RetentionCleaner> logger) : BackgroundService
+{
+    private static readonly TimeSpan s_every = TimeSpan.FromHours(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(s_every, clock);
+        do
+        {
+            try
+            {
+                await CleanAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning("Retention clean-up failed: {Message}", exception.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task CleanAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var dedupeBefore = now.AddDays(-options.Value.DedupeWindowDays);
+        var diagnosticsBefore = now.AddDays(-options.Value.DiagnosticsRetentionDays);
+        long deleted = 0;
+        foreach (var (sql, before) in new[]
+        {
+            ("DELETE FROM received_messages WHERE ctid = ANY(ARRAY(SELECT ctid FROM received_messages WHERE received_at < $1 LIMIT 50000))", dedupeBefore),
+            ("DELETE FROM rejected_events WHERE id = ANY(ARRAY(SELECT id FROM rejected_events WHERE received_at < $1 LIMIT 50000))", diagnosticsBefore),
+            ("DELETE FROM plan_violations WHERE id = ANY(ARRAY(SELECT id FROM plan_violations WHERE received_at < $1 LIMIT 50000))", diagnosticsBefore),
+        })
+        {
+            // In slices, so a large backlog never holds long locks or one huge transaction.
+            int rows;
+            do
+            {
+                await using var command = dataSource.CreateCommand(sql);
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = before });
+                rows = await command.ExecuteNonQueryAsync(cancellationToken);
+                deleted += rows;
+            }
+            while (rows == 50000);
+        }
+        if (deleted > 0)
+        {
+            logger.LogInformation("Retention clean-up deleted {Rows} rows", deleted);
+        }
+    }
+}

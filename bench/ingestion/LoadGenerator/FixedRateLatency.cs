@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Alle.Bench.Ingestion;
+
+/// <summary>
+/// (b) Latency of single /v1/track calls at a fixed rate. Open loop: each request is due at its slot and its latency is
+/// measured from that slot, so a slow response cannot hide the requests queued behind it (no coordinated omission).
+/// </summary>
+internal static class FixedRateLatency
+{
+    public static async Task<ScenarioResult> RunAsync(string via, Uri target, BenchOptions options, CpuSampler cpu)
+    {
+        var runId = $"l{Guid.NewGuid():N}"[..12] + "-";
+        using var client = Requests.Client(target, options.WriteKey, 256);
+        await Warm.UpAsync(() => client.PostAsync("/v1/track", Requests.Track("warmup-")), 200);
+
+        var total = options.Rate * options.Seconds;
+        var latencies = new ConcurrentBag<double>();
+        long failures = 0;
+        var failureKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        var inFlight = new List<Task>(total);
+        var interval = Stopwatch.Frequency / (double)options.Rate;
+        var cpuBefore = cpu.Sample();
+        var clock = Stopwatch.StartNew();
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < total; i++)
+        {
+            var due = start + (long)(i * interval);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                var wait = TimeSpan.FromTicks((long)((due - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency));
+                if (wait > TimeSpan.FromMilliseconds(2))
+                {
+                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
+                }
+                else
+                {
+                    Thread.SpinWait(50);
+                }
+            }
+            inFlight.Add(SendAsync(due));
+        }
+        await Task.WhenAll(inFlight);
+        var elapsed = clock.Elapsed;
+        var cpuUsed = cpu.Since(cpuBefore, elapsed);
+
+        async Task SendAsync(long due)
+        {
+            using var content = Requests.Track(runId);
+            try
+            {
+                using var response = await client.PostAsync("/v1/track", content);
+                if (response.IsSuccessStatusCode)
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(due).TotalMilliseconds);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failures);
+                    failureKinds.AddOrUpdate(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+                }
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+            {
+                Interlocked.Increment(ref failures);
+                failureKinds.AddOrUpdate(exception.GetType().Name, 1, (_, n) => n + 1);
+            }
+        }
+
+        var sorted = latencies.Order().ToList();
+        return new ScenarioResult($"track at {options.Rate}/s", via, sorted.Count, sorted.Count, failures, sorted.Count / elapsed.TotalSeconds,
+            BatchThroughput.Percentile(sorted, 0.50), BatchThroughput.Percentile(sorted, 0.99), null, cpuUsed, new Dictionary<string, long>(failureKinds));
+    }
+}
