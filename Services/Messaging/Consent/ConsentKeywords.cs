@@ -1,6 +1,6 @@
 namespace Alle.Messaging.Consent;
 
-internal enum KeywordAction
+public enum KeywordAction
 {
     None,
     OptOut,

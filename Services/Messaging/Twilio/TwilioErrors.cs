@@ -1,7 +1,7 @@
 namespace Alle.Messaging.Twilio;
 
 /// <summary>What a Twilio error code means for us.</summary>
-internal enum TwilioOutcome
+public enum TwilioOutcome
 {
     InvalidNumber,
     Unsubscribed,
