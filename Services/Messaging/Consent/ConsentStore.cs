@@ -33,11 +33,11 @@ internal sealed class ConsentStore(NpgsqlDataSource dataSource, IConfiguration c
     public async Task<ConsentState> GetStateAsync(string phone, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT category, subscribed FROM consents WHERE phone = $1;
-            SELECT EXISTS (SELECT 1 FROM suppressions WHERE phone_hash = $2);
+            SELECT category, subscribed FROM consents WHERE phone = @phone;
+            SELECT EXISTS (SELECT 1 FROM suppressions WHERE phone_hash = @hash);
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = phone });
-        command.Parameters.Add(new NpgsqlParameter { Value = SuppressionHash(phone) });
+        command.Parameters.AddWithValue("phone", phone);
+        command.Parameters.AddWithValue("hash", SuppressionHash(phone));
         bool? transactional = null, marketing = null;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -95,10 +95,10 @@ internal sealed class ConsentStore(NpgsqlDataSource dataSource, IConfiguration c
     public async Task<(IReadOnlyList<ConsentRecord> Current, IReadOnlyList<ConsentAuditEntry> Audit)> ReadAsync(string phone, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT category, subscribed, source, evidence, changed_at FROM consents WHERE phone = $1 ORDER BY category;
-            SELECT category, subscribed, source, evidence, at FROM consent_audit WHERE phone = $1 ORDER BY at DESC, id DESC LIMIT 200;
+            SELECT category, subscribed, source, evidence, changed_at FROM consents WHERE phone = @phone ORDER BY category;
+            SELECT category, subscribed, source, evidence, at FROM consent_audit WHERE phone = @phone ORDER BY at DESC, id DESC LIMIT 200;
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = phone });
+        command.Parameters.AddWithValue("phone", phone);
         var current = new List<ConsentRecord>();
         var audit = new List<ConsentAuditEntry>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

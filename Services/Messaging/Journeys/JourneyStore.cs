@@ -160,14 +160,14 @@ internal sealed class JourneyStore(NpgsqlDataSource dataSource, TimeProvider clo
                    count(*) FILTER (WHERE m.status = 'delivered'),
                    count(*) FILTER (WHERE e.status = 'failed' OR m.status IN ('failed', 'undelivered'))
             FROM journey_entries e LEFT JOIN messages m ON m.id = e.message_id
-            WHERE e.journey_id = $1;
+            WHERE e.journey_id = @journey;
             SELECT reason, count(*) FROM (
-                SELECT e.skip_reason AS reason FROM journey_entries e WHERE e.journey_id = $1 AND e.status IN ('skipped', 'exited')
+                SELECT e.skip_reason AS reason FROM journey_entries e WHERE e.journey_id = @journey AND e.status IN ('skipped', 'exited')
                 UNION ALL
-                SELECT m.skip_reason FROM journey_entries e JOIN messages m ON m.id = e.message_id WHERE e.journey_id = $1 AND m.status = 'skipped'
+                SELECT m.skip_reason FROM journey_entries e JOIN messages m ON m.id = e.message_id WHERE e.journey_id = @journey AND m.status = 'skipped'
             ) skipped GROUP BY reason ORDER BY reason;
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = journeyId });
+        command.Parameters.AddWithValue("journey", journeyId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var (entered, waiting, sent, delivered, failed) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));

@@ -100,13 +100,13 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFact
         }
 
         await using (var mark = new NpgsqlCommand("""
-            UPDATE outbox SET published_at = $2 WHERE id = ANY($1);
-            UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($3);
+            UPDATE outbox SET published_at = @now WHERE id = ANY(@done);
+            UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY(@failed);
             """, connection, transaction))
         {
-            mark.Parameters.AddWithValue(done.ToArray());
-            mark.Parameters.AddWithValue(clock.GetUtcNow());
-            mark.Parameters.AddWithValue(rows.Select(r => r.Id).Except(done).ToArray());
+            mark.Parameters.AddWithValue("done", done.ToArray());
+            mark.Parameters.AddWithValue("now", clock.GetUtcNow());
+            mark.Parameters.AddWithValue("failed", rows.Select(r => r.Id).Except(done).ToArray());
             await mark.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);

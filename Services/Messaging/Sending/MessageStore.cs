@@ -189,10 +189,10 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clo
     public async Task<(MessageRow Message, IReadOnlyList<MessageStatusEntry> History)?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT {Columns} FROM messages WHERE id = $1;
-            SELECT status, error_code, detail, at FROM message_events WHERE message_id = $1 ORDER BY at, status;
+            SELECT {Columns} FROM messages WHERE id = @id;
+            SELECT status, error_code, detail, at FROM message_events WHERE message_id = @id ORDER BY at, status;
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.AddWithValue("id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {

@@ -50,15 +50,15 @@ internal sealed class VerificationService(NpgsqlDataSource dataSource, DispatchS
         var id = Guid.CreateVersion7(now);
         var code = VerificationCode.Generate();
         await using (var insert = new NpgsqlCommand("""
-            UPDATE verifications SET status = 'canceled' WHERE phone = $2 AND status = 'pending';
-            INSERT INTO verifications (id, phone, code_hash, status, created_at, expires_at) VALUES ($1, $2, $3, 'pending', $4, $5);
+            UPDATE verifications SET status = 'canceled' WHERE phone = @phone AND status = 'pending';
+            INSERT INTO verifications (id, phone, code_hash, status, created_at, expires_at) VALUES (@id, @phone, @hash, 'pending', @now, @expires);
             """, connection, transaction))
         {
-            insert.Parameters.AddWithValue(id);
-            insert.Parameters.AddWithValue(phone);
-            insert.Parameters.AddWithValue(VerificationCode.Hash(id, phone, code));
-            insert.Parameters.AddWithValue(now);
-            insert.Parameters.AddWithValue(now + VerificationCode.Lifetime);
+            insert.Parameters.AddWithValue("id", id);
+            insert.Parameters.AddWithValue("phone", phone);
+            insert.Parameters.AddWithValue("hash", VerificationCode.Hash(id, phone, code));
+            insert.Parameters.AddWithValue("now", now);
+            insert.Parameters.AddWithValue("expires", now + VerificationCode.Lifetime);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         var body = string.Format(CultureInfo.InvariantCulture, options.Value.CodeMessage, options.Value.ProgramName, code);
