@@ -7,6 +7,7 @@ using Alle.Messaging.Privacy;
 using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
 using Alle.Messaging.Verification;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Alle.Messaging.Extensions;
@@ -30,19 +31,7 @@ internal static class ApplicationServiceExtensions
         builder.AddTrackingClient();
 
         builder.Services.Configure<MessagingOptions>(builder.Configuration.GetSection(MessagingOptions.Section));
-        builder.Services.AddOptions<TwilioOptions>()
-            .Bind(builder.Configuration.GetSection(TwilioOptions.Section))
-            .Validate(o => !string.IsNullOrWhiteSpace(o.AccountSid) && !string.IsNullOrWhiteSpace(o.AuthToken), "Twilio:AccountSid and Twilio:AuthToken are required.")
-            .Validate(o => !string.IsNullOrWhiteSpace(o.From) || !string.IsNullOrWhiteSpace(o.MessagingServiceSid), "Twilio:From or Twilio:MessagingServiceSid is required.")
-            .ValidateOnStart();
-
-        builder.Services.AddSingleton<SenderThrottle>();
-        builder.Services.AddTransient<TwilioRetryHandler>();
-#pragma warning disable EXTEXP0001 // Twilio message creation is not idempotent: only our own handler retries, and only what Twilio refused.
-        builder.Services.AddHttpClient<TwilioClient>((services, http) => TwilioClient.Configure(http, services.GetRequiredService<IOptions<TwilioOptions>>().Value))
-            .RemoveAllResilienceHandlers()
-            .AddHttpMessageHandler<TwilioRetryHandler>();
-#pragma warning restore EXTEXP0001
+        builder.Services.AddTwilioClient(builder.Configuration.GetSection(TwilioOptions.Section));
 
         var adminKey = builder.Configuration[AdminKeyAuthentication.ConfigurationKey]!;
         builder.Services.AddHttpClient<ProfilesClient>(http =>
@@ -69,5 +58,26 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<MessageDispatcher>();
         builder.Services.AddHostedService<JourneyRunner>();
+    }
+
+    /// <summary>
+    /// The Twilio client with our own retry handler only: message creation is not idempotent, so the standard resilience
+    /// handler every client gets from the service defaults is removed rather than stacked on top.
+    /// </summary>
+    public static IHttpClientBuilder AddTwilioClient(this IServiceCollection services, IConfiguration section)
+    {
+        services.AddOptions<TwilioOptions>()
+            .Bind(section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.AccountSid) && !string.IsNullOrWhiteSpace(o.AuthToken), "Twilio:AccountSid and Twilio:AuthToken are required.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.From) || !string.IsNullOrWhiteSpace(o.MessagingServiceSid), "Twilio:From or Twilio:MessagingServiceSid is required.")
+            .ValidateOnStart();
+        services.AddSingleton<SenderThrottle>();
+        services.AddTransient<TwilioRetryHandler>();
+        services.TryAddSingleton(TimeProvider.System);
+#pragma warning disable EXTEXP0001
+        return services.AddHttpClient<TwilioClient>((provider, http) => TwilioClient.Configure(http, provider.GetRequiredService<IOptions<TwilioOptions>>().Value))
+            .RemoveAllResilienceHandlers()
+            .AddHttpMessageHandler<TwilioRetryHandler>();
+#pragma warning restore EXTEXP0001
     }
 }

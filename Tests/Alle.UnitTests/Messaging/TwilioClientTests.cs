@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text;
+using Alle.Messaging.Extensions;
 using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -204,5 +207,45 @@ public sealed class TwilioClientTests
         Assert.False(MessageStatus.CanMove(MessageStatus.Sent, MessageStatus.Queued));
         Assert.False(MessageStatus.CanMove(MessageStatus.Delivered, MessageStatus.Failed));
         Assert.False(MessageStatus.CanMove(MessageStatus.Sending, MessageStatus.Pending));
+    }
+}
+
+/// <summary>The client as the service registers it, next to the service defaults' standard resilience handler.</summary>
+public sealed class TwilioClientRegistrationTests
+{
+    private sealed class AlwaysBusy : HttpMessageHandler
+    {
+        public int Calls;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+        }
+    }
+
+    [Fact]
+    public async Task Only_our_handler_retries_a_twilio_post_not_the_standard_resilience_handler_too()
+    {
+        var services = new ServiceCollection();
+        services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["BaseUrl"] = "http://twilio.test",
+            ["AccountSid"] = "AC1",
+            ["AuthToken"] = "token",
+            ["From"] = "+15005550006",
+            ["MaxRetries"] = "2",
+            ["RetryBaseDelay"] = "00:00:00",
+        }).Build();
+        var busy = new AlwaysBusy();
+        services.AddTwilioClient(configuration).ConfigurePrimaryHttpMessageHandler(() => busy);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TwilioClient>();
+
+        var result = await client.SendAsync("+15555550100", "x", new Uri("http://gw/s"), CancellationToken.None);
+
+        Assert.Equal(new TwilioSendResult.Unavailable(503), result);
+        Assert.Equal(3, busy.Calls);
     }
 }
