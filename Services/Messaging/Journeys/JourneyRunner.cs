@@ -164,7 +164,8 @@ internal sealed class JourneyRunner(
                         coupon = new Dictionary<string, object?>
                         {
                             ["code"] = issued.Coupon.Code,
-                            ["value"] = issued.Coupon.Value,
+                            // 10.0 from JSON renders as "10.0"; a coupon's value reads as money: 10, 12.5.
+                            ["value"] = decimal.Parse(issued.Coupon.Value.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture),
                             ["offer_id"] = issued.Coupon.OfferId,
                             ["expires_at"] = issued.Coupon.ExpiresAt?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
                         };
