@@ -8,10 +8,11 @@ internal static class KeywordConsent
 
     /// <summary>
     /// STOP and its synonyms unsubscribe the number from everything. START, UNSTOP and YES resubscribe it to
-    /// transactional texts, and to marketing only where a texted STOP had ended it: texting START is not consent to
-    /// marketing the person never gave.
+    /// transactional texts, and to marketing only where a texted STOP (or the carrier's record of one) ended a marketing
+    /// subscription that was on: texting START is not consent to marketing the person never gave or had turned off.
     /// </summary>
-    public static IReadOnlyList<ConsentChange> ChangesFor(KeywordAction action, string phone, IReadOnlyList<ConsentRecord> current,
+    /// <param name="marketingHistory">The number's marketing consent changes, newest first.</param>
+    public static IReadOnlyList<ConsentChange> ChangesFor(KeywordAction action, string phone, IReadOnlyList<ConsentAuditEntry> marketingHistory,
         string evidence, DateTimeOffset at, string dedupeKey)
     {
         switch (action)
@@ -20,8 +21,7 @@ internal static class KeywordConsent
                 return [.. ConsentCategory.All.Select(category => new ConsentChange(phone, category, false, "keyword", evidence, at, $"{dedupeKey}:{category}"))];
             case KeywordAction.OptIn:
                 var changes = new List<ConsentChange> { new(phone, ConsentCategory.Transactional, true, "keyword", evidence, at, $"{dedupeKey}:{ConsentCategory.Transactional}") };
-                var marketing = current.FirstOrDefault(c => c.Category == ConsentCategory.Marketing);
-                if (marketing is { Subscribed: false } && s_textOptOutSources.Contains(marketing.Source))
+                if (MarketingEndedByText(marketingHistory))
                 {
                     changes.Add(new(phone, ConsentCategory.Marketing, true, "keyword", evidence, at, $"{dedupeKey}:{ConsentCategory.Marketing}"));
                 }
@@ -29,5 +29,12 @@ internal static class KeywordConsent
             default:
                 return [];
         }
+    }
+
+    /// <summary>True when marketing is off because of texted opt-outs and was on just before them.</summary>
+    private static bool MarketingEndedByText(IReadOnlyList<ConsentAuditEntry> newestFirst)
+    {
+        var textOptOuts = newestFirst.TakeWhile(e => !e.Subscribed && s_textOptOutSources.Contains(e.Source)).Count();
+        return textOptOuts > 0 && newestFirst.Skip(textOptOuts).FirstOrDefault() is { Subscribed: true };
     }
 }

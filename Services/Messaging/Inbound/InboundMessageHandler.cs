@@ -54,10 +54,10 @@ internal sealed class InboundMessageHandler(
 
         if (action is KeywordAction.OptOut or KeywordAction.OptIn)
         {
-            var current = await ReadConsentAsync(connection, transaction, message.From, cancellationToken);
+            var marketingHistory = await ReadMarketingHistoryAsync(connection, transaction, message.From, cancellationToken);
             var evidence = $"SMS \"{ConsentKeywords.Normalize(message.Body)}\" ({message.MessageSid})";
             await ConsentStore.ApplyAsync(connection, transaction,
-                KeywordConsent.ChangesFor(action, message.From, current, evidence, now, "inbound:" + message.MessageSid), cancellationToken);
+                KeywordConsent.ChangesFor(action, message.From, marketingHistory, evidence, now, "inbound:" + message.MessageSid), cancellationToken);
         }
 
         var reply = ReplyFor(action);
@@ -85,20 +85,28 @@ internal sealed class InboundMessageHandler(
         _ => null,
     };
 
-    private static async Task<IReadOnlyList<ConsentRecord>> ReadConsentAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string phone,
-        CancellationToken cancellationToken)
+    /// <summary>The number's marketing consent changes, newest first; the consent rows are locked so keywords apply one at a time.</summary>
+    private static async Task<IReadOnlyList<ConsentAuditEntry>> ReadMarketingHistoryAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string phone, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT category, subscribed, source, evidence, changed_at FROM consents WHERE phone = $1 FOR UPDATE", connection, transaction);
+        await using (var lockRows = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('consent:' || $1))", connection, transaction))
+        {
+            lockRows.Parameters.AddWithValue(phone);
+            await lockRows.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var command = new NpgsqlCommand("""
+            SELECT category, subscribed, source, evidence, at FROM consent_audit
+            WHERE phone = $1 AND category = 'marketing' ORDER BY at DESC, id DESC LIMIT 50
+            """, connection, transaction);
         command.Parameters.AddWithValue(phone);
-        var records = new List<ConsentRecord>();
+        var history = new List<ConsentAuditEntry>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            records.Add(new ConsentRecord(reader.GetString(0), reader.GetBoolean(1), reader.GetString(2),
+            history.Add(new ConsentAuditEntry(reader.GetString(0), reader.GetBoolean(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
         }
-        return records;
+        return history;
     }
 
     /// <summary>The member behind a number: Profiles first, then the enrolments we saw; null when unknown or Profiles is down.</summary>

@@ -86,13 +86,24 @@ public sealed class JourneyTests(DistributedAppFixture app)
 
         using var paused = await app.AdminGateway.PostAsync($"/api/messaging/journeys/{journeyId}/pause", null);
         Assert.Equal("paused", (await paused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
-        await bus.PublishAsync(new AudienceMembershipChanged(Guid.NewGuid(), audienceKey, Guid.NewGuid(), "m-paused", true, DateTimeOffset.UtcNow));
+        var pausedProfile = Guid.NewGuid();
+        await bus.PublishAsync(new AudienceMembershipChanged(Guid.NewGuid(), audienceKey, pausedProfile, "m-paused", true, DateTimeOffset.UtcNow));
+        await Eventually.TrueAsync(() => MembershipRecordedAsync(audienceKey, pausedProfile), TimeSpan.FromSeconds(20), "the entry event consumed while paused");
         using var resumed = await app.AdminGateway.PostAsync($"/api/messaging/journeys/{journeyId}/resume", null);
         await bus.PublishAsync(new AudienceMembershipChanged(Guid.NewGuid(), audienceKey, Guid.NewGuid(), "m-resumed", true, DateTimeOffset.UtcNow));
 
         await WaitForCountsAsync(journeyId, c => c.GetProperty("entered").GetInt64() >= 1, "the entry after resuming");
         Assert.Equal("active", (await resumed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         Assert.Equal(1, (await CountsAsync(journeyId)).GetProperty("entered").GetInt64());
+    }
+
+    private async Task<bool> MembershipRecordedAsync(string audienceKey, Guid profileId)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(app.ConnectionString("messagingdb"));
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM audience_memberships WHERE audience_key = $1 AND profile_id = $2)");
+        command.Parameters.AddWithValue(audienceKey);
+        command.Parameters.AddWithValue(profileId);
+        return (bool)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]

@@ -54,21 +54,21 @@ public sealed class ConsentKeywordTests
     }
 
     [Fact]
-    public void Start_restores_marketing_only_where_a_texted_stop_ended_it()
+    public void Start_restores_marketing_only_where_a_texted_stop_ended_a_subscription_that_was_on()
     {
         var at = DateTimeOffset.UnixEpoch;
-        ConsentRecord Marketing(bool subscribed, string source) => new("marketing", subscribed, source, null, at);
+        ConsentAuditEntry Marketing(bool subscribed, string source) => new("marketing", subscribed, source, null, at);
+        IReadOnlyList<string> StartAfter(params ConsentAuditEntry[] newestFirst) =>
+            [.. KeywordConsent.ChangesFor(KeywordAction.OptIn, "+1", newestFirst, "START", at, "k").Select(c => c.Category)];
 
-        var afterStop = KeywordConsent.ChangesFor(KeywordAction.OptIn, "+1", [Marketing(false, "keyword")], "START", at, "k");
-        var afterCarrier = KeywordConsent.ChangesFor(KeywordAction.OptIn, "+1", [Marketing(false, "carrier")], "START", at, "k");
-        var neverGiven = KeywordConsent.ChangesFor(KeywordAction.OptIn, "+1", [], "START", at, "k");
-        var declinedInPortal = KeywordConsent.ChangesFor(KeywordAction.OptIn, "+1", [Marketing(false, "portal")], "START", at, "k");
-
-        Assert.Equal(["transactional", "marketing"], afterStop.Select(c => c.Category));
-        Assert.Equal(["transactional", "marketing"], afterCarrier.Select(c => c.Category));
-        Assert.Equal(["transactional"], neverGiven.Select(c => c.Category));
-        Assert.Equal(["transactional"], declinedInPortal.Select(c => c.Category));
-        Assert.All(afterStop, c => Assert.True(c.Subscribed));
+        Assert.Equal(["transactional", "marketing"], StartAfter(Marketing(false, "keyword"), Marketing(true, "enrolment:portal")));
+        Assert.Equal(["transactional", "marketing"], StartAfter(Marketing(false, "carrier"), Marketing(false, "keyword"), Marketing(true, "portal")));
+        Assert.Equal(["transactional"], StartAfter());
+        Assert.Equal(["transactional"], StartAfter(Marketing(false, "keyword"), Marketing(false, "portal"), Marketing(true, "enrolment:portal")));
+        Assert.Equal(["transactional"], StartAfter(Marketing(false, "keyword")));
+        Assert.Equal(["transactional"], StartAfter(Marketing(true, "portal"), Marketing(false, "keyword"), Marketing(true, "portal")));
+        Assert.All(KeywordConsent.ChangesFor(KeywordAction.OptIn, "+1", [Marketing(false, "keyword"), Marketing(true, "portal")], "START", at, "k"),
+            c => Assert.True(c.Subscribed));
     }
 
     [Fact]
