@@ -29,7 +29,7 @@ internal static class MessagesApi
             errors["body"] = ["The body is required and at most 1600 characters (Twilio's limit)."];
         }
         MessageCategory category = MessageCategory.Transactional;
-        if (request?.Category is { } named && !Enum.TryParse(named, ignoreCase: true, out category))
+        if (request?.Category is { } named && !(Enum.TryParse(named, ignoreCase: true, out category) && !char.IsAsciiDigit(named.FirstOrDefault())))
         {
             errors["category"] = ["The category is transactional or marketing."];
         }

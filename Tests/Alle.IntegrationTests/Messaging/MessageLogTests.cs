@@ -96,13 +96,14 @@ public sealed class MessageLogTests(DistributedAppFixture app)
         using var anonymous = await app.Gateway.GetAsync("/api/messaging/messages");
         using var badPhone = await app.AdminGateway.PostAsJsonAsync("/api/messaging/messages", new { to = "12", body = "x" });
         using var badCategory = await app.AdminGateway.PostAsJsonAsync("/api/messaging/messages", new { to = "+15555550100", body = "x", category = "promo" });
+        using var numericCategory = await app.AdminGateway.PostAsJsonAsync("/api/messaging/messages", new { to = "+15555550100", body = "x", category = "1" });
         using var tooLong = await app.AdminGateway.PostAsJsonAsync("/api/messaging/messages", new { to = "+15555550100", body = new string('a', 1601) });
         using var malformed = await app.AdminGateway.PostAsync("/api/messaging/messages", new StringContent("{\"to\":", Encoding.UTF8, "application/json"));
         using var badStatus = await app.AdminGateway.GetAsync("/api/messaging/messages?status=lost");
         using var unknown = await app.AdminGateway.GetAsync($"/api/messaging/messages/{Guid.NewGuid()}");
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        Assert.All([badPhone, badCategory, tooLong, malformed, badStatus], r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.All([badPhone, badCategory, numericCategory, tooLong, malformed, badStatus], r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 }
