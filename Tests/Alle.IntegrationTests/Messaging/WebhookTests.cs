@@ -68,6 +68,26 @@ public sealed class WebhookTests(DistributedAppFixture app)
     }
 
     [Fact]
+    public async Task An_inbound_text_is_queued_for_the_timeline_as_sms_received_with_the_phone_as_external_id()
+    {
+        var phone = MessagingClient.NewPhone();
+
+        var reply = await _messaging.ReplyAsync(phone, "What are your opening hours?");
+        var sid = reply.GetProperty("sid").GetString()!;
+
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(app.ConnectionString("messagingdb"));
+        await using var command = dataSource.CreateCommand("SELECT payload::text FROM outbox WHERE kind = 'track' AND payload->>'messageId' = $1");
+        command.Parameters.AddWithValue($"sms-received-{sid}");
+        var call = JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!).RootElement;
+
+        Assert.Equal("SMS Received", call.GetProperty("event").GetString());
+        Assert.Equal("What are your opening hours?", call.GetProperty("properties").GetProperty("body").GetString());
+        var externalId = Assert.Single(call.GetProperty("context").GetProperty("externalIds").EnumerateArray());
+        Assert.Equal((phone, "phone", "users"), (externalId.GetProperty("id").GetString(), externalId.GetProperty("type").GetString(), externalId.GetProperty("collection").GetString()));
+        Assert.StartsWith("sms-", call.GetProperty("anonymousId").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_signature_is_checked_against_the_forwarded_host_and_scheme()
     {
         var phone = MessagingClient.NewPhone();
