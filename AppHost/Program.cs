@@ -71,6 +71,7 @@ var messaging = builder.AddProject<Projects.Messaging>("messaging")
     .WithEnvironment("Twilio__BaseUrl", twilioSandbox.GetEndpoint())
     .WithEnvironment("Twilio__AccountSid", twilioAccountSid)
     .WithEnvironment("Twilio__AuthToken", twilioAuthToken)
+    .WithEnvironment("Twilio__From", "+15005550006")
     .WaitFor(postgres).WaitFor(cache).WaitFor(eventBus).WaitFor(twilioSandbox);
 
 var web = builder.AddProject<Projects.Web>("web")

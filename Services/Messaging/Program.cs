@@ -1,11 +1,18 @@
+using Alle.Messaging.Apis;
+using Alle.Messaging.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("messagingdb");
-builder.AddEventBus("eventbus");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapVerifyApi();
+app.MapMessagesApi();
+app.MapConsentApi();
+app.MapJourneysApi();
+app.MapWebhooksApi();
 
 app.Run();

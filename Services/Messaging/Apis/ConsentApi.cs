@@ -1,0 +1,139 @@
+using System.Security.Claims;
+using Alle.Messaging.Consent;
+using Alle.Messaging.Integrations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Alle.Messaging.Apis;
+
+/// <summary>
+/// Consent: operators read and change it by phone number (admin key); a signed-in member reads and changes her own
+/// marketing preference (member token; her phone comes from her enrolment or Profiles). Every change lands in the audit trail.
+/// </summary>
+internal static class ConsentApi
+{
+    public static void MapConsentApi(this IEndpointRouteBuilder app)
+    {
+        var consent = app.MapGroup("/api/messaging/consent").RequireAuthorization(AdminKeyAuthentication.Policy);
+        consent.MapGet("/{phone}", GetByPhone);
+        consent.MapPut("/{phone}", SetByPhone);
+
+        var preferences = app.MapGroup("/api/messaging/preferences").RequireAuthorization(MemberTokens.Policy);
+        preferences.MapGet("/", GetOwn);
+        preferences.MapPut("/", SetOwn);
+    }
+
+    private static async Task<Results<Ok<ConsentView>, ValidationProblem>> GetByPhone(string phone, ConsentStore store, CancellationToken cancellationToken)
+    {
+        if (PhoneNumber.Normalize(phone) is not { } normalized)
+        {
+            return InvalidPhone();
+        }
+        var (current, audit) = await store.ReadAsync(normalized, cancellationToken);
+        var state = await store.GetStateAsync(normalized, cancellationToken);
+        return TypedResults.Ok(new ConsentView(normalized, current, audit, state.Suppressed));
+    }
+
+    private static async Task<Results<Ok<ConsentView>, ValidationProblem>> SetByPhone(string phone, SetConsentRequest? request, ConsentStore store,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (PhoneNumber.Normalize(phone) is not { } normalized)
+        {
+            return InvalidPhone();
+        }
+        var errors = new Dictionary<string, string[]>();
+        if (!ConsentCategory.IsKnown(request?.Category))
+        {
+            errors["category"] = ["transactional or marketing."];
+        }
+        if (request?.Subscribed is null)
+        {
+            errors["subscribed"] = ["true or false."];
+        }
+        if (string.IsNullOrWhiteSpace(request?.Source) || request.Source.Length > 100)
+        {
+            errors["source"] = ["Where the consent was given or withdrawn, e.g. console, support call."];
+        }
+        if (request?.Evidence is { Length: > 2000 })
+        {
+            errors["evidence"] = ["At most 2000 characters."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        await store.ApplyAsync([new ConsentChange(normalized, request!.Category!, request.Subscribed!.Value, request.Source!, request.Evidence, clock.GetUtcNow())],
+            cancellationToken);
+        return await GetByPhone(normalized, store, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<PreferencesView>, ProblemHttpResult>> GetOwn(ClaimsPrincipal user, NpgsqlDataSource dataSource,
+        ProfilesClient profiles, ConsentStore store, CancellationToken cancellationToken)
+    {
+        if (await FindPhoneAsync(user.MemberId()!, dataSource, profiles, cancellationToken) is not { } phone)
+        {
+            return NoPhone();
+        }
+        var state = await store.GetStateAsync(phone, cancellationToken);
+        return TypedResults.Ok(new PreferencesView(MaskPhone(phone), state.Marketing == true && !state.Suppressed, state.Transactional != false && !state.Suppressed));
+    }
+
+    private static async Task<Results<Ok<PreferencesView>, ValidationProblem, ProblemHttpResult>> SetOwn(SetPreferencesRequest? request, ClaimsPrincipal user,
+        NpgsqlDataSource dataSource, ProfilesClient profiles, ConsentStore store, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (request?.Marketing is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["marketing"] = ["true or false."] });
+        }
+        if (request.Evidence is { Length: > 2000 })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["evidence"] = ["At most 2000 characters."] });
+        }
+        var memberId = user.MemberId()!;
+        if (await FindPhoneAsync(memberId, dataSource, profiles, cancellationToken) is not { } phone)
+        {
+            return NoPhone();
+        }
+        await store.ApplyAsync([new ConsentChange(phone, ConsentCategory.Marketing, request.Marketing.Value, "portal",
+            request.Evidence ?? $"Member {memberId} changed marketing preference in the portal", clock.GetUtcNow())], cancellationToken);
+        var state = await store.GetStateAsync(phone, cancellationToken);
+        return TypedResults.Ok(new PreferencesView(MaskPhone(phone), state.Marketing == true && !state.Suppressed, state.Transactional != false && !state.Suppressed));
+    }
+
+    private static async Task<string?> FindPhoneAsync(string memberId, NpgsqlDataSource dataSource, ProfilesClient profiles, CancellationToken cancellationToken)
+    {
+        await using (var command = dataSource.CreateCommand("SELECT phone FROM members WHERE member_id = $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = memberId });
+            if (await command.ExecuteScalarAsync(cancellationToken) is string phone)
+            {
+                return phone;
+            }
+        }
+        try
+        {
+            return PhoneNumber.Normalize((await profiles.FindByUserIdAsync(memberId, cancellationToken))?.Phone);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Only the last digits go back to the browser.</summary>
+    internal static string MaskPhone(string phone) => phone.Length <= 4 ? "••••" : new string('•', phone.Length - 4) + phone[^4..];
+
+    private static ValidationProblem InvalidPhone() =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["phone"] = ["Not a phone number (E.164, e.g. +15555550100)."] });
+
+    private static ProblemHttpResult NoPhone() =>
+        TypedResults.Problem(statusCode: 404, title: "No phone number on file", detail: "We have no phone number for this member.");
+
+    internal sealed record ConsentView(string Phone, IReadOnlyList<ConsentRecord> Consents, IReadOnlyList<ConsentAuditEntry> Audit, bool Suppressed);
+
+    internal sealed record SetConsentRequest(string? Category, bool? Subscribed, string? Source, string? Evidence);
+
+    internal sealed record SetPreferencesRequest(bool? Marketing, string? Evidence);
+
+    internal sealed record PreferencesView(string Phone, bool Marketing, bool Transactional);
+}

@@ -1,0 +1,83 @@
+using Alle.Messaging.Consent;
+using Alle.Messaging.Inbound;
+using Alle.Messaging.Integrations;
+using Alle.Messaging.Journeys;
+using Alle.Messaging.Outbox;
+using Alle.Messaging.Privacy;
+using Alle.Messaging.Sending;
+using Alle.Messaging.Twilio;
+using Alle.Messaging.Verification;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Alle.Messaging.Extensions;
+
+internal static class ApplicationServiceExtensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddAdminKeyAuthentication();
+        builder.AddMemberTokenAuthentication();
+        builder.AddNpgsqlDataSource("messagingdb");
+        builder.AddRedisClient("cache");
+        builder.AddDatabaseMigrations("messagingdb");
+        builder.AddEventBus("eventbus", bus =>
+        {
+            bus.AddConsumer<MemberEnrolledConsumer>();
+            bus.AddConsumer<ProfileDeletedConsumer>();
+            bus.AddConsumer<AudienceMembershipChangedConsumer>();
+            bus.AddConsumer<ProfileUpdatedConsumer>();
+        });
+        builder.AddTrackingClient();
+
+        builder.Services.Configure<MessagingOptions>(builder.Configuration.GetSection(MessagingOptions.Section));
+        builder.Services.AddTwilioClient(builder.Configuration.GetSection(TwilioOptions.Section));
+
+        var adminKey = builder.Configuration[AdminKeyAuthentication.ConfigurationKey]!;
+        builder.Services.AddHttpClient<ProfilesClient>(http =>
+        {
+            http.BaseAddress = new Uri(builder.Configuration["Messaging:ProfilesBaseAddress"] ?? "http://profiles");
+            http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
+        });
+        builder.Services.AddHttpClient<LoyaltyClient>(http =>
+        {
+            http.BaseAddress = new Uri(builder.Configuration["Messaging:LoyaltyBaseAddress"] ?? "http://loyalty");
+            http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
+        });
+
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<DispatchSignal>();
+        builder.Services.AddSingleton<JourneySignal>();
+        builder.Services.AddSingleton<ConsentStore>();
+        builder.Services.AddSingleton<MessageStore>();
+        builder.Services.AddSingleton<JourneyStore>();
+        builder.Services.AddSingleton<FrequencyCapCounter>();
+        builder.Services.AddSingleton<VerificationService>();
+        builder.Services.AddScoped<InboundMessageHandler>();
+
+        builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddHostedService<MessageDispatcher>();
+        builder.Services.AddHostedService<JourneyRunner>();
+    }
+
+    /// <summary>
+    /// The Twilio client with our own retry handler only: message creation is not idempotent, so the standard resilience
+    /// handler every client gets from the service defaults is removed rather than stacked on top.
+    /// </summary>
+    public static IHttpClientBuilder AddTwilioClient(this IServiceCollection services, IConfiguration section)
+    {
+        services.AddOptions<TwilioOptions>()
+            .Bind(section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.AccountSid) && !string.IsNullOrWhiteSpace(o.AuthToken), "Twilio:AccountSid and Twilio:AuthToken are required.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.From) || !string.IsNullOrWhiteSpace(o.MessagingServiceSid), "Twilio:From or Twilio:MessagingServiceSid is required.")
+            .ValidateOnStart();
+        services.AddSingleton<SenderThrottle>();
+        services.AddTransient<TwilioRetryHandler>();
+        services.TryAddSingleton(TimeProvider.System);
+#pragma warning disable EXTEXP0001
+        return services.AddHttpClient<TwilioClient>((provider, http) => TwilioClient.Configure(http, provider.GetRequiredService<IOptions<TwilioOptions>>().Value))
+            .RemoveAllResilienceHandlers()
+            .AddHttpMessageHandler<TwilioRetryHandler>();
+#pragma warning restore EXTEXP0001
+    }
+}

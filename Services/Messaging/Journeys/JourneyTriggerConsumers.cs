@@ -1,0 +1,69 @@
+using Alle.Contracts;
+using MassTransit;
+
+namespace Alle.Messaging.Journeys;
+
+/// <summary>Audience entries start audience-triggered journeys; leaving the audience exits members still waiting.</summary>
+internal sealed class AudienceMembershipChangedConsumer(JourneyStore journeys, JourneySignal signal, TimeProvider clock,
+    ILogger<AudienceMembershipChangedConsumer> logger) : IConsumer<AudienceMembershipChanged>
+{
+    public async Task Consume(ConsumeContext<AudienceMembershipChanged> context)
+    {
+        var change = context.Message;
+        var cancellationToken = context.CancellationToken;
+        var newest = await journeys.RecordMembershipAsync(change.AudienceKey, change.ProfileId, change.Entered, change.ChangedAt, cancellationToken);
+        if (!change.Entered)
+        {
+            var exited = await journeys.ExitAsync(change.AudienceKey, change.ProfileId, clock.GetUtcNow(), cancellationToken);
+            if (exited > 0)
+            {
+                logger.LogInformation("Profile {ProfileId} left audience {AudienceKey}: {Count} journey entries exited", change.ProfileId, change.AudienceKey, exited);
+            }
+            return;
+        }
+        if (!newest)
+        {
+            return;
+        }
+
+        var entered = 0;
+        foreach (var journey in await journeys.ActiveForAudienceAsync(change.AudienceKey, cancellationToken))
+        {
+            var request = new EntryRequest(change.UserId ?? change.ProfileId.ToString(), change.ProfileId, change.UserId,
+                $"audience:{change.AudienceId:N}:{change.ProfileId:N}:{change.ChangedAt.ToUnixTimeMilliseconds()}", null);
+            entered += await journeys.TryEnterAsync(journey, request, clock.GetUtcNow(), cancellationToken) ? 1 : 0;
+        }
+        if (entered > 0)
+        {
+            signal.Notify();
+        }
+    }
+}
+
+/// <summary>A profile update caused by a track event starts the event-triggered journeys whose name and filters it matches.</summary>
+internal sealed class ProfileUpdatedConsumer(JourneyStore journeys, JourneySignal signal, TimeProvider clock) : IConsumer<ProfileUpdated>
+{
+    public async Task Consume(ConsumeContext<ProfileUpdated> context)
+    {
+        var update = context.Message;
+        if (update.Trigger is not { Type: "track", Event: { Length: > 0 } eventName } trigger)
+        {
+            return;
+        }
+        var entered = 0;
+        foreach (var journey in await journeys.ActiveForEventAsync(eventName, context.CancellationToken))
+        {
+            if (!journey.Definition.MatchesEvent(eventName, trigger.Properties))
+            {
+                continue;
+            }
+            var request = new EntryRequest(update.UserId ?? update.ProfileId.ToString(), update.ProfileId, update.UserId ?? trigger.UserId,
+                $"event:{trigger.SourceId}:{trigger.MessageId}", trigger.Properties);
+            entered += await journeys.TryEnterAsync(journey, request, clock.GetUtcNow(), context.CancellationToken) ? 1 : 0;
+        }
+        if (entered > 0)
+        {
+            signal.Notify();
+        }
+    }
+}

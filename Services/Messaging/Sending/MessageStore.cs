@@ -1,0 +1,243 @@
+using Alle.Contracts;
+using Npgsql;
+
+namespace Alle.Messaging.Sending;
+
+/// <summary>A request to text someone; <see cref="IdempotencyKey"/> makes a repeated request the same message.</summary>
+internal sealed record OutgoingMessage(
+    string IdempotencyKey,
+    string To,
+    string Body,
+    MessageCategory Category,
+    string? UserId = null,
+    Guid? JourneyId = null,
+    Guid? JourneyEntryId = null,
+    string Purpose = "message",
+    DateTimeOffset? NotBefore = null);
+
+internal sealed record MessageRow(
+    Guid Id,
+    string To,
+    string? UserId,
+    MessageCategory Category,
+    string Body,
+    string Encoding,
+    int Segments,
+    string Status,
+    string? SkipReason,
+    DateTimeOffset NotBefore,
+    string? ProviderSid,
+    int? ErrorCode,
+    string? ErrorMessage,
+    Guid? JourneyId,
+    string Purpose,
+    int Attempts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+internal sealed record MessageStatusEntry(string Status, int? ErrorCode, string? Detail, DateTimeOffset At);
+
+internal sealed record MessageQuery(string? UserId, string? Phone, Guid? JourneyId, string? Status, int Limit, DateTimeOffset? Before);
+
+/// <summary>The message log: every SMS intent, its body, encoding, segments and status history.</summary>
+internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clock)
+{
+    internal const string Columns = """
+        id, to_phone, user_id, category, body, encoding, segments, status, skip_reason, not_before, provider_sid,
+        error_code, error_message, journey_id, purpose, attempts, created_at, updated_at
+        """;
+
+    public async Task<(Guid Id, bool Created)> EnqueueAsync(OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await EnqueueAsync(connection, transaction, message, clock.GetUtcNow(), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    /// <summary>Records the intent (status pending); the same idempotency key returns the existing message.</summary>
+    public static async Task<(Guid Id, bool Created)> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        OutgoingMessage message, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var count = SegmentCounter.Count(message.Body);
+        var id = Guid.CreateVersion7(now);
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO messages (id, idempotency_key, to_phone, user_id, category, body, encoding, segments, status,
+                                  not_before, journey_id, journey_entry_id, purpose, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $12, $13, $13)
+            ON CONFLICT (idempotency_key) DO NOTHING
+            """, connection, transaction))
+        {
+            insert.Parameters.AddWithValue(id);
+            insert.Parameters.AddWithValue(message.IdempotencyKey);
+            insert.Parameters.AddWithValue(message.To);
+            insert.Parameters.AddWithValue((object?)message.UserId ?? DBNull.Value);
+            insert.Parameters.AddWithValue(Consent.ConsentCategory.Of(message.Category));
+            insert.Parameters.AddWithValue(message.Body);
+            insert.Parameters.AddWithValue(count.Encoding);
+            insert.Parameters.AddWithValue(count.Segments);
+            insert.Parameters.AddWithValue(message.NotBefore ?? now);
+            insert.Parameters.AddWithValue((object?)message.JourneyId ?? DBNull.Value);
+            insert.Parameters.AddWithValue((object?)message.JourneyEntryId ?? DBNull.Value);
+            insert.Parameters.AddWithValue(message.Purpose);
+            insert.Parameters.AddWithValue(now);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                await AddEventAsync(connection, transaction, id, MessageStatus.Pending, null, null, now, cancellationToken);
+                return (id, true);
+            }
+        }
+
+        await using var existing = new NpgsqlCommand("SELECT id FROM messages WHERE idempotency_key = $1", connection, transaction);
+        existing.Parameters.AddWithValue(message.IdempotencyKey);
+        return ((Guid)(await existing.ExecuteScalarAsync(cancellationToken))!, false);
+    }
+
+    /// <summary>
+    /// Moves a message to <paramref name="status"/> if that is forward (callbacks arrive out of order and repeat),
+    /// records it in the history and queues <see cref="MessageStatusChanged"/>. Returns the row when it moved.
+    /// </summary>
+    public static async Task<MessageRow?> TransitionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string status,
+        DateTimeOffset now, CancellationToken cancellationToken, string? providerSid = null, int? errorCode = null, string? errorMessage = null,
+        string? skipReason = null, DateTimeOffset? notBefore = null)
+    {
+        var current = await ReadForUpdateAsync(connection, transaction, id, cancellationToken);
+        if (current is null)
+        {
+            return null;
+        }
+        var sameDeferral = status == MessageStatus.Deferred && current.Status is MessageStatus.Pending or MessageStatus.Deferred;
+        if (!sameDeferral && !MessageStatus.CanMove(current.Status, status))
+        {
+            if (providerSid is not null && current.ProviderSid is null)
+            {
+                await using var sid = new NpgsqlCommand("UPDATE messages SET provider_sid = $2 WHERE id = $1", connection, transaction);
+                sid.Parameters.AddWithValue(id);
+                sid.Parameters.AddWithValue(providerSid);
+                await sid.ExecuteNonQueryAsync(cancellationToken);
+            }
+            return null;
+        }
+
+        await using (var update = new NpgsqlCommand("""
+            UPDATE messages SET status = $2, provider_sid = COALESCE(provider_sid, $3), error_code = COALESCE($4, error_code),
+                error_message = COALESCE($5, error_message), skip_reason = COALESCE($6, skip_reason),
+                not_before = COALESCE($7, not_before), updated_at = $8,
+                attempts = attempts + CASE WHEN $2 = 'sending' THEN 1 ELSE 0 END
+            WHERE id = $1
+            """, connection, transaction))
+        {
+            update.Parameters.AddWithValue(id);
+            update.Parameters.AddWithValue(status);
+            update.Parameters.AddWithValue((object?)providerSid ?? DBNull.Value);
+            update.Parameters.AddWithValue((object?)errorCode ?? DBNull.Value);
+            update.Parameters.AddWithValue((object?)errorMessage ?? DBNull.Value);
+            update.Parameters.AddWithValue((object?)skipReason ?? DBNull.Value);
+            update.Parameters.AddWithValue((object?)notBefore ?? DBNull.Value);
+            update.Parameters.AddWithValue(now);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await AddEventAsync(connection, transaction, id, status, errorCode, skipReason ?? errorMessage, now, cancellationToken);
+        await Outbox.Outbox.AddAsync(connection, transaction,
+            new MessageStatusChanged(id, providerSid ?? current.ProviderSid, status, errorCode, current.UserId, current.JourneyId, now), cancellationToken);
+        return current with { Status = status, ProviderSid = providerSid ?? current.ProviderSid, ErrorCode = errorCode ?? current.ErrorCode };
+    }
+
+    /// <summary>Puts a message Twilio could not take (busy) back in line, without recording a new status.</summary>
+    public static async Task RescheduleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, DateTimeOffset notBefore, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var update = new NpgsqlCommand("""
+            UPDATE messages SET status = 'pending', not_before = $2, updated_at = $3 WHERE id = $1 AND status = 'sending'
+            """, connection, transaction);
+        update.Parameters.AddWithValue(id);
+        update.Parameters.AddWithValue(notBefore);
+        update.Parameters.AddWithValue(now);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task AddEventAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string status, int? errorCode, string? detail,
+        DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO message_events (message_id, status, error_code, detail, at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (message_id, status) DO UPDATE SET at = EXCLUDED.at, detail = EXCLUDED.detail
+            """, connection, transaction);
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(status);
+        command.Parameters.AddWithValue((object?)errorCode ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)detail ?? DBNull.Value);
+        command.Parameters.AddWithValue(at);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public static async Task<MessageRow?> ReadForUpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {Columns} FROM messages WHERE id = $1 FOR UPDATE", connection, transaction);
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    public async Task<Guid?> FindBySidAsync(string providerSid, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id FROM messages WHERE provider_sid = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = providerSid });
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
+    public async Task<(MessageRow Message, IReadOnlyList<MessageStatusEntry> History)?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM messages WHERE id = @id;
+            SELECT status, error_code, detail, at FROM message_events WHERE message_id = @id ORDER BY at, status;
+            """);
+        command.Parameters.AddWithValue("id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var message = Read(reader);
+        await reader.NextResultAsync(cancellationToken);
+        var history = new List<MessageStatusEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            history.Add(new MessageStatusEntry(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt32(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        return (message, history);
+    }
+
+    public async Task<IReadOnlyList<MessageRow>> ListAsync(MessageQuery query, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM messages
+            WHERE ($1::text IS NULL OR user_id = $1) AND ($2::text IS NULL OR to_phone = $2)
+              AND ($3::uuid IS NULL OR journey_id = $3) AND ($4::text IS NULL OR status = $4)
+              AND ($5::timestamptz IS NULL OR created_at < $5)
+            ORDER BY created_at DESC, id DESC LIMIT $6
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Phone ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.JourneyId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = query.Limit });
+        var rows = new List<MessageRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(Read(reader));
+        }
+        return rows;
+    }
+
+    internal static MessageRow Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+        reader.GetString(3) == Consent.ConsentCategory.Marketing ? MessageCategory.Marketing : MessageCategory.Transactional,
+        reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
+        reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetInt32(11),
+        reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetGuid(13), reader.GetString(14), reader.GetInt32(15),
+        reader.GetFieldValue<DateTimeOffset>(16), reader.GetFieldValue<DateTimeOffset>(17));
+}
