@@ -16,6 +16,8 @@ internal static class PointsApi
         members.MapGet("/points/history", GetHistory);
         members.MapPost("/redemptions", Redeem);
 
+        app.MapPost("/api/loyalty/members/{memberId}/adjustments", Adjust).RequireAuthorization(AdminKeyAuthentication.Policy);
+
         var providers = app.MapGroup("/api/loyalty/providers/{providerId}/purchases").RequireAuthorization(LoyaltyAuthorization.ProviderPolicy);
         providers.MapPost("/", RecordPurchase);
         providers.MapPost("/{purchaseId}/refund", Refund);
@@ -131,6 +133,29 @@ internal static class PointsApi
             : TypedResults.Ok(receipt!);
     }
 
+    private static async Task<Results<Created<AdjustmentResponse>, Ok<AdjustmentResponse>, ProblemHttpResult, ValidationProblem>> Adjust(
+        string memberId, AdjustmentRequest request, PointsLedger ledger, CancellationToken cancellationToken)
+    {
+        var errors = new RequestErrors();
+        errors.Require(IsIdentifier(request.AdjustmentId), "adjustmentId", "A client-chosen id (1-100 letters, digits, '-', '_', '.', ':') makes the adjustment safe to retry.");
+        errors.Require(request.Points is not null and not 0 and >= -100_000 and <= 100_000, "points", "A non-zero number of points between -100,000 and 100,000.");
+        errors.Require(!string.IsNullOrWhiteSpace(request.Reason) && request.Reason.Length <= 500, "reason", "A reason of at most 500 characters is required.");
+        if (errors.Any)
+        {
+            return Problems.Invalid(errors.All);
+        }
+        var (outcome, available) = await ledger.AdjustAsync(memberId, request.AdjustmentId!, request.Points!.Value, request.Reason!.Trim(), cancellationToken);
+        var response = new AdjustmentResponse(request.AdjustmentId!, memberId, request.Points.Value, available);
+        return outcome switch
+        {
+            AdjustmentOutcome.Adjusted => TypedResults.Created($"/api/loyalty/members/{memberId}/points/history", response),
+            AdjustmentOutcome.Replayed => TypedResults.Ok(response),
+            AdjustmentOutcome.UnknownMember => Problems.NotFound("Member", $"Member '{memberId}' does not exist."),
+            AdjustmentOutcome.WouldGoNegative => Problems.Conflict("insufficient-points", "Not enough available points", $"Only {available} points are available to take back."),
+            _ => Problems.Conflict("adjustment-id-taken", "Adjustment id already used", "This adjustment id was used for a different adjustment."),
+        };
+    }
+
     internal static bool IsIdentifier(string? value) =>
         value is { Length: > 0 and <= 100 } && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
 }
@@ -147,6 +172,10 @@ internal sealed record PurchaseResponse(
         receipt.Amount, receipt.Points, receipt.BasePoints, receipt.PointsOverCap, receipt.AvailableAt > now ? "pending" : "available",
         receipt.AvailableAt, receipt.Lines, receipt.RecordedAt);
 }
+
+internal sealed record AdjustmentRequest(string? AdjustmentId, int? Points, string? Reason);
+
+internal sealed record AdjustmentResponse(string AdjustmentId, string MemberId, int Points, int PointsAvailable);
 
 internal sealed record RedemptionRequest(string? RedemptionId, int? Points, string? ProviderId);
 

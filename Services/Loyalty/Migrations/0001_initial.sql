@@ -37,16 +37,18 @@ CREATE INDEX purchases_member ON purchases (member_id);
 CREATE TABLE ledger_entries (
     entry_id       bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     member_id      text          NOT NULL REFERENCES members ON DELETE CASCADE,
-    kind           text          NOT NULL CHECK (kind IN ('earn', 'reverse', 'redeem')),
+    kind           text          NOT NULL CHECK (kind IN ('earn', 'reverse', 'redeem', 'adjust')),
     points         integer       NOT NULL,
     available_at   timestamptz   NOT NULL,
     created_at     timestamptz   NOT NULL,
     purchase_id    text,
     redemption_id  text,
+    adjustment_id  text,
     provider_id    text,
     description    text          NOT NULL,
     CONSTRAINT ledger_one_entry_per_purchase_and_kind UNIQUE (purchase_id, kind),
-    CONSTRAINT ledger_redemption_unique UNIQUE (redemption_id)
+    CONSTRAINT ledger_redemption_unique UNIQUE (redemption_id),
+    CONSTRAINT ledger_adjustment_unique UNIQUE (adjustment_id)
 );
 CREATE INDEX ledger_member ON ledger_entries (member_id, entry_id);
 CREATE INDEX ledger_maturing ON ledger_entries (available_at) WHERE kind = 'earn';

@@ -19,10 +19,10 @@ internal static class LedgerQueries
 
     public static LedgerEntry ReadEntry(NpgsqlDataReader reader) => new(
         reader.GetInt64(0),
-        reader.GetString(1) switch { "earn" => EntryKind.Earn, "reverse" => EntryKind.Reverse, _ => EntryKind.Redeem },
+        reader.GetString(1) switch { "earn" => EntryKind.Earn, "reverse" => EntryKind.Reverse, "adjust" => EntryKind.Adjust, _ => EntryKind.Redeem },
         reader.GetInt32(2), reader.Time(3), reader.Time(4), reader.NullableString(5));
 
-    public static string Name(this EntryKind kind) => kind switch { EntryKind.Earn => "earn", EntryKind.Reverse => "reverse", _ => "redeem" };
+    public static string Name(this EntryKind kind) => kind switch { EntryKind.Earn => "earn", EntryKind.Reverse => "reverse", EntryKind.Adjust => "adjust", _ => "redeem" };
 
     public static Task InsertEntryAsync(this NpgsqlTransaction transaction, string memberId, EntryKind kind, int points, DateTimeOffset availableAt,
         DateTimeOffset createdAt, string? purchaseId, string? redemptionId, string? providerId, string description, CancellationToken cancellationToken) =>

@@ -1,6 +1,7 @@
 namespace Alle.Loyalty.Points;
 
-internal enum EntryKind { Earn, Reverse, Redeem }
+/// <summary>Earn and Reverse come from purchases (and count towards tiers); Redeem spends; Adjust is a support correction.</summary>
+internal enum EntryKind { Earn, Reverse, Redeem, Adjust }
 
 /// <summary>One append-only ledger entry. Points count as available from <see cref="AvailableAt"/> on.</summary>
 internal sealed record LedgerEntry(long Id, EntryKind Kind, int Points, DateTimeOffset AvailableAt, DateTimeOffset CreatedAt, string? PurchaseId);

@@ -26,6 +26,8 @@ internal enum RefundOutcome { Refunded, AlreadyRefunded, UnknownPurchase }
 
 internal sealed record RedemptionReceipt(string RedemptionId, string MemberId, string ProviderId, int Points, decimal Value, DateTimeOffset RedeemedAt, int AvailableAfter);
 
+internal enum AdjustmentOutcome { Adjusted, Replayed, UnknownMember, AdjustmentIdTaken, WouldGoNegative }
+
 internal enum RedemptionOutcome { Redeemed, Replayed, UnknownMember, RedemptionIdTaken, NotAMultipleOfStep, InsufficientPoints }
 
 /// <summary>
@@ -208,6 +210,43 @@ internal sealed class PointsLedger(
             var after = balance with { Available = balance.Available - points };
             await transaction.IdentifyAsync(memberId, member.Traits(after), now, cancellationToken);
             return (RedemptionOutcome.Redeemed, new RedemptionReceipt(redemptionId, memberId, providerId, points, value, now, after.Available));
+        }, cancellationToken);
+
+    /// <summary>
+    /// A support correction (goodwill points, or taking back points credited by mistake): available at once, not counted
+    /// towards tiers, never taking the available balance below zero. Idempotent by adjustment id.
+    /// </summary>
+    public Task<(AdjustmentOutcome Outcome, int AvailableAfter)> AdjustAsync(string memberId, string adjustmentId, int points, string reason, CancellationToken cancellationToken) =>
+        database.InTransactionAsync<(AdjustmentOutcome, int)>(async transaction =>
+        {
+            var now = clock.GetUtcNow();
+            var member = await transaction.LockMemberAsync(memberId, cancellationToken);
+            if (member is null)
+            {
+                return (AdjustmentOutcome.UnknownMember, 0);
+            }
+            var entries = await transaction.EntriesAsync(memberId, cancellationToken);
+            var balance = PointsBalance.At(entries, now);
+            var earlier = await transaction.Command("SELECT member_id, points FROM ledger_entries WHERE adjustment_id = $1", adjustmentId)
+                .SingleOrDefaultAsync(reader => (MemberId: reader.GetString(0), Points: reader.GetInt32(1)), cancellationToken);
+            if (earlier.MemberId is not null)
+            {
+                return earlier.MemberId == memberId && earlier.Points == points
+                    ? (AdjustmentOutcome.Replayed, balance.Available)
+                    : (AdjustmentOutcome.AdjustmentIdTaken, balance.Available);
+            }
+            if (balance.Available + points < 0)
+            {
+                return (AdjustmentOutcome.WouldGoNegative, balance.Available);
+            }
+            await transaction.ExecuteAsync("""
+                INSERT INTO ledger_entries (member_id, kind, points, available_at, created_at, adjustment_id, description)
+                VALUES ($1, 'adjust', $2, $3, $3, $4, $5)
+                """, cancellationToken, memberId, points, now, adjustmentId, reason);
+            await transaction.TrackAsync($"points-adjusted:{adjustmentId}", memberId, "Points Adjusted", new { adjustmentId, points, reason }, now, cancellationToken);
+            var after = balance with { Available = balance.Available + points };
+            await transaction.IdentifyAsync(memberId, member.Traits(after), now, cancellationToken);
+            return (AdjustmentOutcome.Adjusted, after.Available);
         }, cancellationToken);
 
     public async Task<(PointsBalance Balance, IReadOnlyList<LedgerEntry> PendingEntries)> BalanceAsync(string memberId, CancellationToken cancellationToken)

@@ -32,9 +32,9 @@ internal sealed class ProfileDeletedConsumer(LoyaltyDatabase database, TimeProvi
             long deleted = 0;
             foreach (var table in new[] { "check_ins", "coupons", "point_maturations", "ledger_entries", "purchases", "outbox", "members" })
             {
-                deleted += await transaction.ExecuteAsync($"DELETE FROM {table} WHERE member_id = ANY($1)", context.CancellationToken, subjects);
+                deleted += await transaction.ExecuteAsync($"DELETE FROM {table} WHERE member_id = ANY($1)", context.CancellationToken, (object)subjects);
             }
-            deleted += await transaction.ExecuteAsync("DELETE FROM audience_memberships WHERE user_id = ANY($1)", context.CancellationToken, subjects);
+            deleted += await transaction.ExecuteAsync("DELETE FROM audience_memberships WHERE user_id = ANY($1)", context.CancellationToken, (object)subjects);
 
             var now = clock.GetUtcNow();
             await transaction.PublishAsync($"personal-data-deleted:{deletion.RegulationId}",
