@@ -23,7 +23,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
                 Status = badRequest.StatusCode,
                 Title = badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Malformed request",
                 Detail = badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? "Loyalty requests are small JSON documents (at most 64 KiB)."
+                    ? "Loyalty requests are small JSON documents (at most 4 MiB)."
                     : "The request body is not valid JSON of the expected shape (check property types).",
             },
         });

@@ -22,12 +22,12 @@ internal sealed class CheckInDesk(LoyaltyDatabase database, TimeProvider clock, 
     public Task<(CheckInOutcome Outcome, CheckIn? CheckIn)> CheckInAsync(string memberId, Provider provider, CancellationToken cancellationToken) =>
         database.InTransactionAsync<(CheckInOutcome, CheckIn?)>(async transaction =>
         {
-            var now = clock.GetUtcNow();
             var member = await transaction.LockMemberAsync(memberId, cancellationToken);
             if (member is null)
             {
                 return (CheckInOutcome.UnknownMember, null);
             }
+            var now = clock.GetUtcNow();
             var recent = await transaction.Command("""
                 SELECT check_in_id, flash_offer_id, checked_in_at FROM check_ins
                 WHERE member_id = $1 AND provider_id = $2 AND checked_in_at > $3

@@ -14,8 +14,11 @@ namespace Alle.Loyalty.Extensions;
 
 internal static class ApplicationServiceExtensions
 {
-    /// <summary>Requests are small JSON documents; anything bigger is refused before it is read.</summary>
-    private const long MaxRequestBodyBytes = 64 * 1024;
+    /// <summary>
+    /// The gateway's own limit: it answers 413 before a larger body reaches us (a smaller limit here would make the
+    /// gateway see a reset connection instead of our answer). Field lengths are validated on top of it.
+    /// </summary>
+    private const long MaxRequestBodyBytes = 4 * 1024 * 1024;
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {

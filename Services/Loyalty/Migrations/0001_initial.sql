@@ -163,7 +163,9 @@ CREATE TABLE outbox (
     attempts         integer     NOT NULL DEFAULT 0,
     last_error       text,
     sent_at          timestamptz,
+    -- Refused for good by the receiver (a 4xx other than 408/429): kept for diagnosis, no longer retried.
+    rejected_at      timestamptz,
     CONSTRAINT outbox_message_unique UNIQUE (message_id)
 );
-CREATE INDEX outbox_unsent ON outbox (next_attempt_at, id) WHERE sent_at IS NULL;
+CREATE INDEX outbox_unsent ON outbox (next_attempt_at, id) WHERE sent_at IS NULL AND rejected_at IS NULL;
 CREATE INDEX outbox_member ON outbox (member_id);

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -64,7 +65,7 @@ internal sealed class OutboxRelay(
         var rows = new List<OutboxRow>();
         await using (var select = new NpgsqlCommand("""
             SELECT id, message_id, kind, message_type, payload::text FROM outbox
-            WHERE sent_at IS NULL AND next_attempt_at <= $1
+            WHERE sent_at IS NULL AND rejected_at IS NULL AND next_attempt_at <= $1
             ORDER BY id LIMIT $2
             FOR UPDATE SKIP LOCKED
             """, connection, transaction))
@@ -86,21 +87,48 @@ internal sealed class OutboxRelay(
         var failed = new List<long>();
         string? error = null;
 
+        var rejected = new List<long>();
+        string? rejection = null;
         var calls = rows.Where(row => row.Kind != FactOutbox.PublishKind).ToList();
         if (calls.Count > 0)
         {
-            try
+            await using var scope = scopes.CreateAsyncScope();
+            var tracking = scope.ServiceProvider.GetRequiredService<TrackingClient>();
+            var attempts = new List<Attempt> { await SendAsync(tracking, calls, cancellationToken) };
+            if (attempts[0].Delivery == Delivery.Refused && calls.Count > 1)
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var tracking = scope.ServiceProvider.GetRequiredService<TrackingClient>();
-                await tracking.SendAsync(calls.Select(ToTrackingCall).ToList(), cancellationToken);
-                sent.AddRange(calls.Select(row => row.Id));
+                // The batch was refused as a whole: send each call alone, so one bad call cannot hold up the rest.
+                attempts.Clear();
+                foreach (var call in calls)
+                {
+                    attempts.Add(await SendAsync(tracking, [call], cancellationToken));
+                }
             }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            foreach (var (batch, delivery, message) in attempts)
             {
-                failed.AddRange(calls.Select(row => row.Id));
-                error = $"tracking: {exception.Message}";
-                logger.LogWarning("Tracking API unavailable, {Count} facts kept for retry: {Message}", calls.Count, exception.Message);
+                var ids = batch.Select(row => row.Id);
+                switch (delivery)
+                {
+                    case Delivery.Sent:
+                        sent.AddRange(ids);
+                        break;
+                    case Delivery.Refused:
+                        rejected.AddRange(ids);
+                        rejection = message;
+                        break;
+                    default:
+                        failed.AddRange(ids);
+                        error = $"tracking: {message}";
+                        break;
+                }
+            }
+            if (error is not null)
+            {
+                logger.LogWarning("Tracking API unavailable, {Count} facts kept for retry: {Message}", failed.Count, error);
+            }
+            if (rejected.Count > 0)
+            {
+                logger.LogError("Tracking API refused outbox rows {OutboxIds} for good: {Message}", rejected, rejection);
             }
         }
 
@@ -141,8 +169,41 @@ internal sealed class OutboxRelay(
             markFailed.Parameters.Add(new NpgsqlParameter { Value = failed.ToArray() });
             await markFailed.ExecuteNonQueryAsync(cancellationToken);
         }
+        if (rejected.Count > 0)
+        {
+            await using var markRejected = new NpgsqlCommand("UPDATE outbox SET rejected_at = $1, attempts = attempts + 1, last_error = left($2, 500) WHERE id = ANY($3)", connection, transaction);
+            markRejected.Parameters.Add(new NpgsqlParameter { Value = now });
+            markRejected.Parameters.Add(new NpgsqlParameter { Value = rejection ?? "" });
+            markRejected.Parameters.Add(new NpgsqlParameter { Value = rejected.ToArray() });
+            await markRejected.ExecuteNonQueryAsync(cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return rows.Count;
+    }
+
+    private enum Delivery { Sent, Failed, Refused }
+
+    private sealed record Attempt(IReadOnlyList<OutboxRow> Calls, Delivery Delivery, string? Message);
+
+    /// <summary>
+    /// Sends calls in one batch: sent (2xx), refused for good (the payload itself is bad: 400, 413, 422), or failed and
+    /// retried later (anything else: unreachable, 5xx, 429, and 401/403/404, which mean a configuration problem, not a bad fact).
+    /// </summary>
+    private static async Task<Attempt> SendAsync(TrackingClient tracking, IReadOnlyList<OutboxRow> calls, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tracking.SendAsync(calls.Select(ToTrackingCall).ToList(), cancellationToken);
+            return new Attempt(calls, Delivery.Sent, null);
+        }
+        catch (HttpRequestException exception) when (exception.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.UnprocessableEntity)
+        {
+            return new Attempt(calls, Delivery.Refused, exception.Message);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            return new Attempt(calls, Delivery.Failed, exception.Message);
+        }
     }
 
     private async Task CleanUpAsync(CancellationToken cancellationToken)

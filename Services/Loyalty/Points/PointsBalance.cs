@@ -11,16 +11,18 @@ internal sealed record PointsBalance(int Available, int Pending, int EarnedInRol
     public static readonly TimeSpan RollingYear = TimeSpan.FromDays(365);
 
     /// <summary>
-    /// The balance at <paramref name="now"/>, computed from the ledger alone: an entry is pending until its
-    /// <c>AvailableAt</c>, then available. A reversal of pending points carries the same <c>AvailableAt</c> as what it
-    /// reverses, so it cancels the pending points and never touches the available ones.
+    /// The balance at <paramref name="now"/>, computed from the ledger alone: a credit is pending until its
+    /// <c>AvailableAt</c>, then available. Spending (redemptions, negative adjustments) always comes out of the available
+    /// points at once, whatever the clock of the replica that wrote it said. A reversal of pending points carries the
+    /// same <c>AvailableAt</c> as what it reverses, so it cancels the pending points and never touches the available ones.
     /// </summary>
     public static PointsBalance At(IEnumerable<LedgerEntry> entries, DateTimeOffset now)
     {
         int available = 0, pending = 0, earned = 0;
         foreach (var entry in entries)
         {
-            if (entry.AvailableAt <= now)
+            var spending = entry.Points < 0 && entry.Kind is EntryKind.Redeem or EntryKind.Adjust;
+            if (spending || entry.AvailableAt <= now)
             {
                 available += entry.Points;
             }

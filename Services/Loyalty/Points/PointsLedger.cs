@@ -45,12 +45,13 @@ internal sealed class PointsLedger(
     public Task<(PurchaseOutcome Outcome, PurchaseReceipt? Receipt)> RecordPurchaseAsync(PurchaseCommand purchase, CancellationToken cancellationToken) =>
         database.InTransactionAsync<(PurchaseOutcome, PurchaseReceipt?)>(async transaction =>
         {
-            var now = clock.GetUtcNow();
             var member = await transaction.LockMemberAsync(purchase.MemberId, cancellationToken);
             if (member is null)
             {
                 return (PurchaseOutcome.UnknownMember, null);
             }
+            // The time is read once the lock is held, so it is never earlier than what the previous holder wrote.
+            var now = clock.GetUtcNow();
 
             var requestHash = Hash(purchase);
             var earlier = await transaction.Command("SELECT request_hash, earning::text FROM purchases WHERE purchase_id = $1", purchase.PurchaseId)
@@ -128,8 +129,8 @@ internal sealed class PointsLedger(
 
         return await database.InTransactionAsync<(RefundOutcome, RefundReceipt?)>(async transaction =>
         {
-            var now = clock.GetUtcNow();
             var member = await transaction.LockMemberAsync(owner, cancellationToken);
+            var now = clock.GetUtcNow();
             var refundedAt = await transaction.Command("SELECT refunded_at FROM purchases WHERE purchase_id = $1 FOR UPDATE", purchaseId)
                 .SingleOrDefaultAsync(reader => (Found: true, At: reader.NullableTime(0)), cancellationToken);
             if (member is null || !refundedAt.Found)
@@ -175,12 +176,12 @@ internal sealed class PointsLedger(
     public Task<(RedemptionOutcome Outcome, RedemptionReceipt? Receipt)> RedeemAsync(string memberId, string redemptionId, int points, string providerId, CancellationToken cancellationToken) =>
         database.InTransactionAsync<(RedemptionOutcome, RedemptionReceipt?)>(async transaction =>
         {
-            var now = clock.GetUtcNow();
             var member = await transaction.LockMemberAsync(memberId, cancellationToken);
             if (member is null)
             {
                 return (RedemptionOutcome.UnknownMember, null);
             }
+            var now = clock.GetUtcNow();
             var entries = await transaction.EntriesAsync(memberId, cancellationToken);
             var earlier = await transaction.Command("SELECT member_id, -points, provider_id, created_at FROM ledger_entries WHERE redemption_id = $1", redemptionId)
                 .SingleOrDefaultAsync(reader => (MemberId: reader.GetString(0), Points: reader.GetInt32(1), ProviderId: reader.GetString(2), At: reader.Time(3)), cancellationToken);
@@ -219,12 +220,12 @@ internal sealed class PointsLedger(
     public Task<(AdjustmentOutcome Outcome, int AvailableAfter)> AdjustAsync(string memberId, string adjustmentId, int points, string reason, CancellationToken cancellationToken) =>
         database.InTransactionAsync<(AdjustmentOutcome, int)>(async transaction =>
         {
-            var now = clock.GetUtcNow();
             var member = await transaction.LockMemberAsync(memberId, cancellationToken);
             if (member is null)
             {
                 return (AdjustmentOutcome.UnknownMember, 0);
             }
+            var now = clock.GetUtcNow();
             var entries = await transaction.EntriesAsync(memberId, cancellationToken);
             var balance = PointsBalance.At(entries, now);
             var earlier = await transaction.Command("SELECT member_id, points FROM ledger_entries WHERE adjustment_id = $1", adjustmentId)

@@ -67,7 +67,8 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
         var events = await TimelineAsync(memberId, events => Named(events, "Points Earned").Any(), "Points Earned after ingestion came back", TimeSpan.FromSeconds(60));
         Assert.Single(Named(events, "Points Earned"));
         Assert.Single(Named(events, "Purchase Completed"));
-        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM outbox WHERE member_id = $1 AND sent_at IS NULL", memberId));
+        await Eventually.TrueAsync(async () => await ScalarAsync("SELECT count(*) FROM outbox WHERE member_id = $1 AND sent_at IS NULL", memberId) == 0,
+            TimeSpan.FromSeconds(30), "every kept fact to be marked sent");
     }
 
     private async Task<(string MemberId, HttpClient Client)> EnrolAsync()

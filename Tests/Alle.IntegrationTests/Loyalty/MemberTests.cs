@@ -88,8 +88,11 @@ public sealed class MemberTests(DistributedAppFixture app)
             new StringContent($"{{\"phone\":\"{phone}\",\"firstName\":\"A\",\"lastName\":\"B\",\"marketingConsent\":\"maybe\"}}", Encoding.UTF8, "application/json"));
         await LoyaltyTestClient.AssertProblemAsync(wrongType, HttpStatusCode.BadRequest);
 
+        using var longName = await _loyalty.Admin.PostAsJsonAsync("/api/loyalty/members", new { phone, firstName = new string('a', 100_000), lastName = "B", marketingConsent = true });
+        await LoyaltyTestClient.AssertProblemAsync(longName, HttpStatusCode.BadRequest);
+
         using var oversized = await _loyalty.Admin.PostAsync("/api/loyalty/members",
-            new StringContent($"{{\"phone\":\"{phone}\",\"firstName\":\"{new string('a', 100_000)}\"}}", Encoding.UTF8, "application/json"));
+            new StringContent($"{{\"phone\":\"{phone}\",\"firstName\":\"{new string('a', 5_000_000)}\"}}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
 
         Assert.Equal(0, await _loyalty.CountAsync("SELECT count(*) FROM members WHERE phone = $1", phone));

@@ -76,6 +76,19 @@ public sealed class PointsBalanceTests
     }
 
     [Fact]
+    public void Spending_written_with_a_later_timestamp_than_the_readers_clock_still_comes_out_of_available_points()
+    {
+        Earn(500, "p1");
+        _clock.Advance(s_hold);
+        // Another replica, its clock a little ahead, recorded a redemption.
+        var ahead = _clock.GetUtcNow().AddMilliseconds(40);
+        _ledger.Add(new LedgerEntry(2, EntryKind.Redeem, -500, ahead, ahead, null));
+
+        Assert.Equal((0, 0), (Balance.Available, Balance.Pending));
+        Assert.Equal(RedemptionCheck.InsufficientPoints, Balance.CheckRedemption(100, 100));
+    }
+
+    [Fact]
     public void Points_earned_in_the_rolling_year_drop_out_after_365_days_and_count_reversals()
     {
         Earn(1000, "p1");
