@@ -83,9 +83,20 @@ internal static class OffersApi
         return await Issue(offerId, request.MemberId, coupons, cancellationToken);
     }
 
+    /// <summary>A member takes a coupon for a standard offer herself; flash offers come only through a check-in's journey.</summary>
     private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult, ValidationProblem>> ClaimCoupon(
-        string memberId, Guid offerId, HttpContext context, Coupons coupons, CancellationToken cancellationToken) =>
-        context.User.MayActFor(memberId) ? await Issue(offerId, memberId, coupons, cancellationToken) : Problems.NotYourAccount();
+        string memberId, Guid offerId, HttpContext context, Coupons coupons, OfferCatalog offers, CancellationToken cancellationToken)
+    {
+        if (!context.User.MayActFor(memberId))
+        {
+            return Problems.NotYourAccount();
+        }
+        if (await offers.FindAsync(offerId, cancellationToken) is { Kind: OfferKind.Flash })
+        {
+            return Problems.Conflict("flash-offer-at-check-in", "Flash offers come with a check-in", "This offer is sent to members who check in at its providers.");
+        }
+        return await Issue(offerId, memberId, coupons, cancellationToken);
+    }
 
     private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult, ValidationProblem>> Issue(Guid offerId, string memberId, Coupons coupons, CancellationToken cancellationToken)
     {

@@ -40,9 +40,9 @@ internal sealed class OfferCatalog(LoyaltyDatabase database, TimeProvider clock)
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Offers running now that a member could see: everyone's, plus those of her audiences.</summary>
+    /// <summary>Standard offers running now (flash offers are revealed at check-in, not listed).</summary>
     public Task<List<Offer>> RunningAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        database.DataSource.Command($"SELECT {Columns} FROM offers WHERE active AND starts_at <= $1 AND ends_at > $1 ORDER BY value DESC", now)
+        database.DataSource.Command($"SELECT {Columns} FROM offers WHERE kind = 'standard' AND active AND starts_at <= $1 AND ends_at > $1 ORDER BY value DESC", now)
             .ListAsync(Read, cancellationToken);
 
     /// <summary>Flash offers running now at a provider that the member has no coupon for yet, best first.</summary>

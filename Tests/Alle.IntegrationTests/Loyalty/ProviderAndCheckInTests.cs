@@ -79,7 +79,13 @@ public sealed class ProviderAndCheckInTests(DistributedAppFixture app)
         var atOther = Assert.Single(checkIns, p => p.GetProperty("providerId").GetString() == elsewhere);
         Assert.False(atOther.TryGetProperty("flashOfferId", out _));
 
-        // Once the journey issued the flash coupon, a later visit does not name the offer again.
+        // Flash offers are not listed to members nor claimable without the check-in's journey.
+        var listed = await member.Client.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{member.MemberId}/offers");
+        Assert.DoesNotContain(listed.EnumerateArray(), o => o.GetProperty("offer").GetProperty("offerId").GetGuid() == flashOfferId);
+        using var claimed = await member.Client.PostAsync($"/api/loyalty/members/{member.MemberId}/offers/{flashOfferId}/coupon", null);
+        await LoyaltyTestClient.AssertProblemAsync(claimed, HttpStatusCode.Conflict, "urn:alle:loyalty:flash-offer-at-check-in");
+
+        // The journey issues the flash coupon; it is redeemable only where the flash offer runs.
         using var coupon = await _loyalty.Admin.PostAsJsonAsync($"/api/loyalty/offers/{flashOfferId}/coupons", new { memberId = member.MemberId });
         Assert.Equal(HttpStatusCode.OK, coupon.StatusCode);
         using var redeemElsewhere = await _loyalty.ProviderDesk.PostAsJsonAsync(
