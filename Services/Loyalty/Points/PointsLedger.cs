@@ -106,7 +106,7 @@ internal sealed class PointsLedger(
                 points = earning.Points,
                 basePoints = earning.BasePoints,
                 pointsOverCap = earning.PointsOverCap,
-                status = "pending",
+                status = availableAt > now ? "pending" : "available",
                 availableAt,
                 promotions = earning.Lines.Where(l => l.PromotionId is not null).Select(l => new { product = l.Product, promotionId = l.PromotionId, multiplier = l.Multiplier }),
             }, now, cancellationToken);
