@@ -10,8 +10,13 @@ internal sealed record Coupon(string Code, Guid OfferId, string MemberId, decima
 {
     public const string Columns = "code, offer_id, member_id, value, issued_at, expires_at, redeemed_at, redeemed_provider_id";
 
-    public static Coupon Read(NpgsqlDataReader reader) => new(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetDecimal(3),
-        reader.Time(4), reader.Time(5), reader.NullableTime(6), reader.NullableString(7));
+    public static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
+
+    public static Coupon Read(NpgsqlDataReader reader) => Read(reader, 0);
+
+    /// <summary>A coupon whose columns start at <paramref name="first"/> (after another table's columns in a join).</summary>
+    public static Coupon Read(NpgsqlDataReader reader, int first) => new(reader.GetString(first), reader.GetGuid(first + 1), reader.GetString(first + 2),
+        reader.GetDecimal(first + 3), reader.Time(first + 4), reader.Time(first + 5), reader.NullableTime(first + 6), reader.NullableString(first + 7));
 }
 
 internal enum IssueOutcome { Issued, AlreadyIssued, UnknownOffer, UnknownMember, NotEligible }
@@ -42,22 +47,32 @@ internal sealed class Coupons(LoyaltyDatabase database, TimeProvider clock)
     private async Task<(IssueOutcome, Coupon?, Offer?, OfferEligibility)> IssueAsync(NpgsqlTransaction transaction, Guid offerId, string memberId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var offer = await OfferCatalog.FindAsync(transaction, offerId, cancellationToken);
+        // One round trip for everything the decision needs: the offer, a coupon already issued, the member, her audiences.
+        var found = await transaction.Command($"""
+            SELECT {OfferCatalog.ColumnsOf("o")}, {Coupon.ColumnsOf("c")},
+                   EXISTS (SELECT 1 FROM members m WHERE m.member_id = $2),
+                   ARRAY (SELECT a.audience_key FROM audience_memberships a WHERE a.user_id = $2 AND a.is_member)
+            FROM offers o LEFT JOIN coupons c ON c.offer_id = o.offer_id AND c.member_id = $2
+            WHERE o.offer_id = $1
+            """, offerId, memberId).SingleOrDefaultAsync(reader => (
+                Offer: OfferCatalog.Read(reader),
+                Existing: reader.IsDBNull(13) ? null : Coupon.Read(reader, 13),
+                MemberExists: reader.GetBoolean(21),
+                Audiences: (IReadOnlySet<string>)reader.GetFieldValue<string[]>(22).ToHashSet(StringComparer.Ordinal)), cancellationToken);
+        var offer = found.Offer;
         if (offer is null)
         {
             return (IssueOutcome.UnknownOffer, null, null, OfferEligibility.Inactive);
         }
-        var existing = await ExistingAsync(transaction, offerId, memberId, cancellationToken);
-        if (existing is not null)
+        if (found.Existing is not null)
         {
-            return (IssueOutcome.AlreadyIssued, existing, offer, OfferEligibility.Eligible);
+            return (IssueOutcome.AlreadyIssued, found.Existing, offer, OfferEligibility.Eligible);
         }
-        var memberExists = await transaction.Command("SELECT 1 FROM members WHERE member_id = $1", memberId).SingleOrDefaultAsync(reader => (object)true, cancellationToken) is not null;
-        if (!memberExists)
+        if (!found.MemberExists)
         {
             return (IssueOutcome.UnknownMember, null, offer, OfferEligibility.Inactive);
         }
-        var eligibility = offer.EligibilityFor(await OfferCatalog.AudiencesOfAsync(transaction, memberId, cancellationToken), now);
+        var eligibility = offer.EligibilityFor(found.Audiences, now);
         if (eligibility != OfferEligibility.Eligible)
         {
             return (IssueOutcome.NotEligible, null, offer, eligibility);
@@ -88,12 +103,17 @@ internal sealed class Coupons(LoyaltyDatabase database, TimeProvider clock)
     public Task<(RedeemOutcome Outcome, Coupon? Coupon)> RedeemAsync(string code, string memberId, string providerId, CancellationToken cancellationToken) =>
         database.InTransactionAsync<(RedeemOutcome, Coupon?)>(async transaction =>
         {
-            var now = clock.GetUtcNow();
-            var coupon = await transaction.Command($"SELECT {Coupon.Columns} FROM coupons WHERE code = $1 FOR UPDATE", code).SingleOrDefaultAsync(Coupon.Read, cancellationToken);
+            var (coupon, offer) = await transaction.Command($"""
+                SELECT {Coupon.ColumnsOf("c")}, {OfferCatalog.ColumnsOf("o")}
+                FROM coupons c JOIN offers o ON o.offer_id = c.offer_id
+                WHERE c.code = $1
+                FOR UPDATE OF c
+                """, code).SingleOrDefaultAsync(reader => (Coupon: Coupon.Read(reader), Offer: OfferCatalog.Read(reader, 8)), cancellationToken);
             if (coupon is null)
             {
                 return (RedeemOutcome.UnknownCode, null);
             }
+            var now = clock.GetUtcNow();
             if (coupon.MemberId != memberId)
             {
                 // Say nothing else about another member's coupon.
@@ -107,7 +127,6 @@ internal sealed class Coupons(LoyaltyDatabase database, TimeProvider clock)
             {
                 return (RedeemOutcome.Expired, coupon);
             }
-            var offer = (await OfferCatalog.FindAsync(transaction, coupon.OfferId, cancellationToken))!;
             if (!offer.RedeemableAt(providerId))
             {
                 return (RedeemOutcome.NotAtThisProvider, coupon);

@@ -12,6 +12,9 @@ internal sealed class OfferCatalog(LoyaltyDatabase database, TimeProvider clock)
 {
     private const string Columns = "offer_id, kind, title, description, value, products, provider_ids, audience_key, starts_at, ends_at, coupon_valid_days, active, created_at";
 
+    /// <summary>The columns <see cref="Read"/> expects, qualified by a table alias.</summary>
+    public static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
+
     public async Task<Offer> CreateAsync(OfferDraft draft, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -73,10 +76,14 @@ internal sealed class OfferCatalog(LoyaltyDatabase database, TimeProvider clock)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    internal static Offer Read(NpgsqlDataReader reader) => new(
-        reader.GetGuid(0), reader.GetString(1) == "flash" ? OfferKind.Flash : OfferKind.Standard, reader.GetString(2), reader.NullableString(3),
-        reader.GetDecimal(4), reader.GetFieldValue<string[]>(5), reader.GetFieldValue<string[]>(6), reader.NullableString(7),
-        reader.Time(8), reader.Time(9), reader.GetInt32(10), reader.GetBoolean(11), reader.Time(12));
+    internal static Offer Read(NpgsqlDataReader reader) => Read(reader, 0);
+
+    /// <summary>An offer whose columns start at <paramref name="first"/> (after another table's columns in a join).</summary>
+    internal static Offer Read(NpgsqlDataReader reader, int first) => new(
+        reader.GetGuid(first), reader.GetString(first + 1) == "flash" ? OfferKind.Flash : OfferKind.Standard, reader.GetString(first + 2),
+        reader.NullableString(first + 3), reader.GetDecimal(first + 4), reader.GetFieldValue<string[]>(first + 5), reader.GetFieldValue<string[]>(first + 6),
+        reader.NullableString(first + 7), reader.Time(first + 8), reader.Time(first + 9), reader.GetInt32(first + 10), reader.GetBoolean(first + 11),
+        reader.Time(first + 12));
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
 }
