@@ -91,8 +91,13 @@ public sealed class MemberTests(DistributedAppFixture app)
         using var longName = await _loyalty.Admin.PostAsJsonAsync("/api/loyalty/members", new { phone, firstName = new string('a', 100_000), lastName = "B", marketingConsent = true });
         await LoyaltyTestClient.AssertProblemAsync(longName, HttpStatusCode.BadRequest);
 
-        using var oversized = await _loyalty.Admin.PostAsync("/api/loyalty/members",
-            new StringContent($"{{\"phone\":\"{phone}\",\"firstName\":\"{new string('a', 5_000_000)}\"}}", Encoding.UTF8, "application/json"));
+        // With Expect: 100-continue the refusal comes from the declared length, before the body is sent.
+        using var oversizedRequest = new HttpRequestMessage(HttpMethod.Post, "/api/loyalty/members")
+        {
+            Content = new StringContent($"{{\"phone\":\"{phone}\",\"firstName\":\"{new string('a', 5_000_000)}\"}}", Encoding.UTF8, "application/json"),
+        };
+        oversizedRequest.Headers.ExpectContinue = true;
+        using var oversized = await _loyalty.Admin.SendAsync(oversizedRequest);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
 
         Assert.Equal(0, await _loyalty.CountAsync("SELECT count(*) FROM members WHERE phone = $1", phone));
