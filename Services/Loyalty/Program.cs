@@ -1,11 +1,22 @@
+using Alle.Loyalty.Apis;
+using Alle.Loyalty.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("loyaltydb");
-builder.AddEventBus("eventbus");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.MapDefaultEndpoints();
+
+app.MapMembersApi();
+app.MapPointsApi();
+app.MapOffersApi();
+app.MapProvidersApi();
+app.MapCheckInsApi();
+app.MapRulesApi();
 
 app.Run();

@@ -1,0 +1,64 @@
+using Alle.Loyalty.Authorization;
+using Alle.Loyalty.CheckIns;
+using Alle.Loyalty.Members;
+using Alle.Loyalty.Offers;
+using Alle.Loyalty.Outbox;
+using Alle.Loyalty.Points;
+using Alle.Loyalty.Privacy;
+using Alle.Loyalty.Providers;
+using Alle.Loyalty.Storage;
+using Alle.Loyalty.Tiers;
+using Microsoft.Extensions.Options;
+
+namespace Alle.Loyalty.Extensions;
+
+internal static class ApplicationServiceExtensions
+{
+    /// <summary>
+    /// The gateway's own limit: it answers 413 before a larger body reaches us (a smaller limit here would make the
+    /// gateway see a reset connection instead of our answer). Field lengths are validated on top of it.
+    /// </summary>
+    private const long MaxRequestBodyBytes = 4 * 1024 * 1024;
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(LoyaltyOptions.Section).Get<LoyaltyOptions>() ?? new LoyaltyOptions();
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Loyalty configuration is invalid: " + string.Join(" ", problems));
+        }
+        builder.Services.Configure<LoyaltyOptions>(builder.Configuration.GetSection(LoyaltyOptions.Section));
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
+        // Unreadable bodies throw in every environment, and become problems with their own status (see BadRequestExceptionHandler).
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<Apis.BadRequestExceptionHandler>();
+
+        builder.AddLoyaltyAuthorization();
+        builder.AddNpgsqlDataSource("loyaltydb");
+        builder.AddDatabaseMigrations("loyaltydb");
+        builder.AddEventBus("eventbus", bus =>
+        {
+            bus.AddConsumer<AudienceMembershipChangedConsumer>();
+            bus.AddConsumer<ProfileDeletedConsumer>();
+        });
+        builder.AddTrackingClient();
+
+        builder.Services.AddSingleton(services => new TierPolicy(services.GetRequiredService<IOptions<LoyaltyOptions>>().Value.Tiers));
+        builder.Services.AddSingleton(services => new EarningRules(services.GetRequiredService<IOptions<LoyaltyOptions>>().Value.Points));
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<LoyaltyDatabase>();
+        builder.Services.AddSingleton<TierChanges>();
+        builder.Services.AddSingleton<PromotionCatalog>();
+        builder.Services.AddSingleton<PointsLedger>();
+        builder.Services.AddSingleton<MemberEnrolment>();
+        builder.Services.AddSingleton<OfferCatalog>();
+        builder.Services.AddSingleton<Coupons>();
+        builder.Services.AddSingleton<ProviderDirectory>();
+        builder.Services.AddSingleton<CheckInDesk>();
+
+        builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddHostedService<PointsMaturation>();
+    }
+}

@@ -1,0 +1,61 @@
+using Alle.Loyalty.Outbox;
+using Alle.Loyalty.Storage;
+using Npgsql;
+
+namespace Alle.Loyalty.Providers;
+
+internal sealed record Provider(string ProviderId, string Name, string Address, string City, string State, string Zip, string Phone,
+    double Latitude, double Longitude, IReadOnlyList<string> Products)
+{
+    public const string Columns = "provider_id, name, address, city, state, zip, phone, latitude, longitude, products";
+
+    public static Provider Read(NpgsqlDataReader reader) => new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+        reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetDouble(7), reader.GetDouble(8), reader.GetFieldValue<string[]>(9));
+
+    public GeoPoint Location => new(Latitude, Longitude);
+}
+
+internal sealed record ZipCode(string Zip, string City, string State, GeoPoint Center);
+
+internal sealed record ProviderMatch(Provider Provider, double DistanceMiles);
+
+/// <summary>The directory of participating providers, searched by distance from a zip code's centre.</summary>
+internal sealed class ProviderDirectory(LoyaltyDatabase database, TimeProvider clock)
+{
+    public Task<Provider?> FindAsync(string providerId, CancellationToken cancellationToken) =>
+        database.DataSource.Command($"SELECT {Provider.Columns} FROM providers WHERE provider_id = $1", providerId).SingleOrDefaultAsync(Provider.Read, cancellationToken);
+
+    public Task<ZipCode?> ZipAsync(string zip, CancellationToken cancellationToken) =>
+        database.DataSource.Command("SELECT zip, city, state, latitude, longitude FROM zip_codes WHERE zip = $1", zip)
+            .SingleOrDefaultAsync(reader => new ZipCode(reader.GetString(0), reader.GetString(1), reader.GetString(2), new GeoPoint(reader.GetDouble(3), reader.GetDouble(4))), cancellationToken);
+
+    public async Task<IReadOnlyList<ProviderMatch>> SearchAsync(GeoPoint center, double radiusMiles, string? product, int limit, CancellationToken cancellationToken)
+    {
+        var (min, max) = GeoDistance.BoundingBox(center, radiusMiles);
+        var candidates = await database.DataSource.Command($"""
+            SELECT {Provider.Columns} FROM providers
+            WHERE latitude BETWEEN $1 AND $2 AND longitude BETWEEN $3 AND $4 AND ($5::text IS NULL OR $5::text = ANY(products))
+            """, min.Latitude, max.Latitude, min.Longitude, max.Longitude, new NpgsqlParameter { Value = (object?)product ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text })
+            .ListAsync(Provider.Read, cancellationToken);
+        return candidates
+            .Select(provider => new ProviderMatch(provider, GeoDistance.Miles(center, provider.Location)))
+            .Where(match => match.DistanceMiles <= radiusMiles)
+            .OrderBy(match => match.DistanceMiles)
+            .ThenBy(match => match.Provider.Name, StringComparer.Ordinal)
+            .Take(limit)
+            .ToList();
+    }
+
+    /// <summary>Records the <c>Provider Searched</c> fact for a member's search.</summary>
+    public Task RecordSearchAsync(string memberId, string zip, double radiusMiles, string? product, IReadOnlyList<ProviderMatch> results, CancellationToken cancellationToken) =>
+        database.InTransactionAsync(async transaction =>
+        {
+            var now = clock.GetUtcNow();
+            await transaction.TrackAsync($"provider-searched:{Guid.CreateVersion7(now):N}", memberId, "Provider Searched", new
+            {
+                zip, radiusMiles, product, resultCount = results.Count,
+                providerIds = results.Take(10).Select(match => match.Provider.ProviderId),
+            }, now, cancellationToken);
+            return 0;
+        }, cancellationToken);
+}

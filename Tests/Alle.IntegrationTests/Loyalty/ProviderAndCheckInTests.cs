@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Alle.IntegrationTests.Loyalty;
+
+[Collection(StackCollection.Name)]
+public sealed class ProviderAndCheckInTests(DistributedAppFixture app)
+{
+    private readonly LoyaltyTestClient _loyalty = new(app);
+
+    [Fact]
+    public async Task Searching_by_zip_and_radius_returns_nearby_providers_nearest_first_and_is_tracked()
+    {
+        var member = await _loyalty.EnrolAsync();
+
+        var near = await member.Client.GetFromJsonAsync<JsonElement>("/api/loyalty/providers/search?zip=10001&radiusMiles=3");
+        var wide = await member.Client.GetFromJsonAsync<JsonElement>("/api/loyalty/providers/search?zip=10001&radiusMiles=30&product=natrelle");
+
+        var nearby = near.GetProperty("providers").EnumerateArray().ToList();
+        Assert.Contains(nearby, p => p.GetProperty("providerId").GetString() == "prv_chelsea_skin");
+        Assert.DoesNotContain(nearby, p => p.GetProperty("zip").GetString() == "10601");
+        Assert.All(nearby, p => Assert.InRange(p.GetProperty("distanceMiles").GetDouble(), 0, 3));
+        var distances = nearby.Select(p => p.GetProperty("distanceMiles").GetDouble()).ToList();
+        Assert.Equal(distances.Order(), distances);
+        var implants = wide.GetProperty("providers").EnumerateArray().ToList();
+        Assert.Contains(implants, p => p.GetProperty("providerId").GetString() == "prv_westchester_face");
+        Assert.All(implants, p => Assert.Contains("natrelle", p.GetProperty("products").EnumerateArray().Select(x => x.GetString())));
+        Assert.DoesNotContain(implants, p => p.GetProperty("state").GetString() == "CA");
+
+        var events = await _loyalty.EventsAsync(member.MemberId, e => LoyaltyTestClient.Named(e, "Provider Searched").Count() == 2, "two Provider Searched events");
+        var searched = LoyaltyTestClient.Named(events, "Provider Searched").Select(e => e.GetProperty("properties")).ToList();
+        Assert.Contains(searched, p => p.GetProperty("zip").GetString() == "10001" && p.GetProperty("product").GetString() == "natrelle");
+    }
+
+    [Fact]
+    public async Task Bad_searches_are_refused_with_problems()
+    {
+        var member = await _loyalty.EnrolAsync();
+
+        await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=1000"), HttpStatusCode.BadRequest);
+        await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=10001&radiusMiles=500"), HttpStatusCode.BadRequest);
+        await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=10001&radiusMiles=far"), HttpStatusCode.BadRequest);
+        await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=99999"), HttpStatusCode.NotFound);
+        await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/prv_nowhere"), HttpStatusCode.NotFound);
+        await LoyaltyTestClient.AssertProblemAsync(await app.Gateway.GetAsync("/api/loyalty/providers/search?zip=10001"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Checking_in_where_a_flash_offer_runs_names_it_in_the_event_once()
+    {
+        var member = await _loyalty.EnrolAsync();
+        var provider = "prv_dumbo_glow";
+        var flashOfferId = await _loyalty.CreateOfferAsync(new
+        {
+            title = "Flash: $25 off DiamondGlow today", value = 25m, providerIds = new[] { provider },
+            startsAt = DateTimeOffset.UtcNow.AddMinutes(-1), endsAt = DateTimeOffset.UtcNow.AddHours(3),
+        }, "/api/loyalty/flash-offers");
+        var elsewhere = "prv_heights_medspa";
+
+        using var first = await member.Client.PostAsJsonAsync($"/api/loyalty/members/{member.MemberId}/check-ins", new { providerId = provider });
+        using var repeated = await member.Client.PostAsJsonAsync($"/api/loyalty/members/{member.MemberId}/check-ins", new { providerId = provider });
+        using var other = await member.Client.PostAsJsonAsync($"/api/loyalty/members/{member.MemberId}/check-ins", new { providerId = elsewhere });
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var checkIn = await first.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(flashOfferId, checkIn.GetProperty("flashOfferId").GetGuid());
+        Assert.Equal(HttpStatusCode.OK, repeated.StatusCode);
+        Assert.Equal(checkIn.GetProperty("checkInId").GetString(), (await repeated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checkInId").GetString());
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("flashOfferId").ValueKind);
+
+        var events = await _loyalty.EventsAsync(member.MemberId, e => LoyaltyTestClient.Named(e, "Provider Checked In").Count() >= 2, "two check-in events");
+        var checkIns = LoyaltyTestClient.Named(events, "Provider Checked In").Select(e => e.GetProperty("properties")).ToList();
+        Assert.Equal(2, checkIns.Count);
+        var atFlash = Assert.Single(checkIns, p => p.GetProperty("providerId").GetString() == provider);
+        Assert.Equal(flashOfferId.ToString(), atFlash.GetProperty("flashOfferId").GetString());
+        Assert.Equal("DUMBO Glow Studio", atFlash.GetProperty("providerName").GetString());
+        var atOther = Assert.Single(checkIns, p => p.GetProperty("providerId").GetString() == elsewhere);
+        Assert.False(atOther.TryGetProperty("flashOfferId", out _));
+
+        // Flash offers are not listed to members nor claimable without the check-in's journey.
+        var listed = await member.Client.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{member.MemberId}/offers");
+        Assert.DoesNotContain(listed.EnumerateArray(), o => o.GetProperty("offer").GetProperty("offerId").GetGuid() == flashOfferId);
+        using var claimed = await member.Client.PostAsync($"/api/loyalty/members/{member.MemberId}/offers/{flashOfferId}/coupon", null);
+        await LoyaltyTestClient.AssertProblemAsync(claimed, HttpStatusCode.Conflict, "urn:alle:loyalty:flash-offer-at-check-in");
+
+        // The journey issues the flash coupon; it is redeemable only where the flash offer runs.
+        using var coupon = await _loyalty.Admin.PostAsJsonAsync($"/api/loyalty/offers/{flashOfferId}/coupons", new { memberId = member.MemberId });
+        Assert.Equal(HttpStatusCode.OK, coupon.StatusCode);
+        using var redeemElsewhere = await _loyalty.ProviderDesk.PostAsJsonAsync(
+            $"/api/loyalty/providers/{elsewhere}/coupons/{(await coupon.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()}/redemption", new { memberId = member.MemberId });
+        await LoyaltyTestClient.AssertProblemAsync(redeemElsewhere, HttpStatusCode.Conflict, "urn:alle:loyalty:coupon-not-at-this-provider");
+    }
+
+    [Fact]
+    public async Task A_flash_offer_for_an_audience_is_not_named_to_members_outside_it()
+    {
+        var member = await _loyalty.EnrolAsync();
+        var provider = "prv_fashion_island";
+        await _loyalty.CreateOfferAsync(new
+        {
+            title = "A-List flash", value = 75m, providerIds = new[] { provider }, audienceKey = LoyaltyTestClient.NewId("a-list-vips"),
+            startsAt = DateTimeOffset.UtcNow.AddMinutes(-1), endsAt = DateTimeOffset.UtcNow.AddHours(3),
+        }, "/api/loyalty/flash-offers");
+
+        using var checkIn = await member.Client.PostAsJsonAsync($"/api/loyalty/members/{member.MemberId}/check-ins", new { providerId = provider });
+
+        Assert.Equal(HttpStatusCode.Created, checkIn.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await checkIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("flashOfferId").ValueKind);
+        using var unknownProvider = await member.Client.PostAsJsonAsync($"/api/loyalty/members/{member.MemberId}/check-ins", new { providerId = "prv_nowhere" });
+        await LoyaltyTestClient.AssertProblemAsync(unknownProvider, HttpStatusCode.NotFound);
+    }
+}
