@@ -41,7 +41,6 @@ var ingestion = builder.AddProject<Projects.Ingestion>("ingestion")
     .WaitFor(postgres).WaitFor(cache).WaitFor(eventBus);
 
 var profiles = builder.AddProject<Projects.Profiles>("profiles")
-    .WithReplicas(builder.Configuration.GetValue("Profiles:Replicas", 1))
     .WithReference(profilesDb).WithReference(cache).WithReference(eventBus).WithReference(ingestion)
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)

@@ -16,20 +16,10 @@ public sealed class ShortHoldLoyaltyFixture : DistributedAppFixture
 {
     protected override void ConfigureApplication(DistributedApplicationBuilder builder)
     {
-        // This runs before Program.cs declares the resources: change the loyalty project once the graph is built,
-        // which happens before anything starts.
-        var interceptor = DistributedApplication.Interceptor!;
-        DistributedApplication.Interceptor = interceptor with
-        {
-            OnBuilt = application =>
-            {
-                var loyalty = (ProjectResource)builder.Resources.Single(resource => resource.Name == "loyalty");
-                loyalty.SetReplicas(2);
-                loyalty.Environment["Loyalty__Points__PendingHold"] = new LiteralValue("00:00:03");
-                loyalty.Environment["Loyalty__Maturation__Interval"] = new LiteralValue("00:00:01");
-                interceptor.OnBuilt(application);
-            },
-        };
+        var loyalty = (ProjectResource)builder.Resources.Single(resource => resource.Name == "loyalty");
+        loyalty.SetReplicas(2);
+        loyalty.Environment["Loyalty__Points__PendingHold"] = new LiteralValue("00:00:03");
+        loyalty.Environment["Loyalty__Maturation__Interval"] = new LiteralValue("00:00:01");
     }
 }
 

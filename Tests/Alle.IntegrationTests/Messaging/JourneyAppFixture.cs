@@ -22,18 +22,9 @@ public sealed class JourneyAppFixture : DistributedAppFixture
 
     protected override void ConfigureApplication(DistributedApplicationBuilder builder)
     {
-        // The graph is declared after this hook runs: change messaging's configuration once it is built, before it runs.
-        var testing = DistributedApplication.Interceptor!;
-        DistributedApplication.Interceptor = testing with
-        {
-            OnBuilt = application =>
-            {
-                var messaging = application.Model.Resources.Single(r => r.Name == "messaging");
-                messaging.Environment["Messaging__ProfilesBaseAddress"] = new LiteralValue(StandIns.Url);
-                messaging.Environment["Messaging__LoyaltyBaseAddress"] = new LiteralValue(StandIns.Url);
-                testing.OnBuilt(application);
-            },
-        };
+        var messaging = builder.Resources.Single(r => r.Name == "messaging");
+        messaging.Environment["Messaging__ProfilesBaseAddress"] = new LiteralValue(StandIns.Url);
+        messaging.Environment["Messaging__LoyaltyBaseAddress"] = new LiteralValue(StandIns.Url);
     }
 }
 

@@ -9,8 +9,8 @@ namespace Alle.IntegrationTests.Profiles;
 /// <summary>The application with two Profiles instances competing for the same queue.</summary>
 public sealed class TwoProfilesInstancesFixture : DistributedAppFixture
 {
-    // Read by the AppHost's Program.cs when it declares the profiles resource (which happens after this runs).
-    protected override void ConfigureApplication(DistributedApplicationBuilder builder) => builder.Configuration["Profiles:Replicas"] = "2";
+    protected override void ConfigureApplication(DistributedApplicationBuilder builder) =>
+        ((ProjectResource)builder.Resources.Single(resource => resource.Name == "profiles")).SetReplicas(2);
 }
 
 [CollectionDefinition(Name)]
