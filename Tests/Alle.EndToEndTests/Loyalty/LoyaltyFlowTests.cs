@@ -95,7 +95,7 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
     private Task<List<JsonElement>> TimelineAsync(string memberId, Func<List<JsonElement>, bool> until, string what, TimeSpan? timeout = null) =>
         Eventually.GetAsync(async () =>
         {
-            using var response = await app.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=200");
+            using var response = await app.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=100");
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return null;

@@ -64,7 +64,7 @@ public sealed class PointsMaturationTests(ShortHoldLoyaltyFixture app)
 
         var events = await Eventually.GetAsync(async () =>
         {
-            using var response = await admin.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=200");
+            using var response = await admin.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=100");
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return null;

@@ -73,7 +73,7 @@ internal sealed class LoyaltyTestClient(DistributedAppFixture app)
     public async Task<List<JsonElement>> EventsAsync(string memberId, Func<List<JsonElement>, bool> until, string what, TimeSpan? timeout = null) =>
         await Eventually.GetAsync(async () =>
         {
-            using var response = await Admin.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=200");
+            using var response = await Admin.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=100");
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return null;

@@ -83,7 +83,7 @@ public sealed class EventConsumerTests(DistributedAppFixture app)
         var profileId = Guid.NewGuid();
 
         await bus.PublishAsync(new ProfileDeleted(regulation, profileId, [new("user_id", userId), new("phone", phone)], DateTimeOffset.UtcNow));
-        var report = await Eventually.GetAsync(() => Task.FromResult(bus.Received<PersonalDataDeleted>().FirstOrDefault(r => r.RegulationId == regulation)),
+        var report = await Eventually.GetAsync(() => Task.FromResult(bus.Received<PersonalDataDeleted>().FirstOrDefault(r => r.RegulationId == regulation && r.Service == "messaging")),
             TimeSpan.FromSeconds(20), "PersonalDataDeleted");
 
         Assert.Equal(("messaging", profileId), (report.Service, report.ProfileId));
@@ -101,8 +101,8 @@ public sealed class EventConsumerTests(DistributedAppFixture app)
         await bus.PublishAsync(new ProfileDeleted(regulation, profileId, [new("user_id", userId), new("phone", phone)], DateTimeOffset.UtcNow));
         var suppressed = await _messaging.SendAsync(phone, "Anything");
         Assert.Equal("suppressed", (await _messaging.WaitForStatusAsync(suppressed, "skipped", "delivered")).GetProperty("skipReason").GetString());
-        await Eventually.TrueAsync(() => Task.FromResult(bus.Received<PersonalDataDeleted>().Count(r => r.RegulationId == regulation) == 2),
+        await Eventually.TrueAsync(() => Task.FromResult(bus.Received<PersonalDataDeleted>().Count(r => r.RegulationId == regulation && r.Service == "messaging") == 2),
             TimeSpan.FromSeconds(20), "the repeated request's report");
-        Assert.All(bus.Received<PersonalDataDeleted>().Where(r => r.RegulationId == regulation), r => Assert.Equal(report.RowsDeleted, r.RowsDeleted));
+        Assert.All(bus.Received<PersonalDataDeleted>().Where(r => r.RegulationId == regulation && r.Service == "messaging"), r => Assert.Equal(report.RowsDeleted, r.RowsDeleted));
     }
 }
