@@ -51,8 +51,8 @@ internal static class ComputedTraitCalculator
         {
             return function switch
             {
-                AggregateFunction.Sum => JsonValues.From(numbers.Sum()),
-                AggregateFunction.Average => JsonValues.From(Math.Round(numbers.Sum() / numbers.Count, 10)),
+                AggregateFunction.Sum => JsonValues.From(WithoutTrailingZeros(numbers.Sum())),
+                AggregateFunction.Average => JsonValues.From(WithoutTrailingZeros(Math.Round(numbers.Sum() / numbers.Count, 10))),
                 AggregateFunction.Minimum => JsonValues.From(numbers.Min()),
                 _ => JsonValues.From(numbers.Max()),
             };
@@ -63,6 +63,9 @@ internal static class ComputedTraitCalculator
             return JsonValues.From(function == AggregateFunction.Sum ? sum : sum / numbers.Count);
         }
     }
+
+    /// <summary>20.0000000000 becomes 20: the same number is always written the same way.</summary>
+    private static decimal WithoutTrailingZeros(decimal value) => value / 1.0000000000000000000000000000m;
 
     /// <summary>The value seen most often; ties go to the one seen most recently.</summary>
     private static JsonElement? MostFrequent(IReadOnlyList<(DateTimeOffset Timestamp, JsonElement Value)> values) => values
