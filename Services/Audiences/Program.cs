@@ -11,5 +11,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapAudiencesApi();
 app.MapMembershipApi();
+app.MapComputedTraitsApi();
 
 app.Run();

@@ -95,12 +95,5 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
             s_realTime, "the batch entry published");
     }
 
-    private async Task<string?> LastEventAsync(Guid profileId)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(app.ConnectionString("audiencesdb"));
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT name FROM events WHERE profile_id = $1 ORDER BY timestamp DESC LIMIT 1", connection);
-        command.Parameters.AddWithValue(profileId);
-        return await command.ExecuteScalarAsync() as string;
-    }
+    private Task<string?> LastEventAsync(Guid profileId) => new AudiencesDatabase(app).LastEventAsync(profileId);
 }
