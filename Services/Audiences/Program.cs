@@ -12,5 +12,7 @@ app.MapDefaultEndpoints();
 app.MapAudiencesApi();
 app.MapMembershipApi();
 app.MapComputedTraitsApi();
+app.MapModelsApi();
+app.MapModelRunsApi();
 
 app.Run();

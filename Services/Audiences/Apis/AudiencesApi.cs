@@ -43,7 +43,7 @@ internal static class AudiencesApi
     }
 
     private static async Task<Results<Created<AudienceResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        AudienceRequest request, NpgsqlDataSource dataSource, CatalogCache catalogs, ComputationSignal computations, TimeProvider clock,
+        AudienceRequest request, NpgsqlDataSource dataSource, CatalogCache catalogs, Signal<ComputationWorker> computations, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -77,7 +77,7 @@ internal static class AudiencesApi
     }
 
     private static async Task<Results<Ok<AudienceResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        string audience, AudienceRequest request, NpgsqlDataSource dataSource, CatalogCache catalogs, ComputationSignal computations,
+        string audience, AudienceRequest request, NpgsqlDataSource dataSource, CatalogCache catalogs, Signal<ComputationWorker> computations,
         TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -133,7 +133,7 @@ internal static class AudiencesApi
     }
 
     private static async Task<Results<Accepted<AudienceResponse>, ProblemHttpResult>> Recompute(string audience, NpgsqlDataSource dataSource,
-        ComputationSignal computations, TimeProvider clock, CancellationToken cancellationToken)
+        Signal<ComputationWorker> computations, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         if (await FindAsync(connection, audience, cancellationToken) is not { } existing)

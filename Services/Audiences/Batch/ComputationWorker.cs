@@ -1,25 +1,7 @@
+using Alle.Audiences.Storage;
 using Npgsql;
 
 namespace Alle.Audiences.Batch;
-
-/// <summary>Wakes the worker when a definition was saved.</summary>
-internal sealed class ComputationSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-}
 
 /// <summary>
 /// Runs pending full computations: computed-trait backfills first (audiences may use their values), then audiences.
@@ -29,7 +11,7 @@ internal sealed class ComputationSignal
 internal sealed class ComputationWorker(
     ComputedTraitBackfill backfill,
     AudienceComputation computation,
-    ComputationSignal signal,
+    Signal<ComputationWorker> signal,
     TimeProvider clock,
     ILogger<ComputationWorker> logger) : BackgroundService
 {

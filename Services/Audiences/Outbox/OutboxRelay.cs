@@ -6,26 +6,6 @@ using Npgsql;
 
 namespace Alle.Audiences.Outbox;
 
-/// <summary>Wakes the relay right after a transaction that wrote outbox rows commits.</summary>
-internal sealed class OutboxSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled: one wake-up covers every row written so far.
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-}
-
 /// <summary>
 /// Delivers outbox rows: publishes messages on the bus and sends Tracking API calls in batches, then marks them sent.
 /// Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so replicas share the work; a failure leaves the row for a
@@ -35,7 +15,7 @@ internal sealed class OutboxRelay(
     NpgsqlDataSource dataSource,
     IBus bus,
     IServiceScopeFactory scopes,
-    OutboxSignal signal,
+    Signal<OutboxRelay> signal,
     TimeProvider clock,
     ILogger<OutboxRelay> logger) : BackgroundService
 {

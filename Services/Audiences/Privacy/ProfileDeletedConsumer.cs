@@ -15,7 +15,7 @@ namespace Alle.Audiences.Privacy;
 /// <see cref="PersonalDataDeleted"/> for the regulation. A tombstone (the profile id alone) stops a late message from
 /// bringing her back.
 /// </summary>
-internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, OutboxSignal outbox, TimeProvider clock, ILogger<ProfileDeletedConsumer> logger)
+internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Signal<OutboxRelay> outbox, TimeProvider clock, ILogger<ProfileDeletedConsumer> logger)
     : IConsumer<ProfileDeleted>
 {
     public const string ServiceName = "audiences";
@@ -55,6 +55,11 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Outbox
                     DELETE FROM etl_model_rows r USING etl_models m
                     WHERE r.model_id = m.id AND m.identifier_type = $1 AND r.identifier = $2
                     """, cancellationToken, identifier.Type, value);
+                // Reverse ETL identifies not yet sent name her by identifier, not by profile.
+                rows += await connection.ExecuteAsync("""
+                    DELETE FROM outbox WHERE sent_at IS NULL AND profile_id IS NULL
+                    AND CASE WHEN $2 = 'user_id' THEN payload ->> 'userId' ELSE payload -> 'traits' ->> $2 END = $1
+                    """, cancellationToken, value, identifier.Type);
             }
         }
 

@@ -1,3 +1,4 @@
+using Alle.Audiences.Storage;
 using System.Text.Json;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
@@ -19,7 +20,7 @@ internal sealed class ProfileUpdatedConsumer(
     NpgsqlDataSource dataSource,
     CatalogCache catalogs,
     ProfileEvaluator evaluator,
-    OutboxSignal outbox,
+    Signal<OutboxRelay> outbox,
     TimeProvider clock) : IConsumer<ProfileUpdated>
 {
     public async Task Consume(ConsumeContext<ProfileUpdated> context)

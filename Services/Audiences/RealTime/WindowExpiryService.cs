@@ -21,7 +21,7 @@ internal sealed class WindowExpiryService(
     NpgsqlDataSource dataSource,
     CatalogCache catalogs,
     ProfileEvaluator evaluator,
-    OutboxSignal outbox,
+    Signal<OutboxRelay> outbox,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<WindowExpiryOptions> options,
     ILogger<WindowExpiryService> logger) : BackgroundService

@@ -31,7 +31,7 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
         var clock = Stopwatch.StartNew();
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Provider Searched", new { zip = "10001" }));
         await Eventually.TrueAsync(() => _api.IsMemberAsync($"user_id:{userId}", key), s_realTime, "her entry into the audience");
-        var entered = await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && change.Entered)),
+        var entered = await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && change.AudienceKey == key && change.Entered)),
             s_realTime - clock.Elapsed + TimeSpan.FromSeconds(1), "AudienceMembershipChanged (entered) on the bus");
         Assert.Equal(audience.GetProperty("id").GetGuid(), entered.AudienceId);
         Assert.Equal(key, entered.AudienceKey);
@@ -39,7 +39,7 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
 
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Offer Redeemed", new { offerId = "spring" }));
         await Eventually.TrueAsync(async () => !await _api.IsMemberAsync(profileId.ToString(), key), s_realTime, "her exit from the audience");
-        await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && !change.Entered)),
+        await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && change.AudienceKey == key && !change.Entered)),
             s_realTime, "AudienceMembershipChanged (exited) on the bus");
 
         var history = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/audiences/profiles/{profileId}/history");

@@ -89,17 +89,18 @@ public sealed class ProfileLifecycleTests(DistributedAppFixture app) : IAsyncLif
     public async Task Our_own_audience_events_and_trait_identifies_coming_back_cause_no_new_calls()
     {
         var key = AudiencesApiClient.UniqueKey("loop");
-        await _api.CreateAudienceAsync(key, """{"event": "Provider Searched"}""");
+        var eventName = $"Provider Searched {Guid.NewGuid():N}";
+        await _api.CreateAudienceAsync(key, $$"""{"event": "{{eventName}}"}""");
         var trait = $"loop_{Guid.NewGuid():N}"[..20];
         (await _api.Http.PostAsJsonAsync("/api/audiences/computed-traits", new
         {
             key = trait,
             name = "Searches",
-            definition = new { kind = "counter", @event = "Provider Searched" },
+            definition = new { kind = "counter", @event = eventName },
         })).EnsureSuccessStatusCode();
         var profileId = Guid.NewGuid();
         var userId = $"member-{Guid.NewGuid():N}";
-        await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Provider Searched"));
+        await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, eventName));
         await Eventually.TrueAsync(() => _api.IsMemberAsync(profileId.ToString(), key), s_realTime, "her entry");
         var calls = await Eventually.GetAsync(async () => await _database.CallsAsync(profileId) is { Count: >= 2 } found ? found : null,
             s_realTime, "the entry event and the trait identify queued");
