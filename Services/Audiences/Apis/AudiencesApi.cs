@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Alle.Audiences.Batch;
 using Alle.Audiences.Conditions;
@@ -156,8 +155,6 @@ internal static class AudiencesApi
             errors.Add("$.sampleSize", $"The sample has 0 to {MaxSample} profiles.");
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        await connection.ExecuteAsync($"SET TRANSACTION READ ONLY; {AudienceComputation.WorkMemory}; SET LOCAL statement_timeout = '60s'", cancellationToken);
         var catalog = await catalogs.GetAsync(connection, cancellationToken);
         var parsed = request.Condition is { } json ? ConditionParser.Parse(json, "$.condition") : null;
         if (parsed is null)
@@ -166,21 +163,21 @@ internal static class AudiencesApi
         }
         else
         {
-            catalog.CheckReferences(parsed, null, errors);
+            errors.AddAll(parsed.Errors);
+            if (parsed.IsValid)
+            {
+                catalog.CheckReferences(parsed, null, errors);
+            }
         }
         if (!errors.IsEmpty || parsed?.Condition is not { } condition)
         {
             return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The audience definition is not valid.");
         }
 
-        var stopwatch = Stopwatch.StartNew();
         var now = clock.GetUtcNow();
-        var counted = SqlPredicateCompiler.Compile(condition, catalog, now);
-        var count = await connection.ScalarAsync<long>($"SELECT count(*) FROM profiles p WHERE {counted.Sql}", cancellationToken, [.. counted.Parameters]);
-        var sampled = SqlPredicateCompiler.Compile(condition, catalog, now, firstParameter: 2);
-        var sample = sampleSize == 0 ? [] : await connection.ListAsync($"SELECT p.profile_id, p.user_id FROM profiles p WHERE {sampled.Sql} LIMIT $1",
-            reader => new ProfileSample(reader.GetGuid(0), reader.NullableString(1)), cancellationToken, [(long)sampleSize, .. sampled.Parameters]);
-        return TypedResults.Ok(new PreviewResponse(count, sample, stopwatch.ElapsedMilliseconds, now));
+        var preview = await AudiencePreview.RunAsync(connection, condition, catalog, now, sampleSize, cancellationToken);
+        return TypedResults.Ok(new PreviewResponse(preview.Count, preview.Sample.Select(member => new ProfileSample(member.ProfileId, member.UserId)).ToList(),
+            preview.ElapsedMilliseconds, now));
     }
 
     private static JsonElement? Validate(AudienceRequest request, Catalog catalog, string? ownKey, ValidationErrors errors)
@@ -193,13 +190,7 @@ internal static class AudiencesApi
             return null;
         }
         var parsed = ConditionParser.Parse(condition, "$.condition");
-        foreach (var (path, messages) in parsed.Errors.ToDictionary())
-        {
-            foreach (var message in messages)
-            {
-                errors.Add(path, message);
-            }
-        }
+        errors.AddAll(parsed.Errors);
         if (parsed.IsValid)
         {
             catalog.CheckReferences(parsed, ownKey, errors);

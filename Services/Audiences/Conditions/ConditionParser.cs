@@ -182,13 +182,7 @@ internal sealed class ConditionParser
     {
         var parser = new ConditionParser();
         var filters = parser.ReadFilters(json, path);
-        foreach (var (key, messages) in parser._errors.ToDictionary())
-        {
-            foreach (var message in messages)
-            {
-                errors.Add(key, message);
-            }
-        }
+        errors.AddAll(parser._errors);
         return filters;
     }
 
@@ -286,21 +280,6 @@ internal sealed class ConditionParser
             return null;
         }
         return new CountRule(op.Value, times);
-    }
-
-    /// <summary>Reads <c>operator</c> and <c>value</c> of a trait, computed-trait or property comparison.</summary>
-    public static Comparison? ReadComparison(JsonElement json, string path, ValidationErrors errors)
-    {
-        var parser = new ConditionParser();
-        var comparison = parser.ReadComparison(json, path);
-        foreach (var (key, messages) in parser._errors.ToDictionary())
-        {
-            foreach (var message in messages)
-            {
-                errors.Add(key, message);
-            }
-        }
-        return comparison;
     }
 
     private Comparison? ReadComparison(JsonElement json, string path)

@@ -16,6 +16,14 @@ internal sealed class ValidationErrors
         messages.Add(message);
     }
 
+    public void AddAll(ValidationErrors other)
+    {
+        foreach (var (path, messages) in other._errors)
+        {
+            messages.ForEach(message => Add(path, message));
+        }
+    }
+
     public bool Contains(string path) => _errors.ContainsKey(path);
 
     public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), StringComparer.Ordinal);

@@ -110,5 +110,34 @@ public sealed class AudienceApiTests(DistributedAppFixture app)
         Assert.All(days, day => Assert.Equal(0, day.GetProperty("size").GetInt64()));
     }
 
+    [Fact]
+    public async Task A_preview_counts_and_samples_an_unsaved_definition_without_saving_it()
+    {
+        await using var bus = await ProfileEventBus.StartAsync(app);
+        var tag = Guid.NewGuid().ToString("N");
+        var profiles = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var profileId in profiles)
+        {
+            await bus.PublishAsync(ProfileEventBus.Tracked(profileId, $"member-{profileId:N}", "Provider Searched", new { tag }));
+        }
+        await bus.PublishAsync(ProfileEventBus.Tracked(profiles[0], $"member-{profiles[0]:N}", "Offer Redeemed", new { tag }));
+        var condition = $$$"""
+            {"and": [{"event": "Provider Searched", "where": [{"property": "tag", "operator": "equals", "value": "{{{tag}}}"}], "within": "30d"},
+                     {"not": {"event": "Offer Redeemed", "where": [{"property": "tag", "operator": "equals", "value": "{{{tag}}}"}]}}]}
+            """;
+
+        var preview = await Eventually.GetValueAsync(async () =>
+        {
+            var response = await _api.Http.PostAsync("/api/audiences/preview", Json($$"""{"condition": {{condition}}, "sampleSize": 5}"""));
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return body.GetProperty("count").GetInt64() == 2 ? body : (JsonElement?)null;
+        }, TimeSpan.FromSeconds(10), "two searchers who never redeemed");
+
+        Assert.Equal(profiles.Skip(1).Order(), preview.GetProperty("sample").EnumerateArray().Select(member => member.GetProperty("profileId").GetGuid()).Order());
+        var invalid = await _api.Http.PostAsync("/api/audiences/preview", Json("""{"condition": {"or": [{"event": ""}]}}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.True((await invalid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("$.condition.or[0].event", out _));
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
