@@ -4,13 +4,13 @@ using System.Text.RegularExpressions;
 namespace Alle.Audiences.Conditions;
 
 /// <summary>
-/// The date strings date conditions understand: a date (<c>2025-03-01</c>, midnight UTC) or a date and time with an
-/// explicit offset (<c>2025-03-01T09:30:00Z</c>, <c>2025-03-01T09:30:00.123+02:00</c>). Deliberately strict, so the
+/// The date strings date conditions understand: a date (<c>2025-03-01</c>, midnight UTC, years 1000 to 9999) or a date
+/// and time with an explicit offset (up to ±14:00) (<c>2025-03-01T09:30:00Z</c>, <c>2025-03-01T09:30:00.123+02:00</c>). Deliberately strict, so the
 /// database function <c>audiences_instant(text)</c> (migration 0001) reads exactly the same strings the same way.
 /// </summary>
 internal static partial class IsoInstant
 {
-    [GeneratedRegex(@"^(\d{4})-(\d{2})-(\d{2})(?:[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.(\d{1,6}))?)?(Z|[+-](?:0\d|1[0-4]):[0-5]\d))?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([1-9]\d{3})-(\d{2})-(\d{2})(?:[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.(\d{1,6}))?)?(Z|[+-](?:0\d|1[0-3]):[0-5]\d|[+-]14:00))?$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     public static bool TryParse(string? text, out DateTimeOffset instant)
@@ -33,7 +33,7 @@ internal static partial class IsoInstant
             var fraction = match.Groups[7].Success ? match.Groups[7].Value.PadRight(6, '0') : "0";
             instant = new DateTimeOffset(Group(1), Group(2), Group(3), Group(4), Group(5), Group(6), offset)
                 .AddTicks(long.Parse(fraction, CultureInfo.InvariantCulture) * 10);
-            return instant.Year >= 1;
+            return true;
         }
         catch (ArgumentOutOfRangeException)
         {

@@ -178,18 +178,16 @@ CREATE INDEX etl_runs_by_model ON etl_runs (model_id, queued_at DESC);
 CREATE INDEX etl_runs_queued ON etl_runs (queued_at) WHERE status = 'queued';
 
 -- The strict date strings of date conditions (see IsoInstant.cs): a date, or a date and time with an explicit
--- offset; anything else, including impossible dates, is NULL rather than an error.
+-- offset; anything else, including impossible dates, is NULL rather than an error. Plain SQL without exception
+-- handling, so it stays parallel safe: every cast below only runs on a string already known to be valid.
 CREATE FUNCTION audiences_instant(value text) RETURNS timestamptz
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE AS $$
-BEGIN
-    IF value ~ '^\d{4}-\d{2}-\d{2}$' THEN
-        RETURN value::date::timestamp AT TIME ZONE 'UTC';
-    END IF;
-    IF value !~ '^\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$' THEN
-        RETURN NULL;
-    END IF;
-    RETURN value::timestamptz;
-EXCEPTION WHEN others THEN
-    RETURN NULL;
-END
+LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN value !~ '^[1-9]\d{3}-\d{2}-\d{2}$'
+         AND value !~ '^[1-9]\d{3}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$' THEN NULL
+        WHEN substr(value, 6, 2)::int NOT BETWEEN 1 AND 12 OR substr(value, 9, 2)::int < 1 THEN NULL
+        WHEN substr(value, 9, 2)::int > extract(day FROM make_date(substr(value, 1, 4)::int, substr(value, 6, 2)::int, 1) + interval '1 month - 1 day') THEN NULL
+        WHEN length(value) = 10 THEN value::date::timestamp AT TIME ZONE 'UTC'
+        ELSE value::timestamptz
+    END
 $$;
