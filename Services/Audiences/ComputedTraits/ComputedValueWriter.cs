@@ -28,5 +28,24 @@ internal static class ComputedValueWriter
         }
     }
 
+    /// <summary>
+    /// An anonymous profile's values could not be sent (an identify needs a user id); once she has one, her current
+    /// values go out, each under the message id of its version.
+    /// </summary>
+    public static async Task IdentifyCurrentAsync(NpgsqlConnection connection, Catalog catalog, Guid profileId, string userId, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var values = await connection.ListAsync("SELECT trait_id, value::text, version FROM computed_values WHERE profile_id = $1",
+            reader => (TraitId: reader.GetGuid(0), Value: JsonNode.Parse(reader.GetString(1)), Version: reader.GetInt32(2)), cancellationToken, profileId);
+        foreach (var (traitId, value, version) in values)
+        {
+            if (catalog.ComputedTraits.FirstOrDefault(trait => trait.Id == traitId) is { } trait)
+            {
+                await OutboxWriter.CallAsync(connection, profileId, OutboxCall.Identify(
+                    IdentifyMessageId(trait.Id, profileId, version), userId, null, new JsonObject { [trait.Key] = value?.DeepClone() }, now), now, cancellationToken);
+            }
+        }
+    }
+
     public static string IdentifyMessageId(Guid traitId, Guid profileId, int version) => $"ctr-{traitId:N}-{profileId:N}-{version}";
 }

@@ -1,10 +1,10 @@
-using Alle.Audiences.Storage;
 using Alle.Audiences.Batch;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Privacy;
 using Alle.Audiences.RealTime;
 using Alle.Audiences.ReverseEtl;
+using Alle.Audiences.Storage;
 
 namespace Alle.Audiences.Extensions;
 

@@ -1,9 +1,10 @@
-using Alle.Audiences.Storage;
 using System.Text.Json;
+using Alle.Audiences.ComputedTraits;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Profiles;
+using Alle.Audiences.Storage;
 using Alle.Contracts;
 using MassTransit;
 using Npgsql;
@@ -42,6 +43,10 @@ internal sealed class ProfileUpdatedConsumer(
         var userIdChanged = message.UserId is not null && !string.Equals(profile.UserId, message.UserId, StringComparison.Ordinal);
         if (userIdChanged)
         {
+            if (profile.UserId is null)
+            {
+                await ComputedValueWriter.IdentifyCurrentAsync(connection, catalog, profileId, message.UserId!, now, cancellationToken);
+            }
             profile.UserId = message.UserId;
         }
 

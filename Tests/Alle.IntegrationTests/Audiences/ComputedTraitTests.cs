@@ -74,6 +74,15 @@ public sealed class ComputedTraitTests(DistributedAppFixture app) : IAsyncLifeti
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, null, eventName));
         await Eventually.TrueAsync(() => _api.IsMemberAsync(profileId.ToString(), audience), TimeSpan.FromSeconds(5), "her entry on the second view");
         Assert.Empty(await _database.CallsAsync(profileId));
+
+        // Anonymous so far, so nothing could be sent; once she signs in, her current value reaches her profile.
+        var userId = $"member-{Guid.NewGuid():N}";
+        await _bus.PublishAsync(ProfileEventBus.Identified(profileId, userId, new { plan = "gold" }));
+        var identify = await Eventually.GetValueAsync(async () => (await _database.CallsAsync(profileId)).Select(call => JsonDocument.Parse(call).RootElement)
+            .Where(call => call.GetProperty("type").GetString() == "identify").Select(call => (JsonElement?)call).FirstOrDefault(),
+            TimeSpan.FromSeconds(5), "the identify with her current value");
+        Assert.Equal(userId, identify.GetProperty("userId").GetString());
+        Assert.Equal(2, identify.GetProperty("traits").GetProperty(key).GetInt32());
     }
 
     [Fact]
