@@ -10,7 +10,7 @@ internal sealed record PreviewResult(long Count, IReadOnlyList<(Guid ProfileId, 
 
 /// <summary>
 /// Counts and samples the profiles a condition selects, compiled to SQL over all profiles (nothing is loaded into
-/// memory). Runs in a read-only snapshot, so the count and the sample agree.
+/// memory), in one read-only query.
 /// </summary>
 internal static class AudiencePreview
 {
@@ -18,15 +18,26 @@ internal static class AudiencePreview
         int sampleSize, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        await connection.ExecuteAsync($"SET TRANSACTION READ ONLY; {AudienceComputation.WorkMemory}; SET LOCAL statement_timeout = '60s'", cancellationToken);
-        var counted = SqlPredicateCompiler.Compile(condition, ids, now);
-        var count = await connection.ScalarAsync<long>($"SELECT count(*) FROM profiles p WHERE {counted.Sql}", cancellationToken, [.. counted.Parameters]);
-        var sampled = SqlPredicateCompiler.Compile(condition, ids, now, firstParameter: 2);
-        var sample = sampleSize == 0 || count == 0
-            ? []
-            : await connection.ListAsync($"SELECT p.profile_id, p.user_id FROM profiles p WHERE {sampled.Sql} LIMIT $1",
-                reader => (reader.GetGuid(0), reader.NullableString(1)), cancellationToken, [(long)sampleSize, .. sampled.Parameters]);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync($"SET TRANSACTION READ ONLY; {AudienceComputation.BatchSettings}; SET LOCAL statement_timeout = '60s'", cancellationToken);
+        long count = 0;
+        List<(Guid, string?)> sample = [];
+        if (sampleSize == 0)
+        {
+            var predicate = SqlPredicateCompiler.Compile(condition, ids, now);
+            count = await connection.ScalarAsync<long>($"SELECT count(*) FROM profiles p WHERE {predicate.Sql}", cancellationToken, [.. predicate.Parameters]);
+        }
+        else
+        {
+            // One pass: the window count sees every matching profile before LIMIT keeps the sample (a separate count
+            // would build every event hash twice).
+            var predicate = SqlPredicateCompiler.Compile(condition, ids, now, firstParameter: 2);
+            var rows = await connection.ListAsync($"SELECT p.profile_id, p.user_id, count(*) OVER () FROM profiles p WHERE {predicate.Sql} LIMIT $1",
+                reader => (Member: (reader.GetGuid(0), reader.NullableString(1)), Total: reader.GetInt64(2)),
+                cancellationToken, [(long)sampleSize, .. predicate.Parameters]);
+            count = rows.Count == 0 ? 0 : rows[0].Total;
+            sample = rows.Select(row => row.Member).ToList();
+        }
         await transaction.CommitAsync(cancellationToken);
         return new PreviewResult(count, sample, stopwatch.ElapsedMilliseconds);
     }
