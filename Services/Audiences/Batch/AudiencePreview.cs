@@ -20,25 +20,17 @@ internal static class AudiencePreview
         var stopwatch = Stopwatch.StartNew();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync($"SET TRANSACTION READ ONLY; {AudienceComputation.BatchSettings}; SET LOCAL statement_timeout = '60s'", cancellationToken);
-        long count = 0;
-        List<(Guid, string?)> sample = [];
-        if (sampleSize == 0)
-        {
-            var predicate = SqlPredicateCompiler.Compile(condition, ids, now);
-            count = await connection.ScalarAsync<long>($"SELECT count(*) FROM profiles p WHERE {predicate.Sql}", cancellationToken, [.. predicate.Parameters]);
-        }
-        else
-        {
-            // One pass: the window count sees every matching profile before LIMIT keeps the sample (a separate count
-            // would build every event hash twice).
-            var predicate = SqlPredicateCompiler.Compile(condition, ids, now, firstParameter: 2);
-            var rows = await connection.ListAsync($"SELECT p.profile_id, p.user_id, count(*) OVER () FROM profiles p WHERE {predicate.Sql} LIMIT $1",
-                reader => (Member: (reader.GetGuid(0), reader.NullableString(1)), Total: reader.GetInt64(2)),
-                cancellationToken, [(long)sampleSize, .. predicate.Parameters]);
-            count = rows.Count == 0 ? 0 : rows[0].Total;
-            sample = rows.Select(row => row.Member).ToList();
-        }
+        // One aggregate pass yields the count and the sample; a LIMIT would make the planner trade the hashed event
+        // look-ups for per-profile index probes (fast first rows, slow count), and a second query would hash twice.
+        var predicate = SqlPredicateCompiler.Compile(condition, ids, now, firstParameter: 2);
+        var result = await connection.ListAsync($"""
+            SELECT count(*), (array_agg(p.profile_id))[1:$1], (array_agg(p.user_id))[1:$1] FROM profiles p WHERE {predicate.Sql}
+            """,
+            reader => (Count: reader.GetInt64(0),
+                Sample: reader.IsDBNull(1) ? [] : reader.GetFieldValue<Guid[]>(1).Zip(reader.GetFieldValue<string?[]>(2)).ToList()),
+            cancellationToken, [sampleSize, .. predicate.Parameters]);
+        var (count, sample) = result[0];
         await transaction.CommitAsync(cancellationToken);
-        return new PreviewResult(count, sample, stopwatch.ElapsedMilliseconds);
+        return new PreviewResult(count, sample.Select(member => (member.First, member.Second)).ToList(), stopwatch.ElapsedMilliseconds);
     }
 }
