@@ -1,11 +1,18 @@
+using Alle.Audiences.Apis;
+using Alle.Audiences.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("audiencesdb");
-builder.AddEventBus("eventbus");
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapAudiencesApi();
+app.MapMembershipApi();
+app.MapComputedTraitsApi();
+app.MapModelsApi();
+app.MapModelRunsApi();
 
 app.Run();

@@ -1,0 +1,46 @@
+using Alle.Audiences.Batch;
+using Alle.Audiences.Definitions;
+using Alle.Audiences.Outbox;
+using Alle.Audiences.Privacy;
+using Alle.Audiences.RealTime;
+using Alle.Audiences.ReverseEtl;
+using Alle.Audiences.Storage;
+
+namespace Alle.Audiences.Extensions;
+
+internal static class ApplicationServiceExtensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddAdminKeyAuthentication();
+        builder.AddNpgsqlDataSource("audiencesdb");
+        builder.AddKeyedNpgsqlDataSource("warehousedb");
+        builder.AddDatabaseMigrations("audiencesdb");
+        builder.AddTrackingClient();
+
+        builder.Services.AddSingleton<CatalogCache>();
+        builder.Services.AddSingleton<ProfileEvaluator>();
+        builder.Services.AddSingleton<Signal<OutboxRelay>>();
+        builder.Services.AddSingleton<Signal<ComputationWorker>>();
+        builder.Services.AddSingleton<AudienceComputation>();
+        builder.Services.AddSingleton<ComputedTraitBackfill>();
+        builder.Services.AddSingleton<Signal<ReverseEtlWorker>>();
+        builder.Services.AddSingleton<WarehouseAccess>();
+        builder.Services.AddSingleton<ModelRunner>();
+        builder.Services.AddSingleton<ModelValidator>();
+        builder.Services.Configure<WindowExpiryOptions>(builder.Configuration.GetSection("Audiences:WindowExpiry"));
+        builder.Services.Configure<ReverseEtlOptions>(builder.Configuration.GetSection("ReverseEtl"));
+
+        builder.AddEventBus("eventbus", bus =>
+        {
+            bus.AddConsumer<ProfileUpdatedConsumer>();
+            bus.AddConsumer<ProfilesMergedConsumer>();
+            bus.AddConsumer<ProfileDeletedConsumer>();
+        });
+
+        builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddHostedService<ComputationWorker>();
+        builder.Services.AddHostedService<WindowExpiryService>();
+        builder.Services.AddHostedService<ReverseEtlWorker>();
+    }
+}

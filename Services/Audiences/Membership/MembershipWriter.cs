@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using Alle.Audiences.Definitions;
+using Alle.Audiences.Outbox;
+using Alle.Audiences.Storage;
+using Alle.Contracts;
+using Npgsql;
+
+namespace Alle.Audiences.Membership;
+
+/// <summary>
+/// Records one entry or exit: the membership row, the history row, <see cref="AudienceMembershipChanged"/> and (when
+/// the person has a user id) the <c>Audience Entered</c>/<c>Audience Exited</c> track event, all in the caller's
+/// transaction. The track call's message id is derived from the history row, so it is the same on every retry.
+/// </summary>
+internal static class MembershipWriter
+{
+    public const string EnteredEvent = "Audience Entered";
+    public const string ExitedEvent = "Audience Exited";
+
+    public static async Task RecordAsync(NpgsqlConnection connection, AudienceDefinition audience, Guid profileId, string? userId,
+        bool entered, DateTimeOffset at, string reason, bool trackEvent, CancellationToken cancellationToken)
+    {
+        if (entered)
+        {
+            await connection.ExecuteAsync("INSERT INTO memberships (audience_id, profile_id, entered_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                cancellationToken, audience.Id, profileId, at);
+        }
+        else
+        {
+            await connection.ExecuteAsync("DELETE FROM memberships WHERE audience_id = $1 AND profile_id = $2", cancellationToken, audience.Id, profileId);
+        }
+        var historyId = await connection.ScalarAsync<long>("""
+            INSERT INTO membership_history (audience_id, profile_id, entered, at, reason) VALUES ($1, $2, $3, $4, $5) RETURNING id
+            """, cancellationToken, audience.Id, profileId, entered, at, reason);
+
+        await OutboxWriter.PublishAsync(connection, profileId,
+            new AudienceMembershipChanged(audience.Id, audience.Key, profileId, userId, entered, at), at, cancellationToken);
+        if (trackEvent && userId is not null)
+        {
+            await OutboxWriter.CallAsync(connection, profileId, OutboxCall.Track(
+                TrackMessageId(audience.Id, profileId, entered, historyId), userId, entered ? EnteredEvent : ExitedEvent,
+                TrackProperties(audience.Key, audience.Name, audience.Id, entered), at), at, cancellationToken);
+        }
+    }
+
+    /// <summary>Deterministic and under ingestion's 100-character limit.</summary>
+    public static string TrackMessageId(Guid audienceId, Guid profileId, bool entered, long historyId) =>
+        $"aud-{audienceId:N}-{profileId:N}-{(entered ? "in" : "out")}-{historyId}";
+
+    /// <summary>As Segment sends them: the audience key, and a property named after the key that says whether she is in.</summary>
+    public static JsonObject TrackProperties(string key, string name, Guid id, bool entered) => new()
+    {
+        ["audience_key"] = key,
+        ["audience_name"] = name,
+        ["audience_id"] = id.ToString(),
+        [key] = entered,
+    };
+}

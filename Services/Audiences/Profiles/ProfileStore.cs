@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Alle.Audiences.Conditions;
+using Alle.Audiences.Storage;
+using Npgsql;
+
+namespace Alle.Audiences.Profiles;
+
+/// <summary>Reads and writes the profile copy and its events, inside the caller's transaction.</summary>
+internal static class ProfileStore
+{
+    /// <summary>The profile a message about <paramref name="profileId"/> applies to (its survivor after merges), or null if deleted.</summary>
+    public static async Task<Guid?> ResolveAsync(NpgsqlConnection connection, Guid profileId, CancellationToken cancellationToken)
+    {
+        var current = profileId;
+        for (var hop = 0; hop < 32; hop++)
+        {
+            var survivor = await connection.ScalarAsync<Guid?>("SELECT survivor_id FROM merged_profiles WHERE profile_id = $1", cancellationToken, current);
+            if (survivor is not { } next || next == current)
+            {
+                break;
+            }
+            current = next;
+        }
+        var deleted = await connection.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM deleted_profiles WHERE profile_id = $1)", cancellationToken, current);
+        return deleted ? null : current;
+    }
+
+    /// <summary>Creates the profile if new and locks its row until the transaction ends: per-profile writes are serialised.</summary>
+    public static async Task<ProfileState> LockOrCreateAsync(NpgsqlConnection connection, Guid profileId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var created = await connection.ExecuteAsync("""
+            INSERT INTO profiles (profile_id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (profile_id) DO NOTHING
+            """, cancellationToken, profileId, now) == 1;
+        var profile = (await LockAsync(connection, profileId, skipLocked: false, cancellationToken))!;
+        profile.IsNew = created;
+        return profile;
+    }
+
+    /// <summary>Locks an existing profile's row; with <paramref name="skipLocked"/>, null when another transaction holds it.</summary>
+    public static async Task<ProfileState?> LockAsync(NpgsqlConnection connection, Guid profileId, bool skipLocked, CancellationToken cancellationToken)
+    {
+        var rows = await connection.ListAsync(
+            $"SELECT user_id, traits::text, trait_times::text FROM profiles WHERE profile_id = $1 FOR UPDATE{(skipLocked ? " SKIP LOCKED" : "")}",
+            reader => new ProfileState(profileId, reader.NullableString(0),
+                JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(reader.GetString(1))!,
+                JsonSerializer.Deserialize<Dictionary<string, DateTimeOffset>>(reader.GetString(2))!),
+            cancellationToken, profileId);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public static Task SaveAsync(NpgsqlConnection connection, ProfileState profile, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync("UPDATE profiles SET user_id = $2, traits = $3, trait_times = $4, updated_at = $5 WHERE profile_id = $1",
+            cancellationToken, profile.ProfileId, NpgsqlCommandExtensions.Text(profile.UserId),
+            NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(profile.Traits)),
+            NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(profile.TraitTimes)), now);
+
+    /// <returns>True when the event is new for this profile; false when its message id was already stored (a redelivery).</returns>
+    public static async Task<bool> AddEventAsync(NpgsqlConnection connection, Guid profileId, ProfileEvent added, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync("""
+            INSERT INTO events (profile_id, message_id, name, properties, timestamp) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (profile_id, message_id) DO NOTHING
+            """, cancellationToken, profileId, added.MessageId, added.Name,
+            NpgsqlCommandExtensions.Jsonb(added.Properties.GetRawText()), added.Timestamp) == 1;
+
+    public static Task<List<ProfileEvent>> EventsAsync(NpgsqlConnection connection, Guid profileId, IEnumerable<string> names, CancellationToken cancellationToken) =>
+        connection.ListAsync("""
+            SELECT message_id, name, properties::text, timestamp FROM events WHERE profile_id = $1 AND name = ANY($2)
+            """,
+            reader => new ProfileEvent(reader.GetString(0), reader.GetString(1), reader.Json(2), reader.Instant(3)),
+            cancellationToken, profileId, names.Distinct(StringComparer.Ordinal).ToArray());
+}

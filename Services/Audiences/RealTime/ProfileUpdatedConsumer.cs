@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Alle.Audiences.ComputedTraits;
+using Alle.Audiences.Conditions;
+using Alle.Audiences.Definitions;
+using Alle.Audiences.Outbox;
+using Alle.Audiences.Profiles;
+using Alle.Audiences.Storage;
+using Alle.Contracts;
+using MassTransit;
+using Npgsql;
+
+namespace Alle.Audiences.RealTime;
+
+/// <summary>
+/// Keeps the profile copy (traits, track events) and runs the real-time path. Idempotent: a redelivered update finds
+/// its event already stored (by profile and message id) and its traits already applied, so nothing changes again.
+/// Our own identify and track calls come back here too; they cannot loop, because computed values and memberships
+/// only emit when they change, and re-applying what we sent changes nothing.
+/// </summary>
+internal sealed class ProfileUpdatedConsumer(
+    NpgsqlDataSource dataSource,
+    CatalogCache catalogs,
+    ProfileEvaluator evaluator,
+    Signal<OutboxRelay> outbox,
+    TimeProvider clock) : IConsumer<ProfileUpdated>
+{
+    public async Task Consume(ConsumeContext<ProfileUpdated> context)
+    {
+        var message = context.Message;
+        var cancellationToken = context.CancellationToken;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        if (await ProfileStore.ResolveAsync(connection, message.ProfileId, cancellationToken) is not { } profileId)
+        {
+            return;
+        }
+        var catalog = await catalogs.GetAsync(connection, cancellationToken);
+        var now = clock.GetUtcNow();
+        var profile = await ProfileStore.LockOrCreateAsync(connection, profileId, now, cancellationToken);
+
+        var changedTraits = profile.ApplyTraits(message.ChangedTraits ?? new Dictionary<string, JsonElement>(), message.UpdatedAt);
+        var userIdChanged = message.UserId is not null && !string.Equals(profile.UserId, message.UserId, StringComparison.Ordinal);
+        if (userIdChanged)
+        {
+            if (profile.UserId is null)
+            {
+                await ComputedValueWriter.IdentifyCurrentAsync(connection, catalog, profileId, message.UserId!, now, cancellationToken);
+            }
+            profile.UserId = message.UserId;
+        }
+
+        string? performed = null;
+        if (message.Trigger is { Type: "track", Event: { Length: > 0 } name } trigger
+            && await ProfileStore.AddEventAsync(connection, profileId, new ProfileEvent(trigger.MessageId, name,
+                trigger.Properties is { ValueKind: JsonValueKind.Object } properties ? properties : EmptyObject, trigger.Timestamp), cancellationToken))
+        {
+            performed = name;
+        }
+
+        if (changedTraits.Count == 0 && !userIdChanged && performed is null && !profile.IsNew)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return;
+        }
+
+        await ProfileStore.SaveAsync(connection, profile, now, cancellationToken);
+        await evaluator.EvaluateAsync(connection, catalog, profile, new ProfileChange
+        {
+            Traits = changedTraits,
+            Event = performed,
+            IdentifiersChanged = userIdChanged || changedTraits.Any(ProfileState.IsIdentifierTrait),
+            Everything = profile.IsNew,
+        }, performed is null ? "traits" : "event", cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+    }
+
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+}

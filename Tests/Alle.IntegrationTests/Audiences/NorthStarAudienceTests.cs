@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Alle.IntegrationTests.Audiences;
+
+/// <summary>
+/// "Searched for a provider in the last 30 days and never redeemed an offer", driven by the profile updates Profiles
+/// publishes (sent here from the test's own bus), observed through the API and on the bus.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLifetime
+{
+    private static readonly TimeSpan s_realTime = TimeSpan.FromSeconds(5);
+    private readonly AudiencesApiClient _api = new(app);
+    private ProfileEventBus _bus = null!;
+
+    public async Task InitializeAsync() => _bus = await ProfileEventBus.StartAsync(app);
+
+    public async Task DisposeAsync() => await _bus.DisposeAsync();
+
+    [Fact]
+    public async Task A_search_puts_her_in_the_audience_within_seconds_and_a_redemption_takes_her_out()
+    {
+        var key = AudiencesApiClient.UniqueKey("north-star");
+        var audience = await _api.CreateAudienceAsync(key, AudiencesApiClient.NorthStarCondition);
+        await _api.WaitUntilComputedAsync(key);
+        var profileId = Guid.NewGuid();
+        var userId = $"member-{Guid.NewGuid():N}";
+
+        var clock = Stopwatch.StartNew();
+        await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Provider Searched", new { zip = "10001" }));
+        await Eventually.TrueAsync(() => _api.IsMemberAsync($"user_id:{userId}", key), s_realTime, "her entry into the audience");
+        var entered = await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && change.AudienceKey == key && change.Entered)),
+            s_realTime - clock.Elapsed + TimeSpan.FromSeconds(1), "AudienceMembershipChanged (entered) on the bus");
+        Assert.Equal(audience.GetProperty("id").GetGuid(), entered.AudienceId);
+        Assert.Equal(key, entered.AudienceKey);
+        Assert.Equal(userId, entered.UserId);
+
+        await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Offer Redeemed", new { offerId = "spring" }));
+        await Eventually.TrueAsync(async () => !await _api.IsMemberAsync(profileId.ToString(), key), s_realTime, "her exit from the audience");
+        await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && change.AudienceKey == key && !change.Entered)),
+            s_realTime, "AudienceMembershipChanged (exited) on the bus");
+
+        var history = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/audiences/profiles/{profileId}/history");
+        Assert.Equal(["exited", "entered"], history.GetProperty("data").EnumerateArray()
+            .Where(entry => entry.GetProperty("audienceKey").GetString() == key).Select(entry => entry.GetProperty("change").GetString()));
+    }
+
+    [Fact]
+    public async Task A_redelivered_update_changes_nothing_the_second_time()
+    {
+        var key = AudiencesApiClient.UniqueKey("redelivery");
+        await _api.CreateAudienceAsync(key, """{"event": "Provider Searched", "count": {"exactly": 1}}""");
+        await _api.WaitUntilComputedAsync(key);
+        var profileId = Guid.NewGuid();
+        var userId = $"member-{Guid.NewGuid():N}";
+        var search = ProfileEventBus.Tracked(profileId, userId, "Provider Searched");
+
+        await _bus.PublishAsync(search);
+        await Eventually.TrueAsync(() => _api.IsMemberAsync(profileId.ToString(), key), s_realTime, "her entry");
+        await _bus.PublishAsync(search);
+        await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Page Viewed"));
+        // The page view travels after the redelivery on the same queue; once it is stored, the redelivery was handled.
+        await Eventually.TrueAsync(async () => await LastEventAsync(profileId) == "Page Viewed", s_realTime, "the later event stored");
+
+        Assert.True(await _api.IsMemberAsync(profileId.ToString(), key), "Counted twice, she would have left an 'exactly once' audience.");
+        var history = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/audiences/profiles/{profileId}/history");
+        Assert.Single(history.GetProperty("data").EnumerateArray(), entry => entry.GetProperty("audienceKey").GetString() == key);
+    }
+
+    [Fact]
+    public async Task An_audience_created_later_is_computed_over_the_profiles_that_already_exist()
+    {
+        var searcher = Guid.NewGuid();
+        var redeemer = Guid.NewGuid();
+        var tag = Guid.NewGuid().ToString("N");
+        await _bus.PublishAsync(ProfileEventBus.Tracked(searcher, $"searcher-{tag}", "Provider Searched", new { tag }));
+        await _bus.PublishAsync(ProfileEventBus.Tracked(redeemer, $"redeemer-{tag}", "Provider Searched", new { tag }));
+        await _bus.PublishAsync(ProfileEventBus.Tracked(redeemer, $"redeemer-{tag}", "Offer Redeemed", new { tag }));
+        await Eventually.TrueAsync(async () => await LastEventAsync(redeemer) == "Offer Redeemed" && await LastEventAsync(searcher) is not null,
+            TimeSpan.FromSeconds(10), "both profiles known");
+
+        var key = AudiencesApiClient.UniqueKey("later");
+        await _api.CreateAudienceAsync(key, $$$"""
+            {"and": [{"event": "Provider Searched", "where": [{"property": "tag", "operator": "equals", "value": "{{{tag}}}"}], "within": "30d"},
+                     {"not": {"event": "Offer Redeemed"}}]}
+            """);
+        var computed = await _api.WaitUntilComputedAsync(key);
+
+        Assert.Equal(1, computed.GetProperty("size").GetInt64());
+        var member = Assert.Single(await _api.MembersAsync(key));
+        Assert.Equal(searcher, member.GetProperty("profileId").GetGuid());
+        await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == searcher && change.AudienceKey == key)),
+            s_realTime, "the batch entry published");
+    }
+
+    private Task<string?> LastEventAsync(Guid profileId) => new AudiencesDatabase(app).LastEventAsync(profileId);
+}
