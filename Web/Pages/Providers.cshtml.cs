@@ -16,7 +16,21 @@ public sealed partial class ProvidersModel(LoyaltyService memberLoyalty, Loyalty
 {
     public static readonly int[] Radii = [5, 10, 25, 50, 100];
 
-    public static readonly string[] Products = ["BOTOX Cosmetic", "JUVÉDERM", "CoolSculpting", "LATISSE", "Natrelle", "KYBELLA", "SkinMedica", "HydraFacial"];
+    /// <summary>The directory's product keys and their names.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Products = new Dictionary<string, string>
+    {
+        ["botox-cosmetic"] = "BOTOX Cosmetic",
+        ["juvederm"] = "JUVÉDERM",
+        ["coolsculpting"] = "CoolSculpting",
+        ["diamondglow"] = "DiamondGlow",
+        ["harmonyca"] = "HArmonyCa",
+        ["kybella"] = "KYBELLA",
+        ["latisse"] = "LATISSE",
+        ["natrelle"] = "Natrelle",
+        ["skinmedica"] = "SkinMedica",
+    };
+
+    public static string ProductName(string key) => Products.TryGetValue(key, out var name) ? name : key;
 
     [BindProperty(SupportsGet = true)]
     public string? Zip { get; set; }
@@ -49,7 +63,7 @@ public sealed partial class ProvidersModel(LoyaltyService memberLoyalty, Loyalty
         {
             Radius = 25;
         }
-        var product = Products.Contains(Product) ? Product : null;
+        var product = Product is not null && Products.ContainsKey(Product) ? Product : null;
         try
         {
             Result = SignedIn
