@@ -6,6 +6,14 @@ namespace Alle.Web.Tracking;
 /// <summary>Every portal page shown (GET answered with the page itself) becomes a page call; console pages are operators', not members', and are not tracked.</summary>
 public sealed class PageViewTracking(PortalTracking tracking) : IAsyncPageFilter
 {
+    /// <summary>The page call's name from the page's path: <c>/Index</c> is Welcome, <c>/SignIn/Index</c> is SignIn, <c>/Account/Home</c> is Home.</summary>
+    public static string NameOf(string viewEnginePath)
+    {
+        var segments = viewEnginePath.Trim('/').Split('/');
+        var last = segments[^1];
+        return last != "Index" ? last : segments.Length > 1 ? segments[^2] : "Welcome";
+    }
+
     public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
 
     public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
@@ -21,8 +29,7 @@ public sealed class PageViewTracking(PortalTracking tracking) : IAsyncPageFilter
         if (HttpMethods.IsGet(http.Request.Method) && executed.Exception is null && executed.Result is PageResult or null
             && !page.StartsWith("/Console", StringComparison.Ordinal) && page != "/Error")
         {
-            var name = context.HandlerInstance is PageModel { ViewData: var viewData } && viewData["Title"] is string title ? title : page.TrimStart('/');
-            tracking.Page(http, name);
+            tracking.Page(http, NameOf(page));
         }
     }
 }

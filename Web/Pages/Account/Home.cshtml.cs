@@ -21,7 +21,7 @@ public sealed class HomeModel(LoyaltyService loyalty, TimeProvider clock) : Page
 
     private Dictionary<Guid, string> _titles = [];
 
-    public string TitleOf(Guid offerId) => _titles.GetValueOrDefault(offerId, "Offer");
+    public string TitleOf(Guid offerId) => _titles.GetValueOrDefault(offerId, "Reward");
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
