@@ -76,6 +76,14 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
             var memberId = member.GetProperty("memberId").GetString()!;
             Assert.True(member.GetProperty("marketingConsent").GetBoolean());
 
+            // The identify at sign-in stitched her anonymous visit (the welcome page) to her profile.
+            await Eventually.TrueAsync(async () =>
+            {
+                using var events = await app.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=100");
+                return events.IsSuccessStatusCode && (await events.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").EnumerateArray()
+                    .Any(e => e.GetProperty("type").GetString() == "page" && e.TryGetProperty("name", out var name) && name.GetString() == "Welcome");
+            }, s_timeout, "the anonymous welcome page view on the member's profile");
+
             // Her points: a treatment recorded at the desk shows as pending.
             await RecordPurchaseAsync(memberId, $"web-{run}");
             await page.ReloadAsync();
@@ -143,6 +151,10 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
             await page.GetByRole(AriaRole.Button, new() { Name = "Save text preferences" }).ClickAsync();
             await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("no longer receive offers");
             await Assertions.Expect(page.GetByTestId("marketing-toggle")).Not.ToBeCheckedAsync();
+            await page.GetByLabel("E-mail").FillAsync($"maya.{run}@example.com");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save details" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("details are saved");
+            await Assertions.Expect(page.GetByLabel("E-mail")).ToHaveValueAsync($"maya.{run}@example.com");
             await Chromium.ScreenshotAsync(page, "09-portal-preferences");
 
             var body = $"Spring offer {run}: 20% off your next visit";
