@@ -12,7 +12,8 @@ public sealed class TrackingQueue(ILogger<TrackingQueue> logger)
     public const int Capacity = 10_000;
     private readonly Channel<TrackingCall> _channel = Channel.CreateBounded<TrackingCall>(new BoundedChannelOptions(Capacity)
     {
-        FullMode = BoundedChannelFullMode.DropWrite,
+        // With Wait, TryWrite answers false when the queue is full (DropWrite would answer true and drop silently).
+        FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,
     });
     private long _dropped;
@@ -23,7 +24,7 @@ public sealed class TrackingQueue(ILogger<TrackingQueue> logger)
 
     public void Enqueue(TrackingCall call)
     {
-        if (!_channel.Writer.TryWrite(call) || _channel.Reader.Count >= Capacity)
+        if (!_channel.Writer.TryWrite(call))
         {
             var dropped = Interlocked.Increment(ref _dropped);
             if (dropped == 1 || dropped % 1000 == 0)

@@ -1,4 +1,6 @@
+using Alle.Web.Authentication;
 using Alle.Web.Services;
+using Microsoft.AspNetCore.Authentication;
 using Alle.Web.Services.Loyalty;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -23,7 +25,22 @@ public sealed class HomeModel(LoyaltyService loyalty, TimeProvider clock) : Page
 
     public string TitleOf(Guid offerId) => _titles.GetValueOrDefault(offerId, "Reward");
 
-    public async Task OnGetAsync(CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LoadAsync(cancellationToken);
+        }
+        catch (ServiceProblem problem) when (problem.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            // Her account is gone (deleted from another device): this cookie speaks for nobody any more.
+            await HttpContext.SignOutAsync(PortalAuthentication.Scheme);
+            return LocalRedirect("/");
+        }
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var member = loyalty.GetMemberAsync(cancellationToken);
         var balance = loyalty.GetBalanceAsync(cancellationToken);
