@@ -28,6 +28,7 @@ public sealed class TrackingClient(HttpClient http)
 [JsonPolymorphic(UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FallBackToBaseType)]
 [JsonDerivedType(typeof(TrackCall))]
 [JsonDerivedType(typeof(IdentifyCall))]
+[JsonDerivedType(typeof(PageCall))]
 public abstract record TrackingCall(string Type, string MessageId, string? UserId, string? AnonymousId, DateTimeOffset? Timestamp)
 {
     [JsonPropertyName("context")]
@@ -39,6 +40,10 @@ public sealed record TrackCall(string MessageId, string? UserId, string? Anonymo
 
 public sealed record IdentifyCall(string MessageId, string? UserId, string? AnonymousId, object? Traits = null, DateTimeOffset? Timestamp = null)
     : TrackingCall("identify", MessageId, UserId, AnonymousId, Timestamp);
+
+/// <summary>A page view (Segment's page call): <see cref="Name"/> is the page's name, <see cref="Properties"/> its path, url, referrer and title.</summary>
+public sealed record PageCall(string MessageId, string? UserId, string? AnonymousId, string? Name, object? Properties = null, DateTimeOffset? Timestamp = null)
+    : TrackingCall("page", MessageId, UserId, AnonymousId, Timestamp);
 
 public static class TrackingClientExtensions
 {

@@ -16,6 +16,7 @@ internal static class MembersApi
 
         var members = app.MapGroup("/api/loyalty/members").RequireAuthorization(LoyaltyAuthorization.MemberOrAdminPolicy);
         members.MapGet("/{memberId}", GetMember);
+        members.MapPatch("/{memberId}", UpdateDetails);
     }
 
     private static async Task<Results<Created<EnrolmentResponse>, Ok<EnrolmentResponse>, ValidationProblem>> Enrol(
@@ -62,6 +63,31 @@ internal static class MembersApi
             : Problems.NotFound("Member", "No member has this phone number.");
     }
 
+    /// <summary>The member changes her own details (name, e-mail, birth date, zip); members left out stay as they are, "" clears an optional one.</summary>
+    private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult, ValidationProblem>> UpdateDetails(
+        string memberId, DetailsRequest request, HttpContext context, MemberEnrolment enrolment, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!context.User.MayActFor(memberId))
+        {
+            return Problems.NotYourAccount();
+        }
+        var errors = new RequestErrors();
+        errors.Require(request.FirstName is null || (!string.IsNullOrWhiteSpace(request.FirstName) && request.FirstName.Length <= 100), "firstName", "A first name of at most 100 characters.");
+        errors.Require(request.LastName is null || (!string.IsNullOrWhiteSpace(request.LastName) && request.LastName.Length <= 100), "lastName", "A last name of at most 100 characters.");
+        errors.Require(string.IsNullOrEmpty(request.Email) || (request.Email.Length <= 254 && System.Net.Mail.MailAddress.TryCreate(request.Email, out _)), "email", "Not an e-mail address.");
+        errors.Require(string.IsNullOrEmpty(request.Zip) || System.Text.RegularExpressions.Regex.IsMatch(request.Zip, "^[0-9]{5}$"), "zip", "A US zip code has five digits.");
+        errors.Require(request.Birthday is null || (request.Birthday > new DateOnly(1900, 1, 1) && request.Birthday < DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddYears(-18))),
+            "birthday", "Members must be at least 18 years old.");
+        if (errors.Any)
+        {
+            return Problems.Invalid(errors.All);
+        }
+        var details = new MemberDetails(request.FirstName?.Trim(), request.LastName?.Trim(), request.Email?.Trim().ToLowerInvariant(), request.Birthday, request.Zip);
+        return await enrolment.UpdateDetailsAsync(memberId, details, cancellationToken) is { } member
+            ? TypedResults.Ok(MemberResponse.From(member))
+            : Problems.NotFound("Member", $"Member '{memberId}' does not exist.");
+    }
+
     private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetMember(
         string memberId, HttpContext context, MemberEnrolment enrolment, CancellationToken cancellationToken)
     {
@@ -74,6 +100,8 @@ internal static class MembersApi
             : Problems.NotFound("Member", $"Member '{memberId}' does not exist.");
     }
 }
+
+internal sealed record DetailsRequest(string? FirstName, string? LastName, string? Email, DateOnly? Birthday, string? Zip);
 
 internal sealed record EnrolmentRequest(
     string? Phone, string? FirstName, string? LastName, string? Email, DateOnly? Birthday, string? Zip,

@@ -15,6 +15,9 @@ internal sealed record Enrolment(
     string Phone, string FirstName, string LastName, string? Email, DateOnly? Birthday, string? Zip,
     bool TransactionalConsent, bool MarketingConsent, string ConsentWording, string Source);
 
+/// <summary>Changes to a member's details: null leaves a field as it is, "" clears an optional one.</summary>
+internal sealed record MemberDetails(string? FirstName, string? LastName, string? Email, DateOnly? Birthday, string? Zip);
+
 /// <summary>
 /// Enrolment and provider pre-registration. A phone number has at most one member record (a unique constraint):
 /// the member's own enrolment claims the record a provider created for her number, and concurrent enrolments of one
@@ -87,6 +90,28 @@ internal sealed class MemberEnrolment(LoyaltyDatabase database, TierPolicy tiers
             await transaction.TrackAsync($"member-pre-registered:{inserted.MemberId}", inserted.MemberId, "Member Pre-Registered", new { providerId }, now, cancellationToken);
             await transaction.IdentifyAsync(inserted.MemberId, inserted.Traits(new PointsBalance(0, 0, 0)), now, cancellationToken);
             return (true, inserted);
+        }, cancellationToken);
+
+    /// <summary>The member's own changes to her details; the profile hears of them through an identify call. Null when she does not exist.</summary>
+    public Task<Member?> UpdateDetailsAsync(string memberId, MemberDetails details, CancellationToken cancellationToken) =>
+        database.InTransactionAsync(async transaction =>
+        {
+            var now = clock.GetUtcNow();
+            var updated = await transaction.Command($"""
+                UPDATE members SET first_name = COALESCE($2, first_name), last_name = COALESCE($3, last_name),
+                    email = CASE WHEN $4::text IS NULL THEN email ELSE NULLIF($4, '') END,
+                    birthday = COALESCE($5, birthday),
+                    zip = CASE WHEN $6::text IS NULL THEN zip ELSE NULLIF($6, '') END
+                WHERE member_id = $1
+                RETURNING {Member.Columns}
+                """, memberId, Text(details.FirstName), Text(details.LastName), Text(details.Email), Date(details.Birthday), Text(details.Zip))
+                .SingleOrDefaultAsync(Member.Read, cancellationToken);
+            if (updated is not null)
+            {
+                var balance = PointsBalance.At(await transaction.EntriesAsync(memberId, cancellationToken), now);
+                await transaction.IdentifyAsync(memberId, updated.Traits(balance), now, cancellationToken);
+            }
+            return updated;
         }, cancellationToken);
 
     public async Task<Member?> FindAsync(string memberId, CancellationToken cancellationToken) =>

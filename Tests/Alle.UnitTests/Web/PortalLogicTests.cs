@@ -1,0 +1,94 @@
+using Alle.Web.Authentication;
+using Alle.Web.Charts;
+using Alle.Web.Pages.SignIn;
+using Alle.Web.Tracking;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Alle.UnitTests.Web;
+
+public sealed class PortalLogicTests
+{
+    [Fact]
+    public void Member_tokens_are_reused_until_ten_minutes_before_they_expire_then_renewed_and_always_valid_when_handed_out()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2025-03-01T10:00:00Z"));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [MemberTokens.ConfigurationKey] = "test-signing-key" }).Build();
+        var tokens = new MemberTokens(configuration, clock);
+        var provider = new MemberTokenProvider(tokens, clock);
+
+        var first = provider.TokenFor("mbr_a");
+        clock.Advance(TimeSpan.FromMinutes(49));
+        Assert.Same(first, provider.TokenFor("mbr_a"));
+        Assert.Equal("mbr_a", tokens.Validate(first));
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var renewed = provider.TokenFor("mbr_a");
+        Assert.NotEqual(first, renewed);
+        clock.Advance(TimeSpan.FromMinutes(50));
+        Assert.Equal("mbr_a", tokens.Validate(renewed));
+        Assert.NotEqual(provider.TokenFor("mbr_a"), provider.TokenFor("mbr_b"));
+    }
+
+    [Fact]
+    public void The_consent_wording_sent_to_enrolment_is_the_text_shown_with_the_members_choice()
+    {
+        Assert.Equal($"{ConsentWording.Transactional}\n[x] {ConsentWording.Marketing}", ConsentWording.AsShown(marketing: true));
+        Assert.Equal($"{ConsentWording.Transactional}\n[ ] {ConsentWording.Marketing}", ConsentWording.AsShown(marketing: false));
+        Assert.Contains("STOP", ConsentWording.Marketing, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("(555) 555-0100", "+15555550100")]
+    [InlineData("555.555.0100", "+15555550100")]
+    [InlineData("+1 555 555 0100", "+15555550100")]
+    [InlineData("+44 20 7946 0958", "+442079460958")]
+    [InlineData("12", null)]
+    [InlineData("not a phone", null)]
+    [InlineData("", null)]
+    public void Phone_numbers_are_read_as_people_type_them(string typed, string? e164) => Assert.Equal(e164, PhoneNumber.ToE164(typed));
+
+    [Fact]
+    public void Only_the_last_four_digits_of_a_phone_are_shown() => Assert.Equal("••••••••0100", PhoneNumber.Mask("+15555550100"));
+
+    [Theory]
+    [InlineData("/Index", "Welcome")]
+    [InlineData("/SignIn/Index", "SignIn")]
+    [InlineData("/SignIn/Code", "Code")]
+    [InlineData("/Account/Home", "Home")]
+    [InlineData("/Providers", "Providers")]
+    public void Page_calls_are_named_after_the_page(string path, string name) => Assert.Equal(name, PageViewTracking.NameOf(path));
+
+    [Theory]
+    [InlineData(0, 4)]
+    [InlineData(3, 4)]
+    [InlineData(7, 10)]
+    [InlineData(11, 20)]
+    [InlineData(380, 400)]
+    [InlineData(1200, 2000)]
+    public void Chart_axes_end_on_a_round_number_at_or_above_the_largest_value(double max, double axis) => Assert.Equal(axis, SvgChart.NiceMax(max));
+
+    [Fact]
+    public void Charts_are_accessible_svg_with_every_value_described_and_labels_encoded()
+    {
+        var svg = SvgChart.Bars("Messages by status", [("delivered", 12), ("<failed>", 3)]).ToString()!;
+
+        Assert.StartsWith("<svg", svg, StringComparison.Ordinal);
+        Assert.Contains("role=\"img\"", svg, StringComparison.Ordinal);
+        Assert.Contains("<title id=", svg, StringComparison.Ordinal);
+        Assert.Contains("delivered: 12", svg, StringComparison.Ordinal);
+        Assert.Contains("&lt;failed&gt;", svg, StringComparison.Ordinal);
+        Assert.DoesNotContain("<failed>", svg, StringComparison.Ordinal);
+        Assert.Equal(2, svg.Split("<rect ").Length - 1);
+    }
+
+    [Fact]
+    public void The_qr_code_is_inline_svg_labelled_with_the_coupon()
+    {
+        var html = QrCode.Svg("9Z2V-RJ7F-VAJG", "QR code for coupon 9Z2V-RJ7F-VAJG").ToString()!;
+
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.Contains("aria-label=\"QR code for coupon 9Z2V-RJ7F-VAJG\"", html, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,42 @@
+using Alle.Web.Authentication;
+using Alle.Web.Extensions;
+using Alle.Web.Services.Messaging;
+using Alle.Web.Tracking;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Alle.Web.Pages.SignIn;
+
+[EnableRateLimiting(ApplicationServiceExtensions.SignInRateLimit)]
+public sealed class IndexModel(MessagingService messaging, SignInFlow flow, PortalTracking tracking) : PageModel
+{
+    [BindProperty]
+    public string? Phone { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public IActionResult OnGet() => User.SignedInMemberId() is null ? Page() : LocalRedirect("/home");
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (PhoneNumber.ToE164(Phone) is not { } phone)
+        {
+            ModelState.AddModelError(nameof(Phone), "Enter a mobile number, e.g. (555) 555-0100.");
+            return Page();
+        }
+        if (!await messaging.StartVerificationAsync(phone, cancellationToken))
+        {
+            ModelState.AddModelError(string.Empty, "Too many codes were sent to this number. Please try again in an hour.");
+            return Page();
+        }
+        flow.Save(HttpContext, new SignInState(phone, Verified: false, SafeReturnUrl(ReturnUrl)));
+        tracking.Track(HttpContext, "Sign In Code Requested");
+        return RedirectToPage("Code");
+    }
+
+    public static string? SafeReturnUrl(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            && !url.StartsWith("/console", StringComparison.OrdinalIgnoreCase) ? url : null;
+}

@@ -1,0 +1,51 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Alle.Web.Services.Ingestion;
+
+/// <summary>Ingestion for the console (admin key): sources and write keys, tracking plans and their violations.</summary>
+public sealed class IngestionAdminService(HttpClient http)
+{
+    public Task<List<Source>> ListSourcesAsync(CancellationToken cancellationToken) =>
+        http.GetAsync("/api/ingestion/sources", cancellationToken).ReadAsync<List<Source>>(cancellationToken);
+
+    public Task<Source?> GetSourceAsync(string id, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}", cancellationToken).ReadOrNullAsync<Source>(cancellationToken);
+
+    public Task<SourceWithKey> CreateSourceAsync(string name, string? id, CancellationToken cancellationToken) =>
+        http.PostAsJsonAsync("/api/ingestion/sources", new { name, id = string.IsNullOrWhiteSpace(id) ? null : id }, cancellationToken)
+            .ReadAsync<SourceWithKey>(cancellationToken);
+
+    public Task<Source> SetEnabledAsync(string id, bool enabled, CancellationToken cancellationToken) =>
+        http.PatchAsJsonAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}", new { enabled }, cancellationToken).ReadAsync<Source>(cancellationToken);
+
+    public Task<SourceWithKey> RotateKeyAsync(string id, CancellationToken cancellationToken) =>
+        http.PostAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}/rotate-key", null, cancellationToken).ReadAsync<SourceWithKey>(cancellationToken);
+
+    /// <summary>The source's tracking plan document; null when it has none.</summary>
+    public async Task<JsonElement?> GetTrackingPlanAsync(string id, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}/tracking-plan", cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        await response.EnsureAcceptedAsync(cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+    }
+
+    public Task SaveTrackingPlanAsync(string id, JsonElement plan, CancellationToken cancellationToken) =>
+        http.PutAsJsonAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}/tracking-plan", plan, cancellationToken).SucceedAsync(cancellationToken);
+
+    public Task<List<EventViolations>> ViolationsAsync(string id, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}/violations?examples=3", cancellationToken).ReadAsync<List<EventViolations>>(cancellationToken);
+}
+
+public sealed record Source(string Id, string Name, bool Enabled, int? RateLimitPerSecond, string WriteKeyHint, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    DateTimeOffset? KeyRotatedAt);
+
+public sealed record SourceWithKey(Source Source, string WriteKey);
+
+public sealed record ViolationExample(string MessageId, string Kind, string Action, IReadOnlyList<string> Errors, DateTimeOffset ReceivedAt, JsonElement? Payload);
+
+public sealed record EventViolations(string Event, long Count, long Blocked, DateTimeOffset LastSeen, IReadOnlyList<ViolationExample> Examples);

@@ -1,0 +1,52 @@
+namespace Alle.Web.Services.Loyalty;
+
+public sealed record MemberRecord(
+    string MemberId, string Status, string Phone, string? FirstName, string? LastName, string? Email, DateOnly? Birthday, string? Zip,
+    bool TransactionalConsent, bool MarketingConsent, string Tier, DateTimeOffset CreatedAt, DateTimeOffset? EnrolledAt);
+
+public sealed record TierInfo(string Key, string Name, int Threshold, IReadOnlyList<string> Benefits);
+
+public sealed record NextTierInfo(string Key, string Name, int PointsNeeded);
+
+public sealed record PendingPoints(int Points, DateTimeOffset AvailableAt);
+
+public sealed record Balance(string MemberId, int Available, int Pending, decimal AvailableValue, int PointsEarned12Months,
+    TierInfo Tier, NextTierInfo? NextTier, IReadOnlyList<PendingPoints> PendingSchedule)
+{
+    /// <summary>Progress towards the next tier, 0–100.</summary>
+    public int ProgressPercent => NextTier is null ? 100
+        : (int)Math.Clamp(Math.Round(100.0 * PointsEarned12Months / Math.Max(1, PointsEarned12Months + NextTier.PointsNeeded)), 0, 100);
+}
+
+public sealed record LedgerEntry(long EntryId, string Kind, int Points, DateTimeOffset AvailableAt, DateTimeOffset CreatedAt,
+    string? PurchaseId, string? RedemptionId, string? ProviderId, string Description);
+
+public sealed record LedgerHistory(IReadOnlyList<LedgerEntry> Entries);
+
+public sealed record Offer(
+    Guid OfferId, string Kind, string Title, string? Description, decimal Value, IReadOnlyList<string> Products, IReadOnlyList<string> ProviderIds,
+    string Eligibility, string? AudienceKey, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int CouponValidDays, bool Active);
+
+public sealed record Coupon(string Code, Guid OfferId, string MemberId, decimal Value, DateTimeOffset ExpiresAt, DateTimeOffset IssuedAt,
+    DateTimeOffset? RedeemedAt, string? RedeemedProviderId, string? OfferTitle);
+
+public sealed record MemberOffer(Offer Offer, Coupon? Coupon);
+
+public sealed record CheckInReceipt(string CheckInId, string ProviderId, string ProviderName, Guid? FlashOfferId, DateTimeOffset CheckedInAt);
+
+public sealed record Provider(string ProviderId, string Name, string Address, string City, string State, string Zip, string Phone,
+    double Latitude, double Longitude, IReadOnlyList<string> Products, double? DistanceMiles);
+
+public sealed record ProviderSearch(string Zip, string City, string State, double RadiusMiles, IReadOnlyList<Provider> Providers);
+
+public sealed record EnrolmentRequest(
+    string Phone, string FirstName, string LastName, string? Email, DateOnly? Birthday, string? Zip,
+    bool MarketingConsent, bool TransactionalConsent, string ConsentWording, string Source);
+
+public sealed record Enrolment(string MemberId, string Status, bool ClaimedPreRegistration, bool AlreadyEnrolled, string Token, string Tier);
+
+public sealed record MemberDetails(string? FirstName, string? LastName, string? Email, DateOnly? Birthday, string? Zip);
+
+public sealed record OfferDraft(
+    string Title, string? Description, decimal Value, IReadOnlyList<string>? Products, IReadOnlyList<string>? ProviderIds, string? AudienceKey,
+    DateTimeOffset? StartsAt, DateTimeOffset EndsAt, int? CouponValidDays);

@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Alle.Web.Services.Messaging;
+
+/// <summary>Messaging for the console: journeys and the message log (admin key).</summary>
+public sealed class MessagingAdminService(HttpClient http)
+{
+    public async Task<IReadOnlyList<Journey>> ListJourneysAsync(CancellationToken cancellationToken) =>
+        (await http.GetAsync("/api/messaging/journeys", cancellationToken).ReadAsync<DataList<Journey>>(cancellationToken)).Data;
+
+    public Task<Journey?> GetJourneyAsync(Guid id, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/messaging/journeys/{id}", cancellationToken).ReadOrNullAsync<Journey>(cancellationToken);
+
+    public Task<Journey> CreateJourneyAsync(object definition, CancellationToken cancellationToken) =>
+        http.PostAsJsonAsync("/api/messaging/journeys", definition, cancellationToken).ReadAsync<Journey>(cancellationToken);
+
+    public Task<Journey> SetJourneyActiveAsync(Guid id, bool active, CancellationToken cancellationToken) =>
+        http.PostAsync($"/api/messaging/journeys/{id}/{(active ? "resume" : "pause")}", null, cancellationToken).ReadAsync<Journey>(cancellationToken);
+
+    public async Task<IReadOnlyList<MessageEntry>> ListMessagesAsync(MessageFilter filter, CancellationToken cancellationToken)
+    {
+        var query = new List<string> { $"limit={filter.Limit.ToString(CultureInfo.InvariantCulture)}" };
+        if (!string.IsNullOrWhiteSpace(filter.UserId)) { query.Add($"userId={ServiceResponses.Escape(filter.UserId)}"); }
+        if (!string.IsNullOrWhiteSpace(filter.Phone)) { query.Add($"phone={ServiceResponses.Escape(filter.Phone)}"); }
+        if (filter.JourneyId is { } journey) { query.Add($"journeyId={journey}"); }
+        if (!string.IsNullOrWhiteSpace(filter.Status)) { query.Add($"status={ServiceResponses.Escape(filter.Status)}"); }
+        return (await http.GetAsync($"/api/messaging/messages?{string.Join('&', query)}", cancellationToken)
+            .ReadAsync<DataList<MessageEntry>>(cancellationToken)).Data;
+    }
+}
+
+public sealed record DataList<T>(IReadOnlyList<T> Data);
+
+public sealed record MessageFilter(string? UserId = null, string? Phone = null, Guid? JourneyId = null, string? Status = null, int Limit = 100);
+
+public sealed record JourneyCounts(long Entered, long Waiting, long Sent, long Delivered, long Failed, IReadOnlyDictionary<string, long> Skipped);
+
+public sealed record Journey(Guid Id, string Name, string Status, JsonElement Definition, JourneyCounts? Counts, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public sealed record MessageEntry(
+    Guid Id, string To, string? UserId, string Category, string Purpose, string Body, string Encoding, int Segments, string Status,
+    string? SkipReason, DateTimeOffset NotBefore, string? ProviderSid, int? ErrorCode, string? ErrorMessage, Guid? JourneyId,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

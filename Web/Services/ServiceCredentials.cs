@@ -1,0 +1,30 @@
+using System.Net.Http.Headers;
+using Alle.Web.Authentication;
+
+namespace Alle.Web.Services;
+
+/// <summary>Adds the admin key: the portal's trusted calls (enrolment, look-ups, deletion requests) and everything the console does.</summary>
+public sealed class AdminKeyHandler(IConfiguration configuration) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", configuration[AdminKeyAuthentication.ConfigurationKey]);
+        return base.SendAsync(request, cancellationToken);
+    }
+}
+
+/// <summary>
+/// Adds the signed-in member's token (minted server-side for the member in the portal's cookie), so the services
+/// answer only about her; requests made before sign-in (one-time codes) go without one.
+/// </summary>
+public sealed class MemberTokenHandler(IHttpContextAccessor accessor, MemberTokenProvider tokens) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (accessor.HttpContext?.User.SignedInMemberId() is { } memberId)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.TokenFor(memberId));
+        }
+        return base.SendAsync(request, cancellationToken);
+    }
+}
