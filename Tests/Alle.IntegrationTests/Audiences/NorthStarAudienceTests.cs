@@ -23,13 +23,14 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
     public async Task A_search_puts_her_in_the_audience_within_seconds_and_a_redemption_takes_her_out()
     {
         var key = AudiencesApiClient.UniqueKey("north-star");
-        var audience = await _api.CreateAudienceAsync(key, AudiencesApiClient.NorthStarCondition);
+        var tag = AudiencesApiClient.NewTag();
+        var audience = await _api.CreateAudienceAsync(key, AudiencesApiClient.NorthStarCondition(tag));
         await _api.WaitUntilComputedAsync(key);
         var profileId = Guid.NewGuid();
         var userId = $"member-{Guid.NewGuid():N}";
 
         var clock = Stopwatch.StartNew();
-        await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Provider Searched", new { zip = "10001" }));
+        await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Provider Searched", new { zip = "10001", tag }));
         await Eventually.TrueAsync(() => _api.IsMemberAsync($"user_id:{userId}", key), s_realTime, "her entry into the audience");
         var entered = await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && change.AudienceKey == key && change.Entered)),
             s_realTime - clock.Elapsed + TimeSpan.FromSeconds(1), "AudienceMembershipChanged (entered) on the bus");
@@ -51,11 +52,14 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
     public async Task A_redelivered_update_changes_nothing_the_second_time()
     {
         var key = AudiencesApiClient.UniqueKey("redelivery");
-        await _api.CreateAudienceAsync(key, """{"event": "Provider Searched", "count": {"exactly": 1}}""");
+        var tag = AudiencesApiClient.NewTag();
+        await _api.CreateAudienceAsync(key, $$$"""
+            {"event": "Provider Searched", "where": [{"property": "tag", "operator": "equals", "value": "{{{tag}}}"}], "count": {"exactly": 1}}
+            """);
         await _api.WaitUntilComputedAsync(key);
         var profileId = Guid.NewGuid();
         var userId = $"member-{Guid.NewGuid():N}";
-        var search = ProfileEventBus.Tracked(profileId, userId, "Provider Searched");
+        var search = ProfileEventBus.Tracked(profileId, userId, "Provider Searched", new { tag });
 
         await _bus.PublishAsync(search);
         await Eventually.TrueAsync(() => _api.IsMemberAsync(profileId.ToString(), key), s_realTime, "her entry");
