@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Alle.Hosting;
 using Npgsql;
@@ -38,7 +37,7 @@ public sealed class PointsMaturationTests(ShortHoldLoyaltyFixture app)
         using var admin = Client(app.AdminKey);
         using var enrolled = await admin.PostAsJsonAsync("/api/loyalty/members", new
         {
-            phone = $"+1305{RandomNumberGenerator.GetInt32(2_000_000, 9_999_999)}", firstName = "Jordan", lastName = "Lee", marketingConsent = false,
+            phone = TestPhones.New("305"), firstName = "Jordan", lastName = "Lee", marketingConsent = false,
         });
         Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
         var body = await enrolled.Content.ReadFromJsonAsync<JsonElement>();

@@ -228,5 +228,5 @@ public sealed class IdentityResolutionTests(DistributedAppFixture app) : IAsyncL
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    internal static string NewPhone() => $"+1555{Random.Shared.Next(1000000, 9999999)}";
+    internal static string NewPhone() => TestPhones.New();
 }

@@ -82,7 +82,7 @@ public sealed class ProfileApiTests(DistributedAppFixture app) : IAsyncLifetime
     public async Task External_ids_metadata_and_links_describe_the_profile()
     {
         var userId = $"ids-{Guid.NewGuid():N}";
-        var phone = $"+1555{Random.Shared.Next(1000000, 9999999)}";
+        var phone = TestPhones.New();
         var identify = Events.Identify(userId, new { phone = $"{phone[2..5]}-{phone[5..8]}-{phone[8..]}" }, anonymousId: $"anon-{userId}");
         var group = Events.Group(userId, "clinic-42");
         await _bus.PublishEventsAsync(identify, group);
@@ -147,7 +147,7 @@ public sealed class ProfileApiTests(DistributedAppFixture app) : IAsyncLifetime
     public async Task Lookup_by_phone_answers_the_agreed_shape_for_the_other_services()
     {
         var userId = $"lookup-{Guid.NewGuid():N}";
-        var phone = $"+1555{Random.Shared.Next(1000000, 9999999)}";
+        var phone = TestPhones.New();
         await _bus.PublishEventsAsync(Events.Identify(userId, new { phone, firstName = "Ana" }));
 
         var found = await Eventually.GetValueAsync(async () =>

@@ -33,7 +33,7 @@ public sealed class TwoInstancesTests(TwoProfilesInstancesFixture app)
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var people = Enumerable.Range(0, 25).Select(i => new Person($"u-{run}-{i}", $"a-{run}-{i}", $"b-{run}-{i}",
-            $"+1555{Random.Shared.Next(1000000, 9999999)}", $"p{i}-{run}@example.com")).ToList();
+            TestPhones.New(), $"p{i}-{run}@example.com")).ToList();
         // Every event links two of the person's identifiers; together they connect all five, in whatever order they land.
         var requests = people.SelectMany(p => new object[]
         {
