@@ -20,6 +20,8 @@ internal sealed class MessageDispatcher(
     NpgsqlDataSource dataSource,
     ConsentStore consent,
     FrequencyCapCounter frequencyCap,
+    SenderThrottle throttle,
+    IOptions<TwilioOptions> twilioOptions,
     IServiceScopeFactory scopes,
     DispatchSignal signal,
     OutboxSignal outboxSignal,
@@ -125,7 +127,10 @@ internal sealed class MessageDispatcher(
             logger.LogInformation("Message {MessageId} skipped: frequency cap", message.Id);
             return null;
         }
-        return await MessageStore.TransitionAsync(connection, transaction, message.Id, MessageStatus.Sending, now, cancellationToken);
+        // The sender's pace is waited for before the message is marked `sending`, not after: a crash then loses at most
+        // the requests already on their way to Twilio, never a queue of messages waiting for their turn.
+        await throttle.WaitAsync(twilioOptions.Value.Sender, cancellationToken);
+        return await MessageStore.TransitionAsync(connection, transaction, message.Id, MessageStatus.Sending, clock.GetUtcNow(), cancellationToken);
     }
 
     private async Task SendAsync(MessageRow message, CancellationToken cancellationToken)
