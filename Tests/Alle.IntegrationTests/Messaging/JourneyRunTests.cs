@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Alle.Contracts;
 using Alle.IntegrationTests.Loyalty;
+using Xunit.Abstractions;
 
 namespace Alle.IntegrationTests.Messaging;
 
@@ -14,7 +15,7 @@ namespace Alle.IntegrationTests.Messaging;
 /// Audiences would, under audience keys only these tests use.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class JourneyRunTests(DistributedAppFixture app)
+public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(45);
     private readonly MessagingClient _messaging = new(app);
@@ -209,6 +210,7 @@ public sealed class JourneyRunTests(DistributedAppFixture app)
         var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("entered").GetInt64() == members, "every member entered");
         Assert.Empty(counts.GetProperty("skipped").EnumerateObject());
         var lost = messages.Where(m => OnTheWireAtTheKill(m, killedAt)).Select(m => m.GetProperty("to").GetString()).ToHashSet();
+        output.WriteLine($"{lost.Count} of {members} sends were on their way to Twilio when messaging was killed.");
         Assert.InRange(lost.Count, 0, dispatchLoops);
         foreach (var member in people)
         {

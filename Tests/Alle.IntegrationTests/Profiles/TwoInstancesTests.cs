@@ -1,26 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
-using Alle.Hosting;
 using Npgsql;
 using RabbitMQ.Client;
 
 namespace Alle.IntegrationTests.Profiles;
 
-/// <summary>The application with two Profiles instances competing for the same queue.</summary>
-public sealed class TwoProfilesInstancesFixture : DistributedAppFixture
-{
-    protected override void ConfigureApplication(DistributedApplicationBuilder builder) =>
-        ((ProjectResource)builder.Resources.Single(resource => resource.Name == "profiles")).SetReplicas(2);
-}
-
-[CollectionDefinition(Name)]
-public sealed class TwoProfilesInstancesCollection : ICollectionFixture<TwoProfilesInstancesFixture>
-{
-    public const string Name = "profiles-two-instances";
-}
-
-[Collection(TwoProfilesInstancesCollection.Name)]
-public sealed class TwoInstancesTests(TwoProfilesInstancesFixture app)
+/// <summary>Two Profiles instances competing for the same queue.</summary>
+[Collection(ReplicasCollection.Name)]
+public sealed class TwoInstancesTests(ReplicasFixture app)
 {
     [Fact]
     public async Task Events_of_the_same_people_resolved_by_two_instances_at_once_still_make_one_profile_per_person()
