@@ -13,7 +13,9 @@ namespace Alle.EndToEndTests.Audiences;
 [Collection(StackCollection.Name)]
 public sealed class NorthStarThroughGatewayTests(DistributedAppFixture app)
 {
-    private static readonly TimeSpan s_realTime = TimeSpan.FromSeconds(5);
+    // Generous on purpose: the real-time path answers in well under a second on an idle machine (see bench/audiences),
+    // but the whole suite shares two cores; a latency target is a benchmark's business, not a test's.
+    private static readonly TimeSpan s_realTime = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task A_member_s_search_in_the_portal_puts_her_in_the_audience_and_her_redemption_takes_her_out()

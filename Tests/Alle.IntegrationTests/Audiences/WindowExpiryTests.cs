@@ -51,6 +51,6 @@ public sealed class WindowExpiryTests(DistributedAppFixture app) : IAsyncLifetim
         Assert.InRange(exit.GetProperty("at").GetDateTimeOffset() - searchedAt, window, window + TimeSpan.FromSeconds(8));
         Assert.Equal(0, (await _api.ProfileAsync(profileId.ToString()))!.Value.GetProperty("computedTraits").GetProperty(trait).GetInt32());
         await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && change.AudienceKey == key && !change.Entered)),
-            TimeSpan.FromSeconds(5), "the exit published");
+            TimeSpan.FromSeconds(30), "the exit published");
     }
 }
