@@ -119,6 +119,10 @@ internal sealed class MessageDispatcher(
                 return null;
         }
 
+        // The sender's pace is waited for before the message is marked `sending`, not after: a crash then loses at most
+        // the requests already on their way to Twilio, never a queue of messages waiting for their turn. (Before the cap
+        // is reserved, so a shutdown while waiting leaves no reservation behind.)
+        await throttle.WaitAsync(twilioOptions.Value.Sender, cancellationToken);
         if (message.Category == MessageCategory.Marketing
             && !await frequencyCap.TryReserveAsync(connection, transaction, CapKey(message), message.Id, now, cancellationToken))
         {
@@ -127,9 +131,6 @@ internal sealed class MessageDispatcher(
             logger.LogInformation("Message {MessageId} skipped: frequency cap", message.Id);
             return null;
         }
-        // The sender's pace is waited for before the message is marked `sending`, not after: a crash then loses at most
-        // the requests already on their way to Twilio, never a queue of messages waiting for their turn.
-        await throttle.WaitAsync(twilioOptions.Value.Sender, cancellationToken);
         return await MessageStore.TransitionAsync(connection, transaction, message.Id, MessageStatus.Sending, clock.GetUtcNow(), cancellationToken);
     }
 

@@ -13,8 +13,7 @@ namespace Alle.EndToEndTests.Audiences;
 [Collection(StackCollection.Name)]
 public sealed class NorthStarThroughGatewayTests(DistributedAppFixture app)
 {
-    // Generous on purpose: the real-time path answers in well under a second on an idle machine (see bench/audiences),
-    // but the whole suite shares two cores; a latency target is a benchmark's business, not a test's.
+    // Generous on purpose: the suite shares two cores with everything else; latency is a benchmark's business, not a test's.
     private static readonly TimeSpan s_realTime = TimeSpan.FromSeconds(30);
 
     [Fact]

@@ -9,8 +9,7 @@ namespace Alle.IntegrationTests.Audiences;
 [Collection(StackCollection.Name)]
 public sealed class ProfileLifecycleTests(DistributedAppFixture app) : IAsyncLifetime
 {
-    // Generous on purpose: the real-time path answers in well under a second on an idle machine (see bench/audiences),
-    // but the whole suite shares two cores; a latency target is a benchmark's business, not a test's.
+    // Generous on purpose: the suite shares two cores with everything else; latency is a benchmark's business, not a test's.
     private static readonly TimeSpan s_realTime = TimeSpan.FromSeconds(30);
     private readonly AudiencesApiClient _api = new(app);
     private readonly AudiencesDatabase _database = new(app);
