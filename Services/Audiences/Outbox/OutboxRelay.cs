@@ -30,6 +30,9 @@ internal sealed class OutboxRelay(
 
     private DateTimeOffset _lastCleanup = DateTimeOffset.MinValue;
 
+    /// <summary>A publish the broker never confirms (its connection lost mid-publish) must not hold the relay: it is retried.</summary>
+    private static readonly TimeSpan s_publishTimeout = TimeSpan.FromSeconds(10);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -80,7 +83,9 @@ internal sealed class OutboxRelay(
             {
                 var type = s_messageTypes[row.MessageType!];
                 var message = JsonSerializer.Deserialize(row.Payload, type, OutboxWriter.Json)!;
-                await bus.Publish(message, type, Pipe.Execute<PublishContext>(context => context.MessageId = Guid.Parse(row.MessageId)), cancellationToken);
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(s_publishTimeout);
+                await bus.Publish(message, type, Pipe.Execute<PublishContext>(context => context.MessageId = Guid.Parse(row.MessageId)), deadline.Token);
                 sent.Add(row.Id);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)

@@ -30,6 +30,12 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Signal
 
         var profileIds = (await connection.ListAsync("SELECT profile_id FROM merged_profiles WHERE survivor_id = $1",
             reader => reader.GetGuid(0), cancellationToken, message.ProfileId)).Append(message.ProfileId).ToArray();
+        // Claim her rows even before they exist: an update creating her profile right now is waited for (its insert
+        // conflicts with ours), so what it writes is deleted here; one starting later finds the tombstone under the lock.
+        var claimed = await connection.ExecuteAsync("""
+            INSERT INTO profiles (profile_id, created_at, updated_at) SELECT id, $2, $2 FROM unnest($1::uuid[]) AS id ORDER BY id
+            ON CONFLICT (profile_id) DO NOTHING
+            """, cancellationToken, profileIds, now);
         await connection.ExecuteAsync("SELECT 1 FROM profiles WHERE profile_id = ANY($1) ORDER BY profile_id FOR UPDATE", cancellationToken, profileIds);
 
         long rows = 0;
@@ -44,7 +50,7 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Signal
         rows += await connection.ExecuteAsync("DELETE FROM profile_due WHERE profile_id = ANY($1)", cancellationToken, profileIds);
         rows += await connection.ExecuteAsync("DELETE FROM outbox WHERE profile_id = ANY($1) AND sent_at IS NULL", cancellationToken, profileIds);
         await connection.ExecuteAsync("UPDATE outbox SET profile_id = NULL, payload = '{}' WHERE profile_id = ANY($1)", cancellationToken, profileIds);
-        rows += await connection.ExecuteAsync("DELETE FROM profiles WHERE profile_id = ANY($1)", cancellationToken, profileIds);
+        rows += await connection.ExecuteAsync("DELETE FROM profiles WHERE profile_id = ANY($1)", cancellationToken, profileIds) - claimed;
         rows += await connection.ExecuteAsync("DELETE FROM merged_profiles WHERE survivor_id = $1", cancellationToken, message.ProfileId);
 
         foreach (var identifier in message.Identifiers ?? [])

@@ -21,20 +21,35 @@ internal static class ProfileStore
             }
             current = next;
         }
-        var deleted = await connection.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM deleted_profiles WHERE profile_id = $1)", cancellationToken, current);
-        return deleted ? null : current;
+        return await IsDeletedAsync(connection, current, cancellationToken) ? null : current;
     }
 
-    /// <summary>Creates the profile if new and locks its row until the transaction ends: per-profile writes are serialised.</summary>
-    public static async Task<ProfileState> LockOrCreateAsync(NpgsqlConnection connection, Guid profileId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the profile if new and locks its row until the transaction ends: per-profile writes are serialised. Null
+    /// when she has been deleted: the tombstone is read once the lock is held, so an update racing her deletion either
+    /// commits first (and the deletion, which waits for the same row, removes what it wrote) or sees the tombstone.
+    /// </summary>
+    public static async Task<ProfileState?> LockOrCreateAsync(NpgsqlConnection connection, Guid profileId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var created = await connection.ExecuteAsync("""
             INSERT INTO profiles (profile_id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (profile_id) DO NOTHING
             """, cancellationToken, profileId, now) == 1;
-        var profile = (await LockAsync(connection, profileId, skipLocked: false, cancellationToken))!;
+        var profile = await LockAsync(connection, profileId, skipLocked: false, cancellationToken);
+        if (await IsDeletedAsync(connection, profileId, cancellationToken))
+        {
+            return null;
+        }
+        if (profile is null)
+        {
+            // Gone while we waited for its lock without being deleted: merged meanwhile. Retried, the message resolves to the survivor.
+            throw new InvalidOperationException($"Profile {profileId} was merged while waiting for its lock.");
+        }
         profile.IsNew = created;
         return profile;
     }
+
+    public static Task<bool> IsDeletedAsync(NpgsqlConnection connection, Guid profileId, CancellationToken cancellationToken) =>
+        connection.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM deleted_profiles WHERE profile_id = $1)", cancellationToken, profileId);
 
     /// <summary>Locks an existing profile's row; with <paramref name="skipLocked"/>, null when another transaction holds it.</summary>
     public static async Task<ProfileState?> LockAsync(NpgsqlConnection connection, Guid profileId, bool skipLocked, CancellationToken cancellationToken)

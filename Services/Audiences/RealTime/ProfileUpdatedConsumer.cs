@@ -31,13 +31,17 @@ internal sealed class ProfileUpdatedConsumer(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        if (await ProfileStore.ResolveAsync(connection, message.ProfileId, cancellationToken) is not { } profileId)
+        if (await ProfileStore.ResolveAsync(connection, message.ProfileId, cancellationToken) is not { } profileId
+            || await IsEchoAboutDeletedProfileAsync(connection, message, cancellationToken))
         {
             return;
         }
         var catalog = await catalogs.GetAsync(connection, cancellationToken);
         var now = clock.GetUtcNow();
-        var profile = await ProfileStore.LockOrCreateAsync(connection, profileId, now, cancellationToken);
+        if (await ProfileStore.LockOrCreateAsync(connection, profileId, now, cancellationToken) is not { } profile)
+        {
+            return;
+        }
 
         var changedTraits = profile.ApplyTraits(message.ChangedTraits ?? new Dictionary<string, JsonElement>(), message.UpdatedAt);
         var userIdChanged = message.UserId is not null && !string.Equals(profile.UserId, message.UserId, StringComparison.Ordinal);
@@ -75,6 +79,14 @@ internal sealed class ProfileUpdatedConsumer(
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
     }
+
+    /// <summary>
+    /// One of our own calls, sent before the person was deleted and resolved by Profiles after it (into a new profile):
+    /// our echo must not recreate her.
+    /// </summary>
+    private static async Task<bool> IsEchoAboutDeletedProfileAsync(NpgsqlConnection connection, ProfileUpdated message, CancellationToken cancellationToken) =>
+        OwnCalls.ProfileOf(message.Trigger) is { } about && about != message.ProfileId
+        && await ProfileStore.ResolveAsync(connection, about, cancellationToken) is null;
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 }

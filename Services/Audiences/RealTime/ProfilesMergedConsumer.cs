@@ -43,7 +43,11 @@ internal sealed class ProfilesMergedConsumer(
         {
             if (id == survivorId)
             {
-                states[id] = await ProfileStore.LockOrCreateAsync(connection, id, now, cancellationToken);
+                if (await ProfileStore.LockOrCreateAsync(connection, id, now, cancellationToken) is not { } locked)
+                {
+                    return;
+                }
+                states[id] = locked;
             }
             else if (await ProfileStore.LockAsync(connection, id, skipLocked: false, cancellationToken) is { } merged)
             {

@@ -1,4 +1,5 @@
 using Alle.Ingestion.Extensions;
+using Alle.Ingestion.Warehouse;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -7,10 +8,12 @@ namespace Alle.Ingestion.Storage;
 /// <summary>
 /// Keeps ingestiondb bounded: message ids are remembered for deduplication for <see cref="IngestionOptions.DedupeWindowDays"/>
 /// (a client retry comes within minutes; Segment dedupes within a day), rejections and violations for
-/// <see cref="IngestionOptions.DiagnosticsRetentionDays"/>. The warehouse keeps every event.
+/// <see cref="IngestionOptions.DiagnosticsRetentionDays"/>, privacy deletions' records for <see cref="DeletedSubjects.KeptFor"/>.
+/// The warehouse keeps every event.
 /// </summary>
 internal sealed class RetentionCleaner(
     [FromKeyedServices(IngestionDatabase.Name)] NpgsqlDataSource dataSource,
+    [FromKeyedServices(WarehouseDatabase.Name)] NpgsqlDataSource warehouse,
     IOptions<IngestionOptions> options,
     TimeProvider clock,
     ILogger<RetentionCleaner> logger) : BackgroundService
@@ -57,6 +60,11 @@ internal sealed class RetentionCleaner(
                 deleted += rows;
             }
             while (rows == 50000);
+        }
+        await using (var forget = warehouse.CreateCommand("DELETE FROM deleted_subjects WHERE deleted_at < $1"))
+        {
+            forget.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now - DeletedSubjects.KeptFor });
+            deleted += await forget.ExecuteNonQueryAsync(cancellationToken);
         }
         if (deleted > 0)
         {

@@ -10,7 +10,7 @@ namespace Alle.Ingestion.Warehouse;
 /// A person's profile was deleted: deletes every warehouse row about them — by user id and anonymous id, and rows whose
 /// traits or context carry their phone or e-mail — plus what ingestion kept aside about them (rejections, plan
 /// violations), then reports <see cref="PersonalDataDeleted"/> as the <c>warehouse</c> service. A redelivered message
-/// reports the row count of the first deletion.
+/// reports the row count of the first deletion. Her events still in flight are kept out by <see cref="DeletedSubjects"/>.
 /// </summary>
 internal sealed class ProfileDeletedConsumer(
     [FromKeyedServices(WarehouseDatabase.Name)] NpgsqlDataSource warehouse,
@@ -43,6 +43,7 @@ internal sealed class ProfileDeletedConsumer(
     {
         await using var connection = await warehouse.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await DeletedSubjects.LockForDeletionAsync(connection, transaction, cancellationToken);
         await using (var done = new NpgsqlCommand(
             "SELECT rows_deleted FROM privacy_deletions WHERE regulation_id = $1 AND profile_id = $2 FOR UPDATE", connection, transaction))
         {
@@ -68,6 +69,9 @@ internal sealed class ProfileDeletedConsumer(
         await batch.ExecuteNonQueryAsync(cancellationToken);
         var rows = batch.BatchCommands.Cast<NpgsqlBatchCommand>().Sum(c => (long)c.RecordsAffected);
 
+        // Her events still in flight (received before now, loaded later) are dropped by the loader.
+        await DeletedSubjects.RecordAsync(connection, transaction,
+            [.. userIds.Select(id => $"user_id:{id}"), .. anonymousIds.Select(id => $"anonymous_id:{id}"), .. contactPoints], clock.GetUtcNow(), cancellationToken);
         await using (var record = new NpgsqlCommand(
             "INSERT INTO privacy_deletions (regulation_id, profile_id, rows_deleted, deleted_at) VALUES ($1, $2, $3, $4)", connection, transaction))
         {

@@ -81,18 +81,19 @@ internal sealed class WarehouseWriter([FromKeyedServices(WarehouseDatabase.Name)
     /// <summary>Loads the events; returns how many rows were new.</summary>
     public async Task<int> WriteAsync(IEnumerable<TrackedEvent> events, CancellationToken cancellationToken)
     {
-        var rows = events
+        var received = events
             .DistinctBy(e => (e.MessageId, e.SourceId))
             .Select(e => WarehouseRow.From(e, identifiers.ContactPoints(e)))
-            .GroupBy(r => r.Table)
             .ToList();
-        if (rows.Count == 0)
+        if (received.Count == 0)
         {
             return 0;
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await DeletedSubjects.LockForLoadAsync(connection, transaction, cancellationToken);
+        var rows = (await DeletedSubjects.WithoutDeletedAsync(connection, transaction, received, cancellationToken)).GroupBy(r => r.Table).ToList();
         var loaded = 0;
         var newIdentifies = new List<WarehouseRow>();
         foreach (var table in rows.OrderBy(t => t.Key, StringComparer.Ordinal))

@@ -24,6 +24,9 @@ internal sealed class OutboxRelay(
     TimeProvider clock,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
+    /// <summary>A publish the broker never confirms (its connection lost mid-publish) must not hold the relay: it is retried.</summary>
+    private static readonly TimeSpan s_publishTimeout = TimeSpan.FromSeconds(10);
+
     private readonly OutboxOptions _options = options.Value.Outbox;
     private DateTimeOffset _nextCleanup;
 
@@ -139,10 +142,12 @@ internal sealed class OutboxRelay(
                 var type = ContractType(row.MessageType);
                 var message = JsonSerializer.Deserialize(row.Payload, type, FactOutbox.Json)!;
                 var messageId = DeterministicGuid(row.MessageId);
-                await bus.Publish(message, type, context => context.MessageId = messageId, cancellationToken);
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(s_publishTimeout);
+                await bus.Publish(message, type, context => context.MessageId = messageId, deadline.Token);
                 sent.Add(row.Id);
             }
-            catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not OperationCanceledException)
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
                 failed.Add(row.Id);
                 error = $"publish: {exception.Message}";

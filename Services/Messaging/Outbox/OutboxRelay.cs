@@ -11,6 +11,9 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFact
 {
     private static readonly TimeSpan s_idle = TimeSpan.FromSeconds(1);
 
+    /// <summary>A publish the broker never confirms (its connection lost mid-publish) must not hold the relay: it is retried.</summary>
+    private static readonly TimeSpan s_publishTimeout = TimeSpan.FromSeconds(10);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -77,10 +80,12 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFact
                     Outbox.DataDeleted => JsonSerializer.Deserialize<PersonalDataDeleted>(payload, JsonSerializerOptions.Web)!,
                     _ => throw new InvalidOperationException($"Unknown outbox kind {kind}."),
                 };
-                await publisher.Publish(message, message.GetType(), cancellationToken);
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(s_publishTimeout);
+                await publisher.Publish(message, message.GetType(), deadline.Token);
                 done.Add(id);
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning(exception, "Outbox row {OutboxId} ({Kind}) not published yet", id, kind);
                 break;

@@ -20,6 +20,8 @@ internal sealed class MessageDispatcher(
     NpgsqlDataSource dataSource,
     ConsentStore consent,
     FrequencyCapCounter frequencyCap,
+    SenderThrottle throttle,
+    IOptions<TwilioOptions> twilioOptions,
     IServiceScopeFactory scopes,
     DispatchSignal signal,
     OutboxSignal outboxSignal,
@@ -117,6 +119,10 @@ internal sealed class MessageDispatcher(
                 return null;
         }
 
+        // The sender's pace is waited for before the message is marked `sending`, not after: a crash then loses at most
+        // the requests already on their way to Twilio, never a queue of messages waiting for their turn. (Before the cap
+        // is reserved, so a shutdown while waiting leaves no reservation behind.)
+        await throttle.WaitAsync(twilioOptions.Value.Sender, cancellationToken);
         if (message.Category == MessageCategory.Marketing
             && !await frequencyCap.TryReserveAsync(connection, transaction, CapKey(message), message.Id, now, cancellationToken))
         {
@@ -125,7 +131,7 @@ internal sealed class MessageDispatcher(
             logger.LogInformation("Message {MessageId} skipped: frequency cap", message.Id);
             return null;
         }
-        return await MessageStore.TransitionAsync(connection, transaction, message.Id, MessageStatus.Sending, now, cancellationToken);
+        return await MessageStore.TransitionAsync(connection, transaction, message.Id, MessageStatus.Sending, clock.GetUtcNow(), cancellationToken);
     }
 
     private async Task SendAsync(MessageRow message, CancellationToken cancellationToken)

@@ -26,9 +26,10 @@ internal abstract record TwilioSendResult
 /// <summary>
 /// Twilio's Messages API over a typed <see cref="HttpClient"/>: form-encoded POST to
 /// <c>/2010-04-01/Accounts/{AccountSid}/Messages.json</c> with HTTP Basic (AccountSid, AuthToken). Retries of 429/5xx
-/// live in <see cref="TwilioRetryHandler"/>; the sender's throughput in <see cref="SenderThrottle"/>.
+/// live in <see cref="TwilioRetryHandler"/>; the sender's throughput in <see cref="SenderThrottle"/>, which the caller
+/// waits for before it marks a message as being sent.
 /// </summary>
-internal sealed class TwilioClient(HttpClient http, IOptions<TwilioOptions> options, SenderThrottle throttle)
+internal sealed class TwilioClient(HttpClient http, IOptions<TwilioOptions> options)
 {
     private readonly TwilioOptions _options = options.Value;
 
@@ -51,8 +52,6 @@ internal sealed class TwilioClient(HttpClient http, IOptions<TwilioOptions> opti
         form.Add(_options.MessagingServiceSid is { Length: > 0 } service
             ? new("MessagingServiceSid", service)
             : new("From", _options.From ?? throw new InvalidOperationException("Set Twilio:From or Twilio:MessagingServiceSid.")));
-
-        await throttle.WaitAsync(_options.Sender, cancellationToken);
 
         HttpResponseMessage response;
         try

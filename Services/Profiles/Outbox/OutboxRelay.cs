@@ -34,6 +34,12 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, Profile
 {
     private const int BatchSize = 1000;
 
+    /// <summary>
+    /// A publish the broker never confirms (its connection lost mid-publish, e.g. a broker restart) must not hold the
+    /// relay forever: the batch is rolled back and published again (consumers are idempotent).
+    /// </summary>
+    private static readonly TimeSpan s_publishTimeout = TimeSpan.FromSeconds(30);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -83,11 +89,13 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, Profile
         }
 
         await cache.InvalidateAsync(rows.SelectMany(row => row.ProfileIds).Distinct());
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(s_publishTimeout);
         await Task.WhenAll(rows.Select(row =>
         {
             var type = OutboxMessage.TypeNamed(row.Type);
             var message = JsonSerializer.Deserialize(row.Payload, type, JsonSerializerOptions.Web)!;
-            return bus.Publish(message, type, cancellationToken);
+            return bus.Publish(message, type, deadline.Token);
         }));
         await transaction.CommitAsync(cancellationToken);
         return rows.Count;

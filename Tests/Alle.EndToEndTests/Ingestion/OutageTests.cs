@@ -96,5 +96,12 @@ public sealed class OutageTests(DistributedAppFixture app)
         {
             await app.App.WaitForHealthyAsync(service, TimeSpan.FromSeconds(90));
         }
+
+        // The whole pipeline flows again, not only ingestion: what Profiles resolves now reaches Audiences (each
+        // service's outbox relay survived the broker going away in the middle of a publish).
+        var afterwards = $"{runId}afterwards";
+        Assert.Equal(HttpStatusCode.OK, (await tracking.PostAsJsonAsync("/v1/track", new { userId = afterwards, @event = "Outage Test" })).StatusCode);
+        await Eventually.TrueAsync(async () => (await app.AdminGateway.GetAsync($"/api/audiences/profiles/user_id:{afterwards}")).StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(90), "a profile update after the outage to reach Audiences");
     }
 }

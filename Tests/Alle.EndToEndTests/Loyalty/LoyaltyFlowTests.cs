@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
 
@@ -75,7 +74,7 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
     {
         using var response = await app.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new
         {
-            phone = $"+1617{RandomNumberGenerator.GetInt32(2_000_000, 9_999_999)}", firstName = "Rowan", lastName = "Ellis",
+            phone = TestPhones.New("617"), firstName = "Rowan", lastName = "Ellis",
             email = $"rowan.{Guid.NewGuid():N}@example.com", zip = "02116", marketingConsent = true,
         });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);

@@ -28,7 +28,7 @@ public sealed class InboundTimelineTests(DistributedAppFixture app)
                 return null;
             }
             var events = await response.Content.ReadFromJsonAsync<JsonElement>();
-            return events.GetProperty("data").EnumerateArray().FirstOrDefault(e => e.GetProperty("event").GetString() == "SMS Received") is { ValueKind: JsonValueKind.Object } found
+            return events.GetProperty("data").EnumerateArray().FirstOrDefault(e => e.TryGetProperty("event", out var name) && name.GetString() == "SMS Received") is { ValueKind: JsonValueKind.Object } found
                 ? found : null;
         }, TimeSpan.FromSeconds(60), "SMS Received on the member's timeline");
 

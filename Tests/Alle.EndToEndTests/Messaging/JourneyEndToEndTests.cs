@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Alle.EndToEndTests.Messaging;
@@ -15,17 +14,7 @@ public sealed class JourneyEndToEndTests(DistributedAppFixture app)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
-    internal static string NewPhone() => "+1555" + RandomNumberGenerator.GetInt32(1_000_000, 9_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>A time zone where it is now mid-day, so quiet hours never hold a marketing text in these tests.</summary>
-    internal static string DaytimeZone()
-    {
-        var utcHour = DateTimeOffset.UtcNow.Hour;
-        // Etc/GMT-N is UTC+N (POSIX sign convention): pick the offset that puts local time near 13:00.
-        var offset = 13 - utcHour;
-        offset = offset > 14 ? offset - 24 : offset < -12 ? offset + 24 : offset;
-        return offset switch { 0 => "Etc/UTC", > 0 => $"Etc/GMT-{offset}", _ => $"Etc/GMT+{-offset}" };
-    }
+    internal static string NewPhone() => TestPhones.New();
 
     /// <summary>Creates the member's profile through the Tracking API (identify with her phone and traits) and gives marketing consent.</summary>
     internal static async Task<(string UserId, string Phone)> NewMemberAsync(DistributedAppFixture app, HttpClient tracking, string firstName)
@@ -36,7 +25,7 @@ public sealed class JourneyEndToEndTests(DistributedAppFixture app)
         {
             userId,
             messageId = Guid.NewGuid().ToString(),
-            traits = new { phone, first_name = firstName, timezone = DaytimeZone() },
+            traits = new { phone, first_name = firstName, timezone = TestTimeZones.Daytime() },
         });
         Assert.Equal(HttpStatusCode.OK, identify.StatusCode);
         using var consent = await app.AdminGateway.PutAsJsonAsync($"/api/messaging/consent/{Uri.EscapeDataString(phone)}",

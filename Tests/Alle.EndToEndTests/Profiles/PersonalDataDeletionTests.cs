@@ -21,7 +21,7 @@ public sealed class PersonalDataDeletionTests(DistributedAppFixture app)
     public async Task After_a_suppression_an_event_for_the_same_phone_is_dropped_at_ingestion()
     {
         var userId = $"suppressed-{Guid.NewGuid():N}";
-        var phone = $"+1555{Random.Shared.Next(1000000, 9999999)}";
+        var phone = TestPhones.New();
         var tracking = app.CreateTrackingClient("mobile");
         await TrackAsync(tracking, new { userId, @event = "App Opened", context = PhoneContext(phone) });
         await Eventually.TrueAsync(async () => (await app.AdminGateway.GetAsync($"/api/profiles/lookup?phone={Uri.EscapeDataString(phone)}")).StatusCode == HttpStatusCode.OK,
@@ -46,7 +46,7 @@ public sealed class PersonalDataDeletionTests(DistributedAppFixture app)
     public async Task Once_every_service_has_deleted_nothing_of_the_person_remains_in_any_database()
     {
         var userId = $"forgotten-{Guid.NewGuid():N}";
-        var phone = $"+1555{Random.Shared.Next(1000000, 9999999)}";
+        var phone = TestPhones.New();
         var email = $"{userId}@example.com";
         var tracking = app.CreateTrackingClient("portal");
         await TrackAsync(tracking, new { userId, @event = "Provider Searched", properties = new { zip = "10001" }, context = new { traits = new { email, phone } } });

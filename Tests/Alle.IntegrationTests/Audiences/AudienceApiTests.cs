@@ -67,7 +67,7 @@ public sealed class AudienceApiTests(DistributedAppFixture app)
     public async Task Keys_are_unique_and_an_audience_in_use_cannot_be_deleted()
     {
         var key = AudiencesApiClient.UniqueKey("base");
-        await _api.CreateAudienceAsync(key, """{"trait": "plan", "operator": "equals", "value": "gold"}""");
+        await _api.CreateAudienceAsync(key, $$$"""{"trait": "plan", "operator": "equals", "value": "{{{AudiencesApiClient.NewTag()}}}"}""");
         var dependent = AudiencesApiClient.UniqueKey("dependent");
         await _api.CreateAudienceAsync(dependent, $$$"""{"and": [{"audience": "{{{key}}}"}, {"event": "Provider Searched"}]}""");
 
@@ -99,7 +99,7 @@ public sealed class AudienceApiTests(DistributedAppFixture app)
     public async Task The_size_history_counts_entries_and_exits_per_day()
     {
         var key = AudiencesApiClient.UniqueKey("sized");
-        await _api.CreateAudienceAsync(key, """{"trait": "plan", "operator": "equals", "value": "never-used-plan"}""");
+        await _api.CreateAudienceAsync(key, $$$"""{"trait": "plan", "operator": "equals", "value": "{{{AudiencesApiClient.NewTag()}}}"}""");
         await _api.WaitUntilComputedAsync(key);
 
         var history = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/audiences/{key}/size-history?days=7");

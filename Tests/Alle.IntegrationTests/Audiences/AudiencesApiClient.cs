@@ -7,9 +7,18 @@ namespace Alle.IntegrationTests.Audiences;
 /// <summary>Calls of the Audiences API through the gateway with the admin key.</summary>
 public sealed class AudiencesApiClient(DistributedAppFixture app)
 {
-    public const string NorthStarCondition = """
-        {"and": [{"event": "Provider Searched", "within": "30d"}, {"not": {"event": "Offer Redeemed"}}]}
+    /// <summary>
+    /// "Searched for providers in the last 30 days and never redeemed an offer", limited to searches carrying the test's
+    /// own <paramref name="tag"/>: the application is shared, and an audience over every searcher would capture other
+    /// tests' members and add <c>Audience Entered</c> events to their timelines. Any redemption still counts.
+    /// </summary>
+    public static string NorthStarCondition(string tag) => $$$"""
+        {"and": [{"event": "Provider Searched", "where": [{"property": "tag", "operator": "equals", "value": "{{{tag}}}"}], "within": "30d"},
+                 {"not": {"event": "Offer Redeemed"}}]}
         """;
+
+    /// <summary>A value only the calling test uses, for property filters and trait values that scope its definitions.</summary>
+    public static string NewTag() => Guid.NewGuid().ToString("N");
 
     public HttpClient Http => app.AdminGateway;
 
@@ -56,6 +65,23 @@ public sealed class AudiencesApiClient(DistributedAppFixture app)
         }
         while (after is not null);
         return members;
+    }
+
+    /// <summary>
+    /// Identifies <paramref name="userId"/> through the gateway and answers the profile id Profiles gave her, for tests
+    /// whose own calls travel the real pipeline and must come back about the profile they publish updates for.
+    /// </summary>
+    public async Task<Guid> ProfileIdFromProfilesAsync(string userId)
+    {
+        var identified = await app.CreateTrackingClient("portal").PostAsJsonAsync("/v1/identify", new { userId, traits = new { } });
+        Assert.Equal(HttpStatusCode.OK, identified.StatusCode);
+        return await Eventually.GetValueAsync(async () =>
+        {
+            using var response = await app.AdminGateway.GetAsync($"/api/profiles/lookup?userId={Uri.EscapeDataString(userId)}");
+            return response.StatusCode == HttpStatusCode.OK
+                ? (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("profileId").GetGuid()
+                : (Guid?)null;
+        }, TimeSpan.FromSeconds(20), $"Profiles' profile for {userId}");
     }
 
     public static string UniqueKey(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];

@@ -24,7 +24,7 @@ public sealed class ComputedTraitTests(DistributedAppFixture app) : IAsyncLifeti
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, eventName, new { total = 10 }));
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, eventName, new { total = 20.5 }));
         await Eventually.TrueAsync(async () => await _database.ScalarAsync<long>("SELECT count(*) FROM events WHERE profile_id = $1", profileId) == 2,
-            TimeSpan.FromSeconds(10), "both orders stored");
+            TimeSpan.FromSeconds(30), "both orders stored");
 
         var key = $"spend_{Guid.NewGuid():N}"[..20];
         var created = await _api.Http.PostAsJsonAsync("/api/audiences/computed-traits", new
@@ -41,7 +41,7 @@ public sealed class ComputedTraitTests(DistributedAppFixture app) : IAsyncLifeti
         Assert.Equal(35m, await ValueAsync(profileId, key, expected: 35m));
         await _bus.PublishAsync(third);
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Marker"));
-        await Eventually.TrueAsync(async () => await _database.LastEventAsync(profileId) == "Marker", TimeSpan.FromSeconds(5), "the marker after the redelivery");
+        await Eventually.TrueAsync(async () => await _database.LastEventAsync(profileId) == "Marker", TimeSpan.FromSeconds(30), "the marker after the redelivery");
         Assert.Equal(35m, await ValueAsync(profileId, key, expected: 35m));
 
         // The value reaches her profile as identify calls, one per change, with message ids that a retry cannot duplicate.
@@ -72,7 +72,7 @@ public sealed class ComputedTraitTests(DistributedAppFixture app) : IAsyncLifeti
         Assert.Equal(1m, await ValueAsync(profileId, key, expected: 1m));
         Assert.False(await _api.IsMemberAsync(profileId.ToString(), audience));
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, null, eventName));
-        await Eventually.TrueAsync(() => _api.IsMemberAsync(profileId.ToString(), audience), TimeSpan.FromSeconds(5), "her entry on the second view");
+        await Eventually.TrueAsync(() => _api.IsMemberAsync(profileId.ToString(), audience), TimeSpan.FromSeconds(30), "her entry on the second view");
         Assert.Empty(await _database.CallsAsync(profileId));
 
         // Anonymous so far, so nothing could be sent; once she signs in, her current value reaches her profile.
@@ -80,7 +80,7 @@ public sealed class ComputedTraitTests(DistributedAppFixture app) : IAsyncLifeti
         await _bus.PublishAsync(ProfileEventBus.Identified(profileId, userId, new { plan = "gold" }));
         var identify = await Eventually.GetValueAsync(async () => (await _database.CallsAsync(profileId)).Select(call => JsonDocument.Parse(call).RootElement)
             .Where(call => call.GetProperty("type").GetString() == "identify").Select(call => (JsonElement?)call).FirstOrDefault(),
-            TimeSpan.FromSeconds(5), "the identify with her current value");
+            TimeSpan.FromSeconds(30), "the identify with her current value");
         Assert.Equal(userId, identify.GetProperty("userId").GetString());
         Assert.Equal(2, identify.GetProperty("traits").GetProperty(key).GetInt32());
     }
@@ -109,5 +109,5 @@ public sealed class ComputedTraitTests(DistributedAppFixture app) : IAsyncLifeti
             await _api.ProfileAsync(profileId.ToString()) is { } profile
             && profile.GetProperty("computedTraits").TryGetProperty(key, out var value) && value.GetDecimal() == expected
                 ? value.GetDecimal()
-                : null, TimeSpan.FromSeconds(10), $"{key} = {expected}");
+                : null, TimeSpan.FromSeconds(30), $"{key} = {expected}");
 }

@@ -75,5 +75,21 @@ public sealed class ProfileEventBus : IAsyncDisposable
         return new ProfileUpdated(profileId, userId, values, trigger, at);
     }
 
+    /// <summary>
+    /// One of Audiences' own Tracking API calls (an outbox payload) as it comes back from ingestion and Profiles,
+    /// resolved to <paramref name="profileId"/>.
+    /// </summary>
+    public static ProfileUpdated Returning(Guid profileId, string userId, string call)
+    {
+        var sent = JsonDocument.Parse(call).RootElement;
+        var trigger = new TrackedEvent("audiences", sent.GetProperty("messageId").GetString()!, sent.GetProperty("type").GetString()!, userId, null,
+            sent.TryGetProperty("event", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null, null, null, null,
+            sent.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object ? properties.Clone() : null,
+            sent.TryGetProperty("traits", out var traits) && traits.ValueKind == JsonValueKind.Object ? traits.Clone() : null,
+            sent.GetProperty("context").Clone(), null, DateTimeOffset.UtcNow, null, null, DateTimeOffset.UtcNow);
+        var changed = trigger.Traits is { } values ? values.EnumerateObject().ToDictionary(member => member.Name, member => member.Value.Clone()) : [];
+        return new ProfileUpdated(profileId, userId, changed, trigger, DateTimeOffset.UtcNow);
+    }
+
     public async ValueTask DisposeAsync() => await _bus.StopAsync();
 }

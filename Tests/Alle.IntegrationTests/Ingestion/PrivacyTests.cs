@@ -93,8 +93,9 @@ public sealed class PrivacyTests(DistributedAppFixture app)
             deletedAt = DateTimeOffset.UtcNow,
         });
 
-        var report = await bus.ReceiveAsync(m => m.GetProperty("regulationId").GetString() == regulation, "the warehouse's PersonalDataDeleted");
-        Assert.Equal("warehouse", report.GetProperty("service").GetString());
+        // Every service holding personal data answers the same deletion; this test is about the warehouse's answer.
+        var report = await bus.ReceiveAsync(m => m.GetProperty("regulationId").GetString() == regulation && m.GetProperty("service").GetString() == "warehouse",
+            "the warehouse's PersonalDataDeleted");
         Assert.Equal(profileId, report.GetProperty("profileId").GetGuid());
         // identify + users + track + page + alias + the shared-device track carrying her e-mail.
         Assert.Equal(6, report.GetProperty("rowsDeleted").GetInt64());
@@ -106,4 +107,43 @@ public sealed class PrivacyTests(DistributedAppFixture app)
         Assert.Equal(0, await _warehouse.CountAsync("SELECT count(*) FROM users WHERE id = $1", userId));
         Assert.Equal(1, await _warehouse.CountAsync("SELECT count(*) FROM tracks WHERE id = $1", otherEvent));
     }
+
+    [Fact]
+    public async Task An_event_received_before_a_deletion_but_loaded_after_it_stays_out_of_the_warehouse()
+    {
+        await using var bus = await EventBusProbe.ConnectAsync(app);
+        await bus.ListenAsync("PersonalDataDeleted");
+        var userId = $"user-{Guid.NewGuid():N}";
+        var regulation = $"reg-{Guid.NewGuid():N}";
+        var receivedBeforeTheDeletion = DateTimeOffset.UtcNow;
+
+        await bus.PublishAsync("ProfileDeleted", new
+        {
+            regulationId = regulation, profileId = Guid.NewGuid(), deletedAt = DateTimeOffset.UtcNow,
+            identifiers = new[] { new { type = "user_id", value = userId } },
+        });
+        await bus.ReceiveAsync(m => m.GetProperty("regulationId").GetString() == regulation && m.GetProperty("service").GetString() == "warehouse",
+            "the warehouse's PersonalDataDeleted");
+        // Ingestion's relay delivers, after the deletion, one event it accepted before it (in flight meanwhile) and one
+        // she sent afterwards (new data), in the same batch.
+        var inFlight = Guid.NewGuid().ToString();
+        var afterwards = Guid.NewGuid().ToString();
+        await bus.PublishAsync("EventsIngested", new
+        {
+            batchId = Guid.NewGuid(),
+            sourceId = "portal",
+            events = new[] { Tracked(inFlight, userId, receivedBeforeTheDeletion), Tracked(afterwards, userId, DateTimeOffset.UtcNow) },
+        });
+
+        await _warehouse.EventuallyCountAsync(1, "SELECT count(*) FROM tracks WHERE id = $1", afterwards);
+        Assert.Equal(0, await _warehouse.CountAsync("SELECT count(*) FROM tracks WHERE id = $1", inFlight));
+    }
+
+    private static object Tracked(string messageId, string userId, DateTimeOffset receivedAt) => new
+    {
+        sourceId = "portal", messageId, type = "track", userId, anonymousId = (string?)null, @event = "Offer Viewed",
+        name = (string?)null, groupId = (string?)null, previousId = (string?)null, properties = new { }, traits = (object?)null,
+        context = new { }, integrations = (object?)null, timestamp = receivedAt, originalTimestamp = (DateTimeOffset?)null,
+        sentAt = (DateTimeOffset?)null, receivedAt,
+    };
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using RabbitMQ.Client;
@@ -20,7 +19,7 @@ internal sealed class LoyaltyTestClient(DistributedAppFixture app)
 
     public HttpClient AsMember(string token) => Authorized(app, token);
 
-    public static string NewPhone() => $"+1201{RandomNumberGenerator.GetInt32(2_000_000, 9_999_999)}";
+    public static string NewPhone() => TestPhones.New("201");
 
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 

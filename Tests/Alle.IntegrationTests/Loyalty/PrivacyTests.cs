@@ -29,8 +29,9 @@ public sealed class PrivacyTests(DistributedAppFixture app)
 
         await _loyalty.PublishAsync("ProfileDeleted", deletion);
 
-        var report = await reports.NextAsync(m => m.GetProperty("regulationId").GetString() == regulationId, "PersonalDataDeleted");
-        Assert.Equal("loyalty", report.GetProperty("service").GetString());
+        // Every service holding personal data answers the same deletion; this test is about Loyalty's answer.
+        var report = await reports.NextAsync(m => m.GetProperty("regulationId").GetString() == regulationId && m.GetProperty("service").GetString() == "loyalty",
+            "Loyalty's PersonalDataDeleted");
         Assert.Equal(profileId, report.GetProperty("profileId").GetGuid());
         Assert.True(report.GetProperty("rowsDeleted").GetInt64() >= 5);
         foreach (var table in new[] { "members", "ledger_entries", "purchases", "coupons", "outbox" })

@@ -3,35 +3,68 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.IntegrationTests.Loyalty;
+using Xunit.Abstractions;
 
 namespace Alle.IntegrationTests.Messaging;
 
-/// <summary>Journeys run to a delivered text, with Profiles and Loyalty played by their agreed APIs' stand-ins.</summary>
-[Collection(JourneyCollection.Name)]
-public sealed class JourneyRunTests(JourneyAppFixture app)
+/// <summary>
+/// Journeys run to a delivered text against the real Profiles (look-up, traits, time zone) and Loyalty (offers and
+/// unique coupons). Members are enrolled through Loyalty as the portal does, so their profile comes through the event
+/// pipeline and their consent reaches Messaging as <see cref="MemberEnrolled"/>; audience entries are published as
+/// Audiences would, under audience keys only these tests use.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(45);
     private readonly MessagingClient _messaging = new(app);
+    private readonly LoyaltyTestClient _loyalty = new(app);
+    private readonly HttpClient _portal = app.CreateTrackingClient("portal");
 
-    /// <summary>A time zone where it is now mid-day, so quiet hours never hold these marketing texts.</summary>
-    private static string DaytimeZone()
-    {
-        var offset = 13 - DateTimeOffset.UtcNow.Hour;
-        offset = offset > 14 ? offset - 24 : offset < -12 ? offset + 24 : offset;
-        return offset switch { 0 => "Etc/UTC", > 0 => $"Etc/GMT-{offset}", _ => $"Etc/GMT+{-offset}" };
-    }
+    private sealed record Member(string MemberId, string Phone, Guid ProfileId);
 
-    private async Task<(string UserId, string Phone, Guid ProfileId)> NewMemberAsync(string firstName, bool marketingConsent = true)
+    /// <summary>
+    /// Enrols her through Loyalty and sets her time zone to one where it is daytime now (so quiet hours never hold these
+    /// texts); returns once Profiles knows her phone and time zone and Messaging has recorded her enrolment consent.
+    /// </summary>
+    private async Task<Member> EnrolAsync(string firstName, bool marketingConsent = true)
     {
-        var userId = $"member-{Guid.NewGuid():N}";
         var phone = MessagingClient.NewPhone();
-        app.StandIns.AddProfile(userId, phone, firstName, DaytimeZone());
-        if (marketingConsent)
+        using var enrolled = await app.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new
         {
-            await _messaging.SetConsentAsync(phone, "marketing", true);
-        }
-        return (userId, phone, Guid.NewGuid());
+            phone, firstName, lastName = "Rivera", marketingConsent, source = "portal",
+            consentWording = "Yes, text me offers. Reply STOP to cancel.",
+        });
+        Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
+        var memberId = (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("memberId").GetString()!;
+        using var identified = await _portal.PostAsJsonAsync("/v1/identify", new { userId = memberId, traits = new { timezone = TestTimeZones.Daytime() } });
+        Assert.Equal(HttpStatusCode.OK, identified.StatusCode);
+
+        var profileId = await Eventually.GetValueAsync(async () =>
+        {
+            using var lookup = await app.AdminGateway.GetAsync($"/api/profiles/lookup?userId={memberId}");
+            if (lookup.StatusCode != HttpStatusCode.OK)
+            {
+                return null;
+            }
+            var profile = await lookup.Content.ReadFromJsonAsync<JsonElement>();
+            return profile.GetProperty("traits").TryGetProperty("timezone", out _)
+                && profile.GetProperty("identifiers").EnumerateArray().Any(i => i.GetProperty("type").GetString() == "phone")
+                ? profile.GetProperty("profileId").GetGuid() : (Guid?)null;
+        }, s_timeout, "her profile with phone and time zone");
+        await Eventually.TrueAsync(async () => (await _messaging.ConsentAsync(phone)).GetProperty("consents").EnumerateArray()
+            .Any(c => c.GetProperty("category").GetString() == "marketing" && c.GetProperty("subscribed").GetBoolean() == marketingConsent),
+            s_timeout, "her enrolment consent in messaging");
+        return new Member(memberId, phone, profileId);
     }
+
+    private async Task<Guid> CreateOfferAsync(string path = "/api/loyalty/offers", string[]? providerIds = null) =>
+        await _loyalty.CreateOfferAsync(new { title = "$25 off", value = 25m, endsAt = DateTimeOffset.UtcNow.AddDays(30), providerIds }, path);
+
+    private async Task<string> CouponOfAsync(string memberId, Guid offerId) =>
+        (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{memberId}/coupons")).EnumerateArray()
+            .Single(c => c.GetProperty("offerId").GetGuid() == offerId).GetProperty("code").GetString()!;
 
     private async Task<string> CreateJourneyAsync(object definition)
     {
@@ -47,57 +80,63 @@ public sealed class JourneyRunTests(JourneyAppFixture app)
             return condition(counts) ? counts : null;
         }, timeout ?? s_timeout, what);
 
+    private static AudienceMembershipChanged Entered(string audienceKey, Member member) =>
+        new(Guid.NewGuid(), audienceKey, member.ProfileId, member.MemberId, true, DateTimeOffset.UtcNow);
+
     [Fact]
     public async Task An_audience_entry_issues_a_coupon_and_texts_it_once()
     {
         await using var bus = await EventBusProbe.StartAsync(app);
         var audienceKey = $"searched-never-redeemed-{Guid.NewGuid():N}";
-        var offerId = $"offer-{Guid.NewGuid():N}";
-        app.StandIns.AddOffer(offerId, active: true);
+        var offerId = await CreateOfferAsync();
         var journeyId = await CreateJourneyAsync(new
         {
             name = "Searched, never redeemed",
             trigger = new { type = "audience", audienceKey },
             coupon = new { offerId },
-            template = "Hi {{ traits.first_name }}! ${{ coupon.value }} off your next treatment: {{ coupon.code }}",
+            template = "Hi {{ traits.firstName }}! ${{ coupon.value }} off your next treatment: {{ coupon.code }}",
         });
-        var (userId, phone, profileId) = await NewMemberAsync("Maya");
-        var entered = new AudienceMembershipChanged(Guid.NewGuid(), audienceKey, profileId, userId, true, DateTimeOffset.UtcNow);
+        var member = await EnrolAsync("Maya");
+        var entered = Entered(audienceKey, member);
 
         await bus.PublishAsync(entered);
         await bus.PublishAsync(entered);
-        var text = await _messaging.WaitForTextAsync(phone, "off your next treatment");
+        var text = await _messaging.WaitForTextAsync(member.Phone, "off your next treatment");
         var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("delivered").GetInt64() == 1, "the delivery counted");
 
-        Assert.Equal($"Hi Maya! $25 off your next treatment: {app.StandIns.CouponOf(offerId, userId)}", text.GetProperty("body").GetString());
-        Assert.Single(await _messaging.MessagesToAsync(phone));
+        Assert.Equal($"Hi Maya! $25 off your next treatment: {await CouponOfAsync(member.MemberId, offerId)}", text.GetProperty("body").GetString());
+        Assert.Single(await _messaging.MessagesToAsync(member.Phone), m => m.GetProperty("body").GetString()!.Contains("off your next treatment", StringComparison.Ordinal));
         Assert.Equal((1, 1), (counts.GetProperty("entered").GetInt64(), counts.GetProperty("sent").GetInt64()));
-        Assert.All(app.StandIns.LookupAuthorizations, a => Assert.Equal($"Bearer {app.AdminKey}", a));
         var logged = Assert.Single((await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}")).GetProperty("data").EnumerateArray());
-        Assert.Equal(("marketing", userId), (logged.GetProperty("category").GetString(), logged.GetProperty("userId").GetString()));
+        Assert.Equal(("marketing", member.MemberId), (logged.GetProperty("category").GetString(), logged.GetProperty("userId").GetString()));
     }
 
     [Fact]
     public async Task A_track_event_matching_the_filters_starts_the_journey_with_its_offer()
     {
-        await using var bus = await EventBusProbe.StartAsync(app);
         var eventName = $"Provider Checked In {Guid.NewGuid():N}";
-        var offerId = $"flash-{Guid.NewGuid():N}";
-        app.StandIns.AddOffer(offerId, active: true);
+        var flashOfferId = await CreateOfferAsync("/api/loyalty/flash-offers", [LoyaltyTestClient.Provider]);
         var journeyId = await CreateJourneyAsync(new
         {
             name = "Flash reward",
             trigger = new { type = "event", @event = eventName, filters = new[] { new { property = "flashOfferId", @operator = "exists" } } },
             coupon = new { offerIdProperty = "flashOfferId" },
-            template = "Thanks for visiting {{ event.providerName }}, {{ traits.first_name }}! Flash reward: {{ coupon.code }}",
+            template = "Thanks for visiting {{ event.providerName }}, {{ traits.firstName }}! Flash reward: {{ coupon.code }}",
         });
-        var (userId, phone, profileId) = await NewMemberAsync("Ana");
+        var member = await EnrolAsync("Ana");
 
-        await bus.PublishAsync(Updated(profileId, userId, eventName, new { providerId = "p-1", providerName = "Glow Clinic" }));
-        await bus.PublishAsync(Updated(profileId, userId, eventName, new { providerId = "p-1", providerName = "Glow Clinic", flashOfferId = offerId }));
-        var text = await _messaging.WaitForTextAsync(phone, "Flash reward");
+        foreach (var properties in new object[]
+        {
+            new { providerId = LoyaltyTestClient.Provider, providerName = "Glow Clinic" },
+            new { providerId = LoyaltyTestClient.Provider, providerName = "Glow Clinic", flashOfferId = flashOfferId.ToString() },
+        })
+        {
+            using var tracked = await _portal.PostAsJsonAsync("/v1/track", new { userId = member.MemberId, @event = eventName, properties });
+            Assert.Equal(HttpStatusCode.OK, tracked.StatusCode);
+        }
+        var text = await _messaging.WaitForTextAsync(member.Phone, "Flash reward");
 
-        Assert.Equal($"Thanks for visiting Glow Clinic, Ana! Flash reward: {app.StandIns.CouponOf(offerId, userId)}", text.GetProperty("body").GetString());
+        Assert.Equal($"Thanks for visiting Glow Clinic, Ana! Flash reward: {await CouponOfAsync(member.MemberId, flashOfferId)}", text.GetProperty("body").GetString());
         var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("delivered").GetInt64() == 1, "the delivery counted");
         Assert.Equal(1, counts.GetProperty("entered").GetInt64());
     }
@@ -107,67 +146,88 @@ public sealed class JourneyRunTests(JourneyAppFixture app)
     {
         await using var bus = await EventBusProbe.StartAsync(app);
         var audienceKey = $"lapsed-{Guid.NewGuid():N}";
-        var offerId = $"expired-{Guid.NewGuid():N}";
-        app.StandIns.AddOffer(offerId, active: false);
+        var offerId = await CreateOfferAsync();
+        using (var deactivated = await app.AdminGateway.PostAsync($"/api/loyalty/offers/{offerId}/deactivate", null))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deactivated.StatusCode);
+        }
         var withCoupon = await CreateJourneyAsync(new { name = "Expired offer", trigger = new { type = "audience", audienceKey }, coupon = new { offerId }, template = "{{ coupon.code }}" });
-        var plain = await CreateJourneyAsync(new { name = "Plain", trigger = new { type = "audience", audienceKey }, template = "Hello {{ traits.first_name }}" });
-        var (userId, phone, profileId) = await NewMemberAsync("Lee", marketingConsent: false);
+        var plain = await CreateJourneyAsync(new { name = "Plain", trigger = new { type = "audience", audienceKey }, template = "Hello {{ traits.firstName }}" });
+        var member = await EnrolAsync("Lee", marketingConsent: false);
 
-        await bus.PublishAsync(new AudienceMembershipChanged(Guid.NewGuid(), audienceKey, profileId, userId, true, DateTimeOffset.UtcNow));
+        await bus.PublishAsync(Entered(audienceKey, member));
 
         await WaitForCountsAsync(withCoupon, c => c.GetProperty("skipped").TryGetProperty("coupon_refused_409", out var n) && n.GetInt64() == 1, "the refused coupon");
         await WaitForCountsAsync(plain, c => c.GetProperty("skipped").TryGetProperty("no_marketing_consent", out var n) && n.GetInt64() == 1, "the consent skip");
-        Assert.Empty(await _messaging.MessagesToAsync(phone));
+        Assert.Empty(await _messaging.MessagesToAsync(member.Phone));
+        Assert.Empty((await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{member.MemberId}/coupons")).EnumerateArray());
     }
 
+    /// <summary>
+    /// SIGKILL of messaging while the journey's texts go out. A message is marked <c>sending</c> (committed) before
+    /// Twilio is called and is never sent again, so nobody is texted twice; the price is that a request already on its
+    /// way to Twilio when the process dies stays <c>sending</c> unconfirmed (at most one per dispatch loop). Everything
+    /// else — entries, coupons, intents, the remaining sends — completes exactly once after the restart.
+    /// </summary>
     [Fact]
-    public async Task Killing_messaging_mid_journey_yields_exactly_one_text_per_member()
+    public async Task Killing_messaging_mid_journey_never_texts_a_member_twice_and_loses_only_sends_on_the_wire()
     {
-        const int members = 15;
+        const int members = 12, dispatchLoops = 4;
         await using var bus = await EventBusProbe.StartAsync(app);
         var audienceKey = $"gold-{Guid.NewGuid():N}";
-        var offerId = $"gold-{Guid.NewGuid():N}";
-        app.StandIns.AddOffer(offerId, active: true);
+        var offerId = await CreateOfferAsync();
         var journeyId = await CreateJourneyAsync(new
         {
             name = "Gold welcome",
             trigger = new { type = "audience", audienceKey },
             coupon = new { offerId },
-            template = "Welcome to Gold, {{ traits.first_name }}: {{ coupon.code }}",
+            template = "Welcome to Gold, {{ traits.firstName }}: {{ coupon.code }}",
         });
-        var people = new List<(string UserId, string Phone, Guid ProfileId)>();
-        for (var i = 0; i < members; i++)
-        {
-            people.Add(await NewMemberAsync($"Member{i}"));
-        }
+        var people = await Task.WhenAll(Enumerable.Range(0, members).Select(i => EnrolAsync($"Member{i}")));
 
-        foreach (var (userId, _, profileId) in people)
+        foreach (var member in people)
         {
-            await bus.PublishAsync(new AudienceMembershipChanged(Guid.NewGuid(), audienceKey, profileId, userId, true, DateTimeOffset.UtcNow));
+            await bus.PublishAsync(Entered(audienceKey, member));
         }
         await _messaging.WaitForTextAsync(people[0].Phone, "Welcome to Gold");
         var before = app.App.GetResources().Single(r => r.Name == "messaging");
         Process.GetProcessById(Assert.Single(before.Pids)).Kill();
+        // Whatever the dead process marked `sending` was marked before this instant.
+        var killedAt = DateTimeOffset.UtcNow;
         await Eventually.TrueAsync(() => Task.FromResult(app.App.GetResources().Single(r => r.Name == "messaging").RestartCount > before.RestartCount),
             TimeSpan.FromSeconds(30), "messaging to be restarted");
         await app.App.WaitForHealthyAsync("messaging", TimeSpan.FromSeconds(90));
 
-        var counts = await WaitForCountsAsync(journeyId,
-            c => c.GetProperty("entered").GetInt64() == members && c.GetProperty("waiting").GetInt64() == 0, "every member through the journey", TimeSpan.FromSeconds(120));
-
-        Assert.Equal(members, counts.GetProperty("sent").GetInt64());
-        foreach (var (userId, phone, _) in people)
+        // Every member's entry has produced one message, and each message was either confirmed by Twilio or was already
+        // on its way there when messaging died.
+        var messages = await Eventually.GetAsync(async () =>
         {
-            var text = Assert.Single(await _messaging.MessagesToAsync(phone));
-            Assert.EndsWith(app.StandIns.CouponOf(offerId, userId)!, text.GetProperty("body").GetString(), StringComparison.Ordinal);
+            var log = (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}&limit=100"))
+                .GetProperty("data").EnumerateArray().ToList();
+            return log.Count == members && log.All(m => m.GetProperty("status").GetString() == "delivered" || OnTheWireAtTheKill(m, killedAt)) ? log : null;
+        }, TimeSpan.FromSeconds(120), "every member's message delivered or left unconfirmed by the kill");
+
+        var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("entered").GetInt64() == members, "every member entered");
+        Assert.Empty(counts.GetProperty("skipped").EnumerateObject());
+        var lost = messages.Where(m => OnTheWireAtTheKill(m, killedAt)).Select(m => m.GetProperty("to").GetString()).ToHashSet();
+        output.WriteLine($"{lost.Count} of {members} sends were on their way to Twilio when messaging was killed.");
+        Assert.InRange(lost.Count, 0, dispatchLoops);
+        foreach (var member in people)
+        {
+            var coupon = await CouponOfAsync(member.MemberId, offerId);
+            var texts = (await _messaging.MessagesToAsync(member.Phone)).Where(m => m.GetProperty("body").GetString()!.StartsWith("Welcome to Gold", StringComparison.Ordinal)).ToList();
+            if (lost.Contains(member.Phone))
+            {
+                Assert.True(texts.Count <= 1, $"{member.Phone} was texted {texts.Count} times.");
+            }
+            else
+            {
+                Assert.EndsWith(coupon, Assert.Single(texts).GetProperty("body").GetString(), StringComparison.Ordinal);
+            }
         }
     }
 
-    private static ProfileUpdated Updated(Guid profileId, string userId, string eventName, object properties)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var trigger = new TrackedEvent("portal", Guid.NewGuid().ToString(), "track", userId, null, eventName, null, null, null,
-            JsonSerializer.SerializeToElement(properties), null, null, null, now, now, now, now);
-        return new ProfileUpdated(profileId, userId, new Dictionary<string, JsonElement>(), trigger, now);
-    }
+    private static bool OnTheWireAtTheKill(JsonElement message, DateTimeOffset killedAt) =>
+        message.GetProperty("status").GetString() == "sending" && message.GetProperty("providerSid").ValueKind == JsonValueKind.Null
+        && message.GetProperty("updatedAt").GetDateTimeOffset() < killedAt;
 }

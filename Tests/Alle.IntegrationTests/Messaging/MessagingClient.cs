@@ -13,7 +13,7 @@ internal sealed class MessagingClient(DistributedAppFixture app)
     public HttpClient Sandbox { get; } = app.CreateClient("twilio-sandbox");
 
     /// <summary>A fresh US number in the fictional 555-01xx range's neighbourhood, unique per test.</summary>
-    public static string NewPhone() => "+1555" + RandomNumberGenerator.GetInt32(1_000_000, 9_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string NewPhone() => TestPhones.New();
 
     public async Task<JsonElement> InboxAsync(string phone) =>
         await Sandbox.GetFromJsonAsync<JsonElement>($"/api/inbox/{Uri.EscapeDataString(phone)}");

@@ -95,6 +95,13 @@ internal sealed class EventBusProbe : IAsyncDisposable
 /// <summary>Builds tracked events in the contract's shape (<c>TrackedEvent</c>), as ingestion would publish them.</summary>
 internal static class Events
 {
+    /// <summary>The source of every event these tests publish; timelines also hold what other services add.</summary>
+    public const string SourceId = "profiles-tests";
+
+    /// <summary>The timeline entries of a Profile API events page that these tests published themselves.</summary>
+    public static IEnumerable<JsonElement> Sent(JsonElement page) =>
+        page.GetProperty("data").EnumerateArray().Where(e => e.GetProperty("source_id").GetString() == SourceId);
+
     public static object Identify(string? userId, object traits, string? anonymousId = null, DateTimeOffset? timestamp = null, object? context = null, string? messageId = null) =>
         Make("identify", userId, anonymousId, traits: traits, timestamp: timestamp, context: context, messageId: messageId);
 
@@ -115,7 +122,7 @@ internal static class Events
         var now = DateTimeOffset.UtcNow;
         return new
         {
-            sourceId = "profiles-tests",
+            sourceId = SourceId,
             messageId = messageId ?? Guid.NewGuid().ToString(),
             type,
             userId,

@@ -1,26 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
-using Alle.Hosting;
 using Npgsql;
 using RabbitMQ.Client;
 
 namespace Alle.IntegrationTests.Profiles;
 
-/// <summary>The application with two Profiles instances competing for the same queue.</summary>
-public sealed class TwoProfilesInstancesFixture : DistributedAppFixture
-{
-    protected override void ConfigureApplication(DistributedApplicationBuilder builder) =>
-        ((ProjectResource)builder.Resources.Single(resource => resource.Name == "profiles")).SetReplicas(2);
-}
-
-[CollectionDefinition(Name)]
-public sealed class TwoProfilesInstancesCollection : ICollectionFixture<TwoProfilesInstancesFixture>
-{
-    public const string Name = "profiles-two-instances";
-}
-
-[Collection(TwoProfilesInstancesCollection.Name)]
-public sealed class TwoInstancesTests(TwoProfilesInstancesFixture app)
+/// <summary>Two Profiles instances competing for the same queue.</summary>
+[Collection(ReplicasCollection.Name)]
+public sealed class TwoInstancesTests(ReplicasFixture app)
 {
     [Fact]
     public async Task Events_of_the_same_people_resolved_by_two_instances_at_once_still_make_one_profile_per_person()
@@ -33,7 +20,7 @@ public sealed class TwoInstancesTests(TwoProfilesInstancesFixture app)
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var people = Enumerable.Range(0, 25).Select(i => new Person($"u-{run}-{i}", $"a-{run}-{i}", $"b-{run}-{i}",
-            $"+1555{Random.Shared.Next(1000000, 9999999)}", $"p{i}-{run}@example.com")).ToList();
+            TestPhones.New(), $"p{i}-{run}@example.com")).ToList();
         // Every event links two of the person's identifiers; together they connect all five, in whatever order they land.
         var requests = people.SelectMany(p => new object[]
         {

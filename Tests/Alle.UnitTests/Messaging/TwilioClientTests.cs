@@ -42,7 +42,7 @@ public sealed class TwilioClientTests
         var retry = new TwilioRetryHandler(options, TimeProvider.System) { InnerHandler = twilio };
         var http = new HttpClient(retry);
         TwilioClient.Configure(http, s_options);
-        return (new TwilioClient(http, options, new SenderThrottle(options)), twilio);
+        return (new TwilioClient(http, options), twilio);
     }
 
     private static HttpResponseMessage Json(HttpStatusCode status, string json) =>
