@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Ingestion benchmark: starts the whole application with the AppHost (Release build, fresh state folder, random ports),
 # drives the Tracking API through the gateway and directly, prints a table, then stops everything.
-#   bench/ingestion/run.sh [--seconds N] [--rate N] [--concurrency N] [--batch-size N]
+#   bench/ingestion/run.sh [--ingestion-alone] [--seconds N] [--rate N] [--concurrency N] [--batch-size N]
+# --ingestion-alone stops every service downstream of ingestion (through the dashboard) before measuring, so the
+# figures show what ingestion and its warehouse loader do with the cores to themselves; messages wait in the broker.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+alone=false
+args=()
+for arg in "$@"; do
+  if [ "$arg" = "--ingestion-alone" ]; then alone=true; else args+=("$arg"); fi
+done
 
 echo "building (Release)…" >&2
 dotnet build -c Release AppHost -v q -nologo >/dev/null
@@ -39,6 +47,16 @@ ingestion=$(url_of ingestion)
 postgres_port=$(url_of postgres | sed 's/.*://')
 echo "gateway $gateway, ingestion $ingestion" >&2
 
+if $alone; then
+  dashboard_login=$(grep -m1 -o 'dashboard: .*' "$log" | cut -d' ' -f2)
+  dashboard=${dashboard_login%%/login*}
+  token=${dashboard_login#*login?t=}
+  for service in web messaging audiences loyalty profiles; do
+    curl -fsS -X POST -H "Authorization: Bearer $token" "$dashboard/api/resources/$service/stop" >/dev/null
+  done
+  echo "stopped web, messaging, audiences, loyalty and profiles: measuring ingestion alone" >&2
+fi
+
 dotnet bench/ingestion/LoadGenerator/bin/Release/net10.0/LoadGenerator.dll \
   --gateway "$gateway" --direct "$ingestion" --write-key "$write_key" --apphost-pid "$apphost" \
-  --warehouse "Host=127.0.0.1;Port=$postgres_port;Username=postgres;Password=$pg_password;Database=warehousedb" "$@"
+  --warehouse "Host=127.0.0.1;Port=$postgres_port;Username=postgres;Password=$pg_password;Database=warehousedb" ${args[@]+"${args[@]}"}
