@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingestion benchmark: starts the whole application with the AppHost (Release build, fresh state folder, random ports),
 # drives the Tracking API through the gateway and directly, prints a table, then stops everything.
-#   bench/ingestion/run.sh [--ingestion-alone] [--seconds N] [--rate N] [--concurrency N] [--batch-size N]
+#   bench/ingestion/run.sh [--ingestion-alone] [--seconds N] [--rate N] [--concurrency N] [--batch-size N] [--warm-up-seconds N]
 # --ingestion-alone stops every service downstream of ingestion (through the dashboard) before measuring, so the
 # figures show what ingestion and its warehouse loader do with the cores to themselves; messages wait in the broker.
 set -euo pipefail

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Profiles benchmark: starts the application (fresh state, random ports), measures identity resolution throughput and
 # Profile API latency from the cache, prints a table, stops everything. Options go to the load generator:
-#   --events 50000 --batch 100 --rate 500 --seconds 20
+#   --events 50000 --batch 100 --rate 500 --seconds 20 [--profiles-alone]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -1,6 +1,6 @@
 namespace Alle.Bench.Ingestion;
 
-internal sealed record BenchOptions(Uri Gateway, Uri Direct, string WriteKey, string Warehouse, int AppHostPid, int Seconds, int Rate, int Concurrency, int BatchSize)
+internal sealed record BenchOptions(Uri Gateway, Uri Direct, string WriteKey, string Warehouse, int AppHostPid, int Seconds, int Rate, int Concurrency, int BatchSize, int WarmUpSeconds)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -19,6 +19,7 @@ internal sealed record BenchOptions(Uri Gateway, Uri Direct, string WriteKey, st
             int.Parse(values.GetValueOrDefault("seconds", "20"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(values.GetValueOrDefault("rate", "1000"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(values.GetValueOrDefault("concurrency", "16"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(values.GetValueOrDefault("batch-size", "100"), System.Globalization.CultureInfo.InvariantCulture));
+            int.Parse(values.GetValueOrDefault("batch-size", "100"), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(values.GetValueOrDefault("warm-up-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture));
     }
 }

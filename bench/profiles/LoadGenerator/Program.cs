@@ -14,6 +14,8 @@ var events = Argument("--events", 50_000);
 var batchSize = Argument("--batch", 100);
 var rate = Argument("--rate", 500);
 var seconds = Argument("--seconds", 20);
+// --profiles-alone stops the services downstream of Profiles first, so the cores are Profiles' (and its servers') alone.
+var profilesAlone = args.Contains("--profiles-alone");
 
 var stateDirectory = Path.Combine("/var/tmp", "alle-bench", "profiles-" + Guid.NewGuid().ToString("N")[..8]);
 Console.WriteLine($"Starting the application (state in {stateDirectory}) …");
@@ -23,6 +25,14 @@ var cpuReport = "";
 try
 {
     await app.WaitForReadyAsync(TimeSpan.FromMinutes(3));
+    if (profilesAlone)
+    {
+        foreach (var downstream in new[] { "audiences", "messaging", "loyalty", "web" })
+        {
+            await app.StopResourceAsync(downstream);
+        }
+        Console.WriteLine("Stopped audiences, messaging, loyalty and web: measuring Profiles alone");
+    }
     await using var database = NpgsqlDataSource.Create(app.GetConnectionString("profilesdb"));
     await using var broker = await new ConnectionFactory { Uri = new Uri(app.GetConnectionString("eventbus")) }.CreateConnectionAsync();
     await using var channel = await broker.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
