@@ -54,8 +54,11 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Consen
             }
         }
 
+        // Only a number that opted out of everything (STOP, or the transactional category turned off) stays suppressed:
+        // declining marketing texts is no reason to withhold her sign-in codes should she join again.
         var optedOut = new List<string>();
-        await using (var find = new NpgsqlCommand("SELECT DISTINCT phone FROM consents WHERE phone = ANY($1) AND subscribed = false", connection, transaction))
+        await using (var find = new NpgsqlCommand(
+            "SELECT DISTINCT phone FROM consents WHERE phone = ANY($1) AND category = 'transactional' AND subscribed = false", connection, transaction))
         {
             find.Parameters.AddWithValue(phones.ToArray());
             await using var reader = await find.ExecuteReaderAsync(cancellationToken);

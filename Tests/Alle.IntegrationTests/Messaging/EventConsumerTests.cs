@@ -71,6 +71,27 @@ public sealed class EventConsumerTests(DistributedAppFixture app)
     }
 
     [Fact]
+    public async Task A_deleted_person_who_only_declined_marketing_can_still_receive_her_codes_when_she_joins_again()
+    {
+        await using var bus = await EventBusProbe.StartAsync(app, typeof(PersonalDataDeleted));
+        var phone = MessagingClient.NewPhone();
+        var userId = $"member-{Guid.NewGuid():N}";
+        await _messaging.SetConsentAsync(phone, "transactional", subscribed: true);
+        await _messaging.SetConsentAsync(phone, "marketing", subscribed: false);
+        var regulation = $"reg-{Guid.NewGuid():N}";
+
+        await bus.PublishAsync(new ProfileDeleted(regulation, Guid.NewGuid(), [new("user_id", userId), new("phone", phone)], DateTimeOffset.UtcNow));
+        await Eventually.GetAsync(() => Task.FromResult(bus.Received<PersonalDataDeleted>().FirstOrDefault(r => r.RegulationId == regulation && r.Service == "messaging")),
+            TimeSpan.FromSeconds(20), "PersonalDataDeleted");
+
+        var consent = await _messaging.ConsentAsync(phone);
+        Assert.Empty(consent.GetProperty("consents").EnumerateArray());
+        Assert.False(consent.GetProperty("suppressed").GetBoolean());
+        var code = await _messaging.SendAsync(phone, "Your code is 123456");
+        Assert.Equal("delivered", (await _messaging.WaitForStatusAsync(code, "delivered", "skipped")).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task A_deleted_person_loses_messages_and_consent_but_an_opt_out_stays_as_a_hashed_suppression()
     {
         await using var bus = await EventBusProbe.StartAsync(app, typeof(PersonalDataDeleted));
