@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
@@ -15,7 +13,7 @@ namespace Alle.EndToEndTests.Web;
 /// and by text, using it at the desk, turning marketing texts off; and what a member must not be able to do.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
+public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
     private const string Provider = "prv_cherry_creek";
@@ -47,7 +45,7 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
         {
             await using var context = await chromium.NewContextAsync(app);
             var page = await context.NewPageAsync();
-            var phone = NewPhone();
+            var phone = TestPhones.New();
             var timeZone = DaytimeZone();
 
             // Join: phone → code from the inbox → join form with marketing ticked.
@@ -57,7 +55,7 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
             await page.GetByLabel("Mobile number").FillAsync(NationalFormat(phone));
             await page.GetByRole(AriaRole.Button, new() { Name = "Text me a code" }).ClickAsync();
             await Assertions.Expect(page).ToHaveURLAsync(new Regex("/sign-in/code$"));
-            var code = await ReadCodeAsync(sandbox, phone);
+            var code = await PortalSignIn.ReadCodeAsync(sandbox, phone);
             await Chromium.ScreenshotAsync(page, "02-portal-code");
             await page.GetByLabel("Code").FillAsync(code);
             await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
@@ -131,7 +129,7 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
             await Assertions.Expect(page.Locator("figure.qr svg").First).ToBeVisibleAsync();
             await Chromium.ScreenshotAsync(page, "07-portal-wallet");
             var text = await Eventually.GetAsync(async () =>
-                (await TextsToAsync(sandbox, phone)).FirstOrDefault(m => m.Contains(couponCode, StringComparison.Ordinal)), s_timeout, "the flash coupon by text");
+                (await PortalSignIn.TextsToAsync(sandbox, phone)).FirstOrDefault(m => m.Contains(couponCode, StringComparison.Ordinal)), s_timeout, "the flash coupon by text");
             Assert.Contains("$25", text, StringComparison.Ordinal);
 
             // She uses it at the desk; her history shows it.
@@ -165,7 +163,7 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
                     && message.GetProperty("status").GetString() is "skipped" or "delivered" or "sent" or "queued" or "failed" ? message : null,
                 s_timeout, "the marketing text settled");
             Assert.Equal("skipped", settled.GetProperty("status").GetString());
-            Assert.DoesNotContain(await TextsToAsync(sandbox, phone), m => m.Contains(body, StringComparison.Ordinal));
+            Assert.DoesNotContain(await PortalSignIn.TextsToAsync(sandbox, phone), m => m.Contains(body, StringComparison.Ordinal));
 
             // Sign-out ends the session: her pages send her to sign in again.
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
@@ -187,13 +185,13 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
         var offerId = await CreateOfferAsync("/api/loyalty/offers", new { title = $"Welcome {run}", value = 10, endsAt = DateTimeOffset.UtcNow.AddDays(1) });
         try
         {
-            var other = await EnrolAsync(NewPhone(), "Other");
+            var other = await EnrolAsync(TestPhones.New(), "Other");
             var othersCode = await IssueCouponAsync(offerId, other);
 
             await using var context = await chromium.NewContextAsync(app);
             var page = await context.NewPageAsync();
-            var phone = NewPhone();
-            var memberId = await SignInThroughTheBrowserAsync(page, phone);
+            var phone = TestPhones.New();
+            var memberId = await PortalSignIn.SignInThroughTheBrowserAsync(app, page, phone);
             var ownCode = await IssueCouponAsync(offerId, memberId);
 
             var own = await page.GotoAsync($"/wallet/{ownCode}");
@@ -215,7 +213,7 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
             await page.GotoAsync("/preferences");
             await Assertions.Expect(page.GetByTestId("marketing-toggle")).Not.ToBeCheckedAsync();
             var anonymous = await chromium.Browser.NewContextAsync(new() { BaseURL = app.Endpoint("gateway").ToString().TrimEnd('/') });
-            var signIn = await anonymous.APIRequest.PostAsync("/sign-in", new() { Form = anonymous.APIRequest.CreateFormData().Set("Phone", NewPhone()) });
+            var signIn = await anonymous.APIRequest.PostAsync("/sign-in", new() { Form = anonymous.APIRequest.CreateFormData().Set("Phone", TestPhones.New()) });
             Assert.Equal(400, signIn.Status);
             await anonymous.CloseAsync();
         }
@@ -224,34 +222,6 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
             await app.AdminGateway.PostAsync($"/api/loyalty/offers/{offerId}/deactivate", null);
         }
     }
-
-    /// <summary>Signs a new member in through the portal (declining marketing texts); answers her member id.</summary>
-    private async Task<string> SignInThroughTheBrowserAsync(IPage page, string phone)
-    {
-        var sandbox = app.CreateClient("twilio-sandbox");
-        await page.GotoAsync("/sign-in");
-        await page.GetByLabel("Mobile number").FillAsync(phone);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Text me a code" }).ClickAsync();
-        await page.GetByLabel("Code").FillAsync(await ReadCodeAsync(sandbox, phone));
-        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
-        await page.GetByLabel("First name").FillAsync("Ana");
-        await page.GetByLabel("Last name").FillAsync("Silva");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/home$"));
-        var member = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/lookup?phone={Uri.EscapeDataString(phone)}");
-        Assert.False(member.GetProperty("marketingConsent").GetBoolean());
-        return member.GetProperty("memberId").GetString()!;
-    }
-
-    private async Task<string> ReadCodeAsync(HttpClient sandbox, string phone) =>
-        await Eventually.GetAsync(async () =>
-            (await TextsToAsync(sandbox, phone)).Select(body => SixDigits().Match(body)).FirstOrDefault(m => m.Success)?.Value,
-            s_timeout, "the sign-in code in the sandbox inbox");
-
-    private static async Task<IReadOnlyList<string>> TextsToAsync(HttpClient sandbox, string phone) =>
-        [.. (await sandbox.GetFromJsonAsync<JsonElement>($"/api/inbox/{Uri.EscapeDataString(phone)}")).GetProperty("messages").EnumerateArray()
-            .Where(m => m.GetProperty("to").GetString() == phone)
-            .Select(m => m.GetProperty("body").GetString()!)];
 
     private async Task CreateAudienceAsync(string key, object condition)
     {
@@ -307,15 +277,10 @@ public sealed partial class MemberPortalBrowserTests(DistributedAppFixture app, 
         return client;
     }
 
-    private static string NewPhone() => "+1555" + RandomNumberGenerator.GetInt32(1_000_000, 9_999_999).ToString(CultureInfo.InvariantCulture);
-
     private static string NationalFormat(string e164) => $"({e164[2..5]}) {e164[5..8]}-{e164[8..]}";
 
     /// <summary>A zone from the portal's list where it is now daytime, so quiet hours never hold the flash text.</summary>
     private static string DaytimeZone() =>
         new[] { "America/New_York", "America/Los_Angeles", "Pacific/Honolulu", "Europe/London", "Europe/Berlin", "Asia/Dubai", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney" }
             .First(zone => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(zone)).Hour is >= 10 and <= 17);
-
-    [GeneratedRegex(@"\b(\d{6})\b")]
-    private static partial Regex SixDigits();
 }
