@@ -22,12 +22,21 @@ internal sealed class ProfileUpdatedConsumer(
     CatalogCache catalogs,
     ProfileEvaluator evaluator,
     Signal<OutboxRelay> outbox,
-    TimeProvider clock) : IConsumer<ProfileUpdated>
+    TimeProvider clock) : IConsumer<ProfileUpdated>, IConsumer<ProfilesUpdated>
 {
-    public async Task Consume(ConsumeContext<ProfileUpdated> context)
+    public Task Consume(ConsumeContext<ProfileUpdated> context) => ApplyAsync(context.Message, context.CancellationToken);
+
+    /// <summary>Each update in its own transaction, in order; a redelivered batch re-applies the done ones as no-ops.</summary>
+    public async Task Consume(ConsumeContext<ProfilesUpdated> context)
     {
-        var message = context.Message;
-        var cancellationToken = context.CancellationToken;
+        foreach (var update in context.Message.Updates)
+        {
+            await ApplyAsync(update, context.CancellationToken);
+        }
+    }
+
+    private async Task ApplyAsync(ProfileUpdated message, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 

@@ -41,17 +41,32 @@ internal sealed class AudienceMembershipChangedConsumer(JourneyStore journeys, J
 }
 
 /// <summary>A profile update caused by a track event starts the event-triggered journeys whose name and filters it matches.</summary>
-internal sealed class ProfileUpdatedConsumer(JourneyStore journeys, JourneySignal signal, TimeProvider clock) : IConsumer<ProfileUpdated>
+internal sealed class ProfileUpdatedConsumer(JourneyStore journeys, JourneySignal signal, TimeProvider clock) : IConsumer<ProfileUpdated>, IConsumer<ProfilesUpdated>
 {
-    public async Task Consume(ConsumeContext<ProfileUpdated> context)
+    public Task Consume(ConsumeContext<ProfileUpdated> context) => EnterAsync(context.Message, [], context.CancellationToken);
+
+    public async Task Consume(ConsumeContext<ProfilesUpdated> context)
     {
-        var update = context.Message;
+        // The journeys an event name triggers are looked up once per message, not once per update.
+        var activeByEvent = new Dictionary<string, IReadOnlyList<Journey>>(StringComparer.Ordinal);
+        foreach (var update in context.Message.Updates)
+        {
+            await EnterAsync(update, activeByEvent, context.CancellationToken);
+        }
+    }
+
+    private async Task EnterAsync(ProfileUpdated update, Dictionary<string, IReadOnlyList<Journey>> activeByEvent, CancellationToken cancellationToken)
+    {
         if (update.Trigger is not { Type: "track", Event: { Length: > 0 } eventName } trigger)
         {
             return;
         }
+        if (!activeByEvent.TryGetValue(eventName, out var active))
+        {
+            active = activeByEvent[eventName] = await journeys.ActiveForEventAsync(eventName, cancellationToken);
+        }
         var entered = 0;
-        foreach (var journey in await journeys.ActiveForEventAsync(eventName, context.CancellationToken))
+        foreach (var journey in active)
         {
             if (!journey.Definition.MatchesEvent(eventName, trigger.Properties))
             {
@@ -59,7 +74,7 @@ internal sealed class ProfileUpdatedConsumer(JourneyStore journeys, JourneySigna
             }
             var request = new EntryRequest(update.UserId ?? update.ProfileId.ToString(), update.ProfileId, update.UserId ?? trigger.UserId,
                 $"event:{trigger.SourceId}:{trigger.MessageId}", trigger.Properties);
-            entered += await journeys.TryEnterAsync(journey, request, clock.GetUtcNow(), context.CancellationToken) ? 1 : 0;
+            entered += await journeys.TryEnterAsync(journey, request, clock.GetUtcNow(), cancellationToken) ? 1 : 0;
         }
         if (entered > 0)
         {

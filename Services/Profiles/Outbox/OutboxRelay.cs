@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Alle.Contracts;
 using Alle.Profiles.Caching;
 using MassTransit;
 using Npgsql;
@@ -33,6 +34,7 @@ internal sealed class OutboxSignal
 internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, ProfileCache cache, OutboxSignal signal, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 1000;
+    internal const int UpdatesPerMessage = 100;
 
     /// <summary>
     /// A publish the broker never confirms (its connection lost mid-publish, e.g. a broker restart) must not hold the
@@ -91,13 +93,46 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, Profile
         await cache.InvalidateAsync(rows.SelectMany(row => row.ProfileIds).Distinct());
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(s_publishTimeout);
-        await Task.WhenAll(rows.Select(row =>
+        var messages = rows.Select(row =>
         {
             var type = OutboxMessage.TypeNamed(row.Type);
-            var message = JsonSerializer.Deserialize(row.Payload, type, JsonSerializerOptions.Web)!;
-            return bus.Publish(message, type, deadline.Token);
-        }));
+            return JsonSerializer.Deserialize(row.Payload, type, JsonSerializerOptions.Web)!;
+        });
+        await Task.WhenAll(Coalesce(messages).Select(message => bus.Publish(message, message.GetType(), deadline.Token)));
         await transaction.CommitAsync(cancellationToken);
         return rows.Count;
+    }
+
+    /// <summary>
+    /// Consecutive <see cref="ProfileUpdated"/> go out together as <see cref="ProfilesUpdated"/> (up to
+    /// <see cref="UpdatesPerMessage"/>): per-message work in the broker and in every consumer was the largest cost of
+    /// resolving events. An update on its own is published as it is.
+    /// </summary>
+    internal static IEnumerable<object> Coalesce(IEnumerable<object> messages)
+    {
+        var run = new List<ProfileUpdated>();
+        foreach (var message in messages)
+        {
+            if (message is ProfileUpdated update)
+            {
+                run.Add(update);
+                if (run.Count == UpdatesPerMessage)
+                {
+                    yield return new ProfilesUpdated([.. run]);
+                    run.Clear();
+                }
+                continue;
+            }
+            if (run.Count > 0)
+            {
+                yield return run.Count == 1 ? run[0] : new ProfilesUpdated([.. run]);
+                run.Clear();
+            }
+            yield return message;
+        }
+        if (run.Count > 0)
+        {
+            yield return run.Count == 1 ? run[0] : new ProfilesUpdated([.. run]);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Alle.Contracts;
 
 namespace Alle.IntegrationTests.Audiences;
 
@@ -48,6 +49,28 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
         var history = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/audiences/profiles/{profileId}/history");
         Assert.Equal(["exited", "entered"], history.GetProperty("data").EnumerateArray()
             .Where(entry => entry.GetProperty("audienceKey").GetString() == key).Select(entry => entry.GetProperty("change").GetString()));
+    }
+
+    [Fact]
+    public async Task Updates_published_together_are_each_applied_in_order()
+    {
+        var key = AudiencesApiClient.UniqueKey("batched");
+        var tag = AudiencesApiClient.NewTag();
+        await _api.CreateAudienceAsync(key, AudiencesApiClient.NorthStarCondition(tag));
+        await _api.WaitUntilComputedAsync(key);
+        var (searcher, redeemer) = (Guid.NewGuid(), Guid.NewGuid());
+
+        // As Profiles publishes a resolved batch: the redeemer searches, the searcher searches, the redeemer redeems.
+        await _bus.PublishAsync(new ProfilesUpdated([
+            ProfileEventBus.Tracked(redeemer, $"member-{redeemer:N}", "Provider Searched", new { zip = "10001", tag }),
+            ProfileEventBus.Tracked(searcher, $"member-{searcher:N}", "Provider Searched", new { zip = "10001", tag }),
+            ProfileEventBus.Tracked(redeemer, $"member-{redeemer:N}", "Offer Redeemed", new { offerId = "spring" }),
+        ]));
+
+        await Eventually.TrueAsync(() => _api.IsMemberAsync(searcher.ToString(), key), s_timeout, "the searcher's entry");
+        await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == redeemer && change.AudienceKey == key && !change.Entered)),
+            s_timeout, "the redeemer's exit after her entry, in the batch's order");
+        Assert.False(await _api.IsMemberAsync(redeemer.ToString(), key));
     }
 
     [Fact]

@@ -32,7 +32,8 @@ internal sealed class EventBusProbe : IAsyncDisposable
         if (listenTo.Length > 0)
         {
             var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
-            foreach (var type in listenTo)
+            // Updates published together arrive as ProfilesUpdated: recorded one by one, as the ProfileUpdated they are.
+            foreach (var type in listenTo.Contains("ProfileUpdated") ? [.. listenTo, "ProfilesUpdated"] : listenTo)
             {
                 await channel.ExchangeDeclareAsync(Exchange(type), ExchangeType.Fanout, durable: true);
                 await channel.QueueBindAsync(queue, Exchange(type), "");
@@ -42,7 +43,19 @@ internal sealed class EventBusProbe : IAsyncDisposable
             {
                 using var envelope = JsonDocument.Parse(delivery.Body);
                 var messageType = envelope.RootElement.GetProperty("messageType")[0].GetString()!;
-                probe._received.Enqueue((messageType[(messageType.LastIndexOf(':') + 1)..], envelope.RootElement.GetProperty("message").Clone()));
+                var type = messageType[(messageType.LastIndexOf(':') + 1)..];
+                var message = envelope.RootElement.GetProperty("message");
+                if (type == "ProfilesUpdated")
+                {
+                    foreach (var update in message.GetProperty("updates").EnumerateArray())
+                    {
+                        probe._received.Enqueue(("ProfileUpdated", update.Clone()));
+                    }
+                }
+                else
+                {
+                    probe._received.Enqueue((type, message.Clone()));
+                }
                 return Task.CompletedTask;
             };
             await channel.BasicConsumeAsync(queue, autoAck: true, consumer);

@@ -39,10 +39,20 @@ try
 
     var updates = 0L;
     var probe = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
-    await channel.ExchangeDeclareAsync("Alle.Contracts:ProfileUpdated", ExchangeType.Fanout, durable: true);
-    await channel.QueueBindAsync(probe, "Alle.Contracts:ProfileUpdated", "");
+    foreach (var exchange in new[] { "Alle.Contracts:ProfileUpdated", "Alle.Contracts:ProfilesUpdated" })
+    {
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+        await channel.QueueBindAsync(probe, exchange, "");
+    }
     var counter = new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel);
-    counter.ReceivedAsync += (_, _) => { Interlocked.Increment(ref updates); return Task.CompletedTask; };
+    counter.ReceivedAsync += (_, delivery) =>
+    {
+        // A ProfilesUpdated carries several updates; count each.
+        using var envelope = JsonDocument.Parse(delivery.Body);
+        var message = envelope.RootElement.GetProperty("message");
+        Interlocked.Add(ref updates, message.TryGetProperty("updates", out var batch) ? batch.GetArrayLength() : 1);
+        return Task.CompletedTask;
+    };
     await channel.BasicConsumeAsync(probe, autoAck: true, counter);
 
     Console.WriteLine("Warming up …");
