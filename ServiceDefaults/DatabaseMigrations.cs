@@ -6,38 +6,49 @@ using Npgsql;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Applies a service's SQL migrations at start: the embedded resources under <c>Migrations/</c> whose names end in
-/// <c>.sql</c> (<c>0001_initial.sql</c>, <c>0002_…</c>), in name order, each once, each in its own transaction, recorded in
-/// <c>schema_migrations</c>. An advisory lock lets several replicas start at once. Register it before the event bus so
-/// consumers never run against a missing table.
+/// Applies a service's SQL migrations at start: the embedded resources under <c>Migrations/</c> (or another folder) whose
+/// names end in <c>.sql</c> (<c>0001_initial.sql</c>, <c>0002_…</c>), in name order, each once, each in its own
+/// transaction, recorded in <c>schema_migrations</c> (or another history table, so that two sets of scripts can share a
+/// database). An advisory lock lets several replicas start at once. Register it before the event bus so consumers never
+/// run against a missing table.
 /// </summary>
 public static class DatabaseMigrations
 {
     /// <param name="connectionName">The data source's connection name; keyed data sources are looked up by this key.</param>
     /// <param name="keyed">True when the data source was registered with <c>AddKeyedNpgsqlDataSource</c>.</param>
-    public static void AddDatabaseMigrations(this IHostApplicationBuilder builder, string connectionName, bool keyed = false, Assembly? assembly = null)
+    /// <param name="folder">The scripts' folder in the project, with dots for slashes (<c>Warehouse.Schema</c>).</param>
+    /// <param name="historyTable">Where applied scripts are recorded; also names the advisory lock.</param>
+    public static void AddDatabaseMigrations(this IHostApplicationBuilder builder, string connectionName, bool keyed = false, Assembly? assembly = null,
+        string folder = "Migrations", string historyTable = "schema_migrations")
     {
         var source = assembly ?? Assembly.GetEntryAssembly() ?? throw new InvalidOperationException("No assembly to read migrations from.");
-        builder.Services.AddHostedService(services => new Migrator(
+        // Not AddHostedService: it registers one Migrator at most, and a service may migrate two databases.
+        builder.Services.AddSingleton<IHostedService>(services => new Migrator(
             keyed ? services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName) : services.GetRequiredService<NpgsqlDataSource>(),
-            source,
+            ReadScripts(source, folder),
+            historyTable,
             connectionName,
             services.GetRequiredService<ILogger<Migrator>>()));
     }
 
-    /// <summary>The embedded migration scripts of an assembly, in order.</summary>
-    public static IReadOnlyList<(string Id, string Sql)> ReadScripts(Assembly assembly) => assembly.GetManifestResourceNames()
-        .Where(name => name.Contains(".Migrations.", StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
-        .Order(StringComparer.Ordinal)
-        .Select(name =>
-        {
-            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
-            var id = name[(name.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..^".sql".Length];
-            return (id, reader.ReadToEnd());
-        })
-        .ToList();
+    /// <summary>The embedded scripts of an assembly's folder, in order.</summary>
+    public static IReadOnlyList<(string Id, string Sql)> ReadScripts(Assembly assembly, string folder = "Migrations")
+    {
+        var marker = $".{folder}.";
+        return assembly.GetManifestResourceNames()
+            .Where(name => name.Contains(marker, StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(name =>
+            {
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+                var id = name[(name.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..^".sql".Length];
+                return (id, reader.ReadToEnd());
+            })
+            .ToList();
+    }
 
-    internal sealed class Migrator(NpgsqlDataSource dataSource, Assembly assembly, string connectionName, ILogger<Migrator> logger) : IHostedService
+    internal sealed class Migrator(NpgsqlDataSource dataSource, IReadOnlyList<(string Id, string Sql)> scripts, string historyTable, string connectionName,
+        ILogger<Migrator> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -59,9 +70,9 @@ public static class DatabaseMigrations
         private async Task MigrateAsync(CancellationToken cancellationToken)
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using (var lockCommand = new NpgsqlCommand("""
-                SELECT pg_advisory_lock(hashtext('schema_migrations'));
-                CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+            await using (var lockCommand = new NpgsqlCommand($"""
+                SELECT pg_advisory_lock(hashtext('{historyTable}'));
+                CREATE TABLE IF NOT EXISTS {historyTable} (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
                 """, connection))
             {
                 await lockCommand.ExecuteNonQueryAsync(cancellationToken);
@@ -70,7 +81,7 @@ public static class DatabaseMigrations
             try
             {
                 var applied = new HashSet<string>();
-                await using (var read = new NpgsqlCommand("SELECT id FROM schema_migrations", connection))
+                await using (var read = new NpgsqlCommand($"SELECT id FROM {historyTable}", connection))
                 await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
                 {
                     while (await reader.ReadAsync(cancellationToken))
@@ -79,14 +90,14 @@ public static class DatabaseMigrations
                     }
                 }
 
-                foreach (var (id, sql) in ReadScripts(assembly).Where(script => !applied.Contains(script.Id)))
+                foreach (var (id, sql) in scripts.Where(script => !applied.Contains(script.Id)))
                 {
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                     await using (var migrate = new NpgsqlCommand(sql, connection, transaction))
                     {
                         await migrate.ExecuteNonQueryAsync(cancellationToken);
                     }
-                    await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (id) VALUES ($1)", connection, transaction))
+                    await using (var record = new NpgsqlCommand($"INSERT INTO {historyTable} (id) VALUES ($1)", connection, transaction))
                     {
                         record.Parameters.AddWithValue(id);
                         await record.ExecuteNonQueryAsync(cancellationToken);
@@ -97,7 +108,7 @@ public static class DatabaseMigrations
             }
             finally
             {
-                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext('schema_migrations'))", connection);
+                await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock(hashtext('{historyTable}'))", connection);
                 await unlock.ExecuteNonQueryAsync(CancellationToken.None);
             }
         }

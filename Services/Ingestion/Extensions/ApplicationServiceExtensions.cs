@@ -33,7 +33,8 @@ internal static class ApplicationServiceExtensions
 
         // Schema first, then seeds and the suppression list, then the bus: nothing is consumed or accepted before they exist.
         builder.AddDatabaseMigrations(IngestionDatabase.Name, keyed: true);
-        builder.Services.AddHostedService<WarehouseSchema>();
+        // The warehouse layout has its own history table: other services' scripts may share warehousedb.
+        builder.AddDatabaseMigrations(WarehouseDatabase.Name, keyed: true, folder: "Warehouse.Schema", historyTable: "warehouse_schema_history");
         builder.Services.AddSingleton<SourceStore>();
         builder.Services.AddSingleton<SourceDirectory>();
         builder.Services.AddHostedService<SourceSeeder>();
