@@ -21,7 +21,7 @@ public sealed class PreferencesModel(LoyaltyService loyalty, MessagingService me
     private const string ChosenTimeZoneKey = "ChosenTimeZone";
 
     [BindProperty]
-    public DetailsInput Details { get; set; } = new();
+    public MemberDetailsInput Details { get; set; } = new();
 
     public bool Marketing { get; private set; }
 
@@ -35,7 +35,7 @@ public sealed class PreferencesModel(LoyaltyService loyalty, MessagingService me
     {
         await LoadAsync(cancellationToken);
         var member = await loyalty.GetMemberAsync(cancellationToken);
-        Details = new DetailsInput { FirstName = member.FirstName, LastName = member.LastName, Email = member.Email, Birthday = member.Birthday, Zip = member.Zip };
+        Details = new MemberDetailsInput { FirstName = member.FirstName, LastName = member.LastName, Email = member.Email, Birthday = member.Birthday, Zip = member.Zip };
     }
 
     public async Task<IActionResult> OnPostMarketingAsync(bool marketing, CancellationToken cancellationToken)
@@ -110,23 +110,5 @@ public sealed class PreferencesModel(LoyaltyService loyalty, MessagingService me
         {
             TimeZone = zone.GetString()!;
         }
-    }
-
-    public sealed class DetailsInput
-    {
-        [Required(ErrorMessage = "Enter your first name."), StringLength(100)]
-        public string? FirstName { get; set; }
-
-        [Required(ErrorMessage = "Enter your last name."), StringLength(100)]
-        public string? LastName { get; set; }
-
-        [EmailAddress(ErrorMessage = "Enter an e-mail address like name@example.com."), StringLength(254)]
-        public string? Email { get; set; }
-
-        [DataType(DataType.Date)]
-        public DateOnly? Birthday { get; set; }
-
-        [RegularExpression("^[0-9]{5}$", ErrorMessage = "A zip code has five digits.")]
-        public string? Zip { get; set; }
     }
 }

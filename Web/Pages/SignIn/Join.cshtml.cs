@@ -85,23 +85,8 @@ public sealed class JoinModel(LoyaltyAdminService loyalty, SignInFlow flow, Port
         return LocalRedirect(state.ReturnUrl ?? "/home");
     }
 
-    public sealed class JoinInput
+    public sealed class JoinInput : MemberDetailsInput
     {
-        [Required(ErrorMessage = "Enter your first name."), StringLength(100)]
-        public string? FirstName { get; set; }
-
-        [Required(ErrorMessage = "Enter your last name."), StringLength(100)]
-        public string? LastName { get; set; }
-
-        [EmailAddress(ErrorMessage = "Enter an e-mail address like name@example.com."), StringLength(254)]
-        public string? Email { get; set; }
-
-        [DataType(DataType.Date)]
-        public DateOnly? Birthday { get; set; }
-
-        [RegularExpression("^[0-9]{5}$", ErrorMessage = "A zip code has five digits.")]
-        public string? Zip { get; set; }
-
         public string? TimeZone { get; set; } = TimeZones.Default;
 
         public bool MarketingConsent { get; set; }
