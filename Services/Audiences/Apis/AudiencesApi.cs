@@ -42,7 +42,7 @@ internal static class AudiencesApi
     }
 
     private static async Task<Results<Created<AudienceResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        AudienceRequest request, NpgsqlDataSource dataSource, CatalogCache catalogs, Signal<ComputationWorker> computations, TimeProvider clock,
+        AudienceRequest request, NpgsqlDataSource dataSource, CatalogCache catalogs, WorkSignal<ComputationWorker> computations, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -76,7 +76,7 @@ internal static class AudiencesApi
     }
 
     private static async Task<Results<Ok<AudienceResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        string audience, AudienceRequest request, NpgsqlDataSource dataSource, CatalogCache catalogs, Signal<ComputationWorker> computations,
+        string audience, AudienceRequest request, NpgsqlDataSource dataSource, CatalogCache catalogs, WorkSignal<ComputationWorker> computations,
         TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -132,7 +132,7 @@ internal static class AudiencesApi
     }
 
     private static async Task<Results<Accepted<AudienceResponse>, ProblemHttpResult>> Recompute(string audience, NpgsqlDataSource dataSource,
-        Signal<ComputationWorker> computations, TimeProvider clock, CancellationToken cancellationToken)
+        WorkSignal<ComputationWorker> computations, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         if (await FindAsync(connection, audience, cancellationToken) is not { } existing)

@@ -36,7 +36,7 @@ internal static class ComputedTraitsApi
     }
 
     private static async Task<Results<Created<ComputedTraitResponse>, ValidationProblem, ProblemHttpResult>> Create(ComputedTraitRequest request,
-        NpgsqlDataSource dataSource, CatalogCache catalogs, Signal<ComputationWorker> computations, TimeProvider clock, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, CatalogCache catalogs, WorkSignal<ComputationWorker> computations, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         DefinitionKeys.CheckTraitKey(request.Key, errors);
@@ -66,7 +66,7 @@ internal static class ComputedTraitsApi
     }
 
     private static async Task<Results<Ok<ComputedTraitResponse>, ValidationProblem, ProblemHttpResult>> Update(string trait, ComputedTraitRequest request,
-        NpgsqlDataSource dataSource, Signal<ComputationWorker> computations, TimeProvider clock, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, WorkSignal<ComputationWorker> computations, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

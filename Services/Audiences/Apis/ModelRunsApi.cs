@@ -19,7 +19,7 @@ internal static class ModelRunsApi
     }
 
     private static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> RunNow(string model, NpgsqlDataSource dataSource,
-        Signal<ReverseEtlWorker> runs, TimeProvider clock, CancellationToken cancellationToken)
+        WorkSignal<ReverseEtlWorker> runs, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -45,7 +45,7 @@ internal static class ModelsApi
     }
 
     private static async Task<Results<Created<ModelResponse>, ValidationProblem, ProblemHttpResult>> Create(ModelRequest request,
-        NpgsqlDataSource dataSource, ModelValidator validator, CatalogCache catalogs, Signal<ReverseEtlWorker> runs, TimeProvider clock,
+        NpgsqlDataSource dataSource, ModelValidator validator, CatalogCache catalogs, WorkSignal<ReverseEtlWorker> runs, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();

@@ -13,7 +13,7 @@ namespace Alle.Audiences.Batch;
 /// memberships: entries and exits are recorded, published and tracked exactly as on the real-time path, but set-based.
 /// An exclusive lock on the audience keeps real-time changes to it waiting meanwhile, so the two never interleave.
 /// </summary>
-internal sealed class AudienceComputation(NpgsqlDataSource dataSource, CatalogCache catalogs, Signal<OutboxRelay> outbox, TimeProvider clock,
+internal sealed class AudienceComputation(NpgsqlDataSource dataSource, CatalogCache catalogs, WorkSignal<OutboxRelay> outbox, TimeProvider clock,
     ILogger<AudienceComputation> logger)
 {
     /// <summary>

@@ -11,7 +11,7 @@ namespace Alle.Audiences.Batch;
 internal sealed class ComputationWorker(
     ComputedTraitBackfill backfill,
     AudienceComputation computation,
-    Signal<ComputationWorker> signal,
+    WorkSignal<ComputationWorker> signal,
     TimeProvider clock,
     ILogger<ComputationWorker> logger) : BackgroundService
 {

@@ -16,7 +16,7 @@ namespace Alle.Audiences.Batch;
 /// audiences using the trait are recomputed. An exclusive lock on the trait keeps the real-time path's updates of it
 /// waiting meanwhile.
 /// </summary>
-internal sealed class ComputedTraitBackfill(NpgsqlDataSource dataSource, CatalogCache catalogs, Signal<OutboxRelay> outbox, TimeProvider clock,
+internal sealed class ComputedTraitBackfill(NpgsqlDataSource dataSource, CatalogCache catalogs, WorkSignal<OutboxRelay> outbox, TimeProvider clock,
     ILogger<ComputedTraitBackfill> logger)
 {
     /// <returns>True when a trait was waiting for its backfill.</returns>

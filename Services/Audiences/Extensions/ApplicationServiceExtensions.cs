@@ -20,11 +20,11 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<ProfileEvaluator>();
-        builder.Services.AddSingleton<Signal<OutboxRelay>>();
-        builder.Services.AddSingleton<Signal<ComputationWorker>>();
+        builder.Services.AddSingleton<WorkSignal<OutboxRelay>>();
+        builder.Services.AddSingleton<WorkSignal<ComputationWorker>>();
         builder.Services.AddSingleton<AudienceComputation>();
         builder.Services.AddSingleton<ComputedTraitBackfill>();
-        builder.Services.AddSingleton<Signal<ReverseEtlWorker>>();
+        builder.Services.AddSingleton<WorkSignal<ReverseEtlWorker>>();
         builder.Services.AddSingleton<WarehouseAccess>();
         builder.Services.AddSingleton<ModelRunner>();
         builder.Services.AddSingleton<ModelValidator>();

@@ -15,7 +15,7 @@ internal sealed class OutboxRelay(
     NpgsqlDataSource dataSource,
     IBus bus,
     IServiceScopeFactory scopes,
-    Signal<OutboxRelay> signal,
+    WorkSignal<OutboxRelay> signal,
     TimeProvider clock,
     ILogger<OutboxRelay> logger) : BackgroundService
 {

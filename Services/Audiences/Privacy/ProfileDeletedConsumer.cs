@@ -15,7 +15,7 @@ namespace Alle.Audiences.Privacy;
 /// <see cref="PersonalDataDeleted"/> for the regulation. A tombstone (the profile id alone) stops a late message from
 /// bringing her back.
 /// </summary>
-internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Signal<OutboxRelay> outbox, TimeProvider clock, ILogger<ProfileDeletedConsumer> logger)
+internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, WorkSignal<OutboxRelay> outbox, TimeProvider clock, ILogger<ProfileDeletedConsumer> logger)
     : IConsumer<ProfileDeleted>
 {
     public const string ServiceName = "audiences";

@@ -21,7 +21,7 @@ internal sealed class ProfileUpdatedConsumer(
     NpgsqlDataSource dataSource,
     CatalogCache catalogs,
     ProfileEvaluator evaluator,
-    Signal<OutboxRelay> outbox,
+    WorkSignal<OutboxRelay> outbox,
     TimeProvider clock) : IConsumer<ProfileUpdated>, IConsumer<ProfilesUpdated>
 {
     public Task Consume(ConsumeContext<ProfileUpdated> context) => ApplyAsync(context.Message, context.CancellationToken);

@@ -19,7 +19,7 @@ internal sealed class ProfilesMergedConsumer(
     NpgsqlDataSource dataSource,
     CatalogCache catalogs,
     ProfileEvaluator evaluator,
-    Signal<OutboxRelay> outbox,
+    WorkSignal<OutboxRelay> outbox,
     TimeProvider clock) : IConsumer<ProfilesMerged>
 {
     public async Task Consume(ConsumeContext<ProfilesMerged> context)

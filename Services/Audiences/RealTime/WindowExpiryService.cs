@@ -21,7 +21,7 @@ internal sealed class WindowExpiryService(
     NpgsqlDataSource dataSource,
     CatalogCache catalogs,
     ProfileEvaluator evaluator,
-    Signal<OutboxRelay> outbox,
+    WorkSignal<OutboxRelay> outbox,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<WindowExpiryOptions> options,
     ILogger<WindowExpiryService> logger) : BackgroundService

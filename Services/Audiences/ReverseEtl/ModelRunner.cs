@@ -23,8 +23,8 @@ internal sealed class ModelRunner(
     NpgsqlDataSource dataSource,
     WarehouseAccess warehouse,
     CatalogCache catalogs,
-    Signal<OutboxRelay> outbox,
-    Signal<ComputationWorker> computations,
+    WorkSignal<OutboxRelay> outbox,
+    WorkSignal<ComputationWorker> computations,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<ReverseEtlOptions> options,
     ILogger<ModelRunner> logger)

@@ -12,7 +12,7 @@ internal sealed class ReverseEtlWorker(
     WarehouseAccess warehouse,
     ModelRunner runner,
     NpgsqlDataSource dataSource,
-    Signal<ReverseEtlWorker> signal,
+    WorkSignal<ReverseEtlWorker> signal,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<ReverseEtlOptions> options,
     ILogger<ReverseEtlWorker> logger) : BackgroundService

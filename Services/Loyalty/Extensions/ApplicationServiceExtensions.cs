@@ -47,7 +47,7 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton(services => new TierPolicy(services.GetRequiredService<IOptions<LoyaltyOptions>>().Value.Tiers));
         builder.Services.AddSingleton(services => new EarningRules(services.GetRequiredService<IOptions<LoyaltyOptions>>().Value.Points));
-        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<WorkSignal<OutboxRelay>>();
         builder.Services.AddSingleton<LoyaltyDatabase>();
         builder.Services.AddSingleton<TierChanges>();
         builder.Services.AddSingleton<PromotionCatalog>();

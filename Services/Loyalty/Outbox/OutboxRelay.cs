@@ -19,7 +19,7 @@ internal sealed class OutboxRelay(
     NpgsqlDataSource dataSource,
     IServiceScopeFactory scopes,
     IBus bus,
-    OutboxSignal signal,
+    WorkSignal<OutboxRelay> signal,
     IOptions<LoyaltyOptions> options,
     TimeProvider clock,
     ILogger<OutboxRelay> logger) : BackgroundService

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Alle.Loyalty.Storage;
 
 /// <summary>Runs a unit of work in one transaction; facts it wrote to the outbox are relayed as soon as it commits.</summary>
-internal sealed class LoyaltyDatabase(NpgsqlDataSource dataSource, OutboxSignal outboxSignal)
+internal sealed class LoyaltyDatabase(NpgsqlDataSource dataSource, WorkSignal<OutboxRelay> outboxSignal)
 {
     public NpgsqlDataSource DataSource => dataSource;
 

@@ -13,7 +13,7 @@ internal static class JourneysApi
         journeys.MapGet("/", List);
         journeys.MapGet("/{id:guid}", Get);
         journeys.MapPost("/{id:guid}/pause", (Guid id, JourneyStore store, CancellationToken cancellationToken) => SetStatus(id, JourneyStatus.Paused, store, cancellationToken));
-        journeys.MapPost("/{id:guid}/resume", (Guid id, JourneyStore store, JourneySignal signal, CancellationToken cancellationToken) =>
+        journeys.MapPost("/{id:guid}/resume", (Guid id, JourneyStore store, WorkSignal<JourneyRunner> signal, CancellationToken cancellationToken) =>
         {
             signal.Notify();
             return SetStatus(id, JourneyStatus.Active, store, cancellationToken);

@@ -16,7 +16,7 @@ internal static class MessagesApi
     }
 
     private static async Task<Results<Accepted<SendResponse>, Ok<SendResponse>, ValidationProblem>> Send(SendRequest? request, MessageStore store,
-        DispatchSignal dispatch, CancellationToken cancellationToken)
+        WorkSignal<MessageDispatcher> dispatch, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var to = PhoneNumber.Normalize(request?.To);

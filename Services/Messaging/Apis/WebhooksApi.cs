@@ -27,7 +27,7 @@ internal static class WebhooksApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Status(HttpRequest request, NpgsqlDataSource dataSource, MessageStore messages,
-        OutboxSignal outboxSignal, IOptions<TwilioOptions> twilio, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
+        WorkSignal<OutboxRelay> outboxSignal, IOptions<TwilioOptions> twilio, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (form, problem) = await ReadSignedFormAsync(request, twilio.Value.AuthToken, cancellationToken);
         if (problem is not null)

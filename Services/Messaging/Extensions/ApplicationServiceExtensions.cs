@@ -45,9 +45,9 @@ internal static class ApplicationServiceExtensions
             http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
         });
 
-        builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton<DispatchSignal>();
-        builder.Services.AddSingleton<JourneySignal>();
+        builder.Services.AddSingleton<WorkSignal<OutboxRelay>>();
+        builder.Services.AddSingleton<WorkSignal<MessageDispatcher>>();
+        builder.Services.AddSingleton<WorkSignal<JourneyRunner>>();
         builder.Services.AddSingleton<ConsentStore>();
         builder.Services.AddSingleton<MessageStore>();
         builder.Services.AddSingleton<JourneyStore>();

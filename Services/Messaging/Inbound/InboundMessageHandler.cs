@@ -19,7 +19,7 @@ internal sealed record InboundMessage(string MessageSid, string From, string To,
 internal sealed class InboundMessageHandler(
     NpgsqlDataSource dataSource,
     ProfilesClient profiles,
-    OutboxSignal outboxSignal,
+    WorkSignal<OutboxRelay> outboxSignal,
     IOptions<MessagingOptions> options,
     TimeProvider clock,
     ILogger<InboundMessageHandler> logger)

@@ -7,7 +7,6 @@ using Npgsql;
 
 namespace Alle.Messaging.Journeys;
 
-internal sealed class JourneySignal : WorkSignal;
 
 /// <summary>
 /// Moves due journey entries forward: exits a member who left the trigger audience, looks up her profile, issues the
@@ -19,8 +18,8 @@ internal sealed class JourneySignal : WorkSignal;
 internal sealed class JourneyRunner(
     NpgsqlDataSource dataSource,
     IServiceScopeFactory scopes,
-    JourneySignal signal,
-    DispatchSignal dispatch,
+    WorkSignal<JourneyRunner> signal,
+    WorkSignal<MessageDispatcher> dispatch,
     TimeProvider clock,
     ILogger<JourneyRunner> logger) : BackgroundService
 {

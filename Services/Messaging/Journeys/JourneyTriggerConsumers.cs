@@ -4,7 +4,7 @@ using MassTransit;
 namespace Alle.Messaging.Journeys;
 
 /// <summary>Audience entries start audience-triggered journeys; leaving the audience exits members still waiting.</summary>
-internal sealed class AudienceMembershipChangedConsumer(JourneyStore journeys, JourneySignal signal, TimeProvider clock,
+internal sealed class AudienceMembershipChangedConsumer(JourneyStore journeys, WorkSignal<JourneyRunner> signal, TimeProvider clock,
     ILogger<AudienceMembershipChangedConsumer> logger) : IConsumer<AudienceMembershipChanged>
 {
     public async Task Consume(ConsumeContext<AudienceMembershipChanged> context)
@@ -41,7 +41,7 @@ internal sealed class AudienceMembershipChangedConsumer(JourneyStore journeys, J
 }
 
 /// <summary>A profile update caused by a track event starts the event-triggered journeys whose name and filters it matches.</summary>
-internal sealed class ProfileUpdatedConsumer(JourneyStore journeys, JourneySignal signal, TimeProvider clock) : IConsumer<ProfileUpdated>, IConsumer<ProfilesUpdated>
+internal sealed class ProfileUpdatedConsumer(JourneyStore journeys, WorkSignal<JourneyRunner> signal, TimeProvider clock) : IConsumer<ProfileUpdated>, IConsumer<ProfilesUpdated>
 {
     public Task Consume(ConsumeContext<ProfileUpdated> context) => EnterAsync(context.Message, [], context.CancellationToken);
 

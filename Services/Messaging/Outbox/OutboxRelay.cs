@@ -6,7 +6,7 @@ using Npgsql;
 namespace Alle.Messaging.Outbox;
 
 /// <summary>Publishes outbox rows in order and marks them sent; a failed row is retried on the next pass.</summary>
-internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFactory scopes, TimeProvider clock, OutboxSignal signal, ILogger<OutboxRelay> logger)
+internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFactory scopes, TimeProvider clock, WorkSignal<OutboxRelay> signal, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
     private static readonly TimeSpan s_idle = TimeSpan.FromSeconds(1);
@@ -119,34 +119,3 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFact
     }
 }
 
-/// <summary>Wakes a background loop early when there is new work, instead of waiting for its next poll.</summary>
-internal class WorkSignal
-{
-    private readonly SemaphoreSlim _semaphore = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _semaphore.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
-
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        using var timeoutSource = new CancellationTokenSource(timeout, clock);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
-        try
-        {
-            await _semaphore.WaitAsync(linked.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-}
-
-internal sealed class OutboxSignal : WorkSignal;

@@ -12,7 +12,7 @@ namespace Alle.Messaging.Privacy;
 /// A number that had opted out is kept only as a keyed hash in <c>suppressions</c>, so the deleted person is never
 /// texted again. A redelivered request reports the same figures.
 /// </summary>
-internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, ConsentStore consent, OutboxSignal outboxSignal, TimeProvider clock,
+internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, ConsentStore consent, WorkSignal<OutboxRelay> outboxSignal, TimeProvider clock,
     ILogger<ProfileDeletedConsumer> logger) : IConsumer<ProfileDeleted>
 {
     public const string ServiceName = "messaging";

@@ -8,7 +8,6 @@ using Npgsql;
 
 namespace Alle.Messaging.Sending;
 
-internal sealed class DispatchSignal : WorkSignal;
 
 /// <summary>
 /// Sends due messages. Each message is claimed in a transaction (skipping rows another replica holds), checked against
@@ -23,8 +22,8 @@ internal sealed class MessageDispatcher(
     SenderThrottle throttle,
     IOptions<TwilioOptions> twilioOptions,
     IServiceScopeFactory scopes,
-    DispatchSignal signal,
-    OutboxSignal outboxSignal,
+    WorkSignal<MessageDispatcher> signal,
+    WorkSignal<OutboxRelay> outboxSignal,
     IOptions<MessagingOptions> options,
     TimeProvider clock,
     ILogger<MessageDispatcher> logger) : BackgroundService

@@ -18,7 +18,7 @@ internal abstract record StartResult
 /// checks; at most five codes per number per hour. Codes go to any number — member or not — so neither starting nor
 /// checking says whether a number belongs to a member.
 /// </summary>
-internal sealed class VerificationService(NpgsqlDataSource dataSource, DispatchSignal dispatch, IOptions<MessagingOptions> options, TimeProvider clock)
+internal sealed class VerificationService(NpgsqlDataSource dataSource, WorkSignal<MessageDispatcher> dispatch, IOptions<MessagingOptions> options, TimeProvider clock)
 {
     public async Task<StartResult> StartAsync(string phone, CancellationToken cancellationToken)
     {

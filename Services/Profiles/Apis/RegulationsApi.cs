@@ -21,7 +21,7 @@ internal static class RegulationsApi
     }
 
     private static async Task<Results<Ok<CreatedResponse>, ValidationProblem>> Create(
-        RegulationRequest request, IdentifierNormalizer normalizer, RegulationStore store, RegulationSignal signal, CancellationToken cancellationToken)
+        RegulationRequest request, IdentifierNormalizer normalizer, RegulationStore store, WorkSignal<RegulationProcessor> signal, CancellationToken cancellationToken)
     {
         var (subjects, errors) = request.Validate(normalizer);
         if (errors.Count > 0)

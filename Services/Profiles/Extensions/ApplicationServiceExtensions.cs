@@ -37,8 +37,8 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<ProfileExporter>();
         builder.Services.AddSingleton<Unmerger>();
         builder.Services.AddSingleton<RegulationStore>();
-        builder.Services.AddSingleton<RegulationSignal>();
-        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<WorkSignal<RegulationProcessor>>();
+        builder.Services.AddSingleton<WorkSignal<OutboxRelay>>();
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<RegulationProcessor>();
     }

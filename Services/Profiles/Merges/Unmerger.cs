@@ -27,7 +27,7 @@ internal sealed record UnmergeResult(UnmergeStatus Status, Guid MergeId, Guid? S
 /// Events that arrived after the merge stay with the survivor. If the survivor was merged on since, the profile holding
 /// it now gives the identifiers back.
 /// </summary>
-internal sealed class Unmerger(NpgsqlDataSource dataSource, ProfileCache cache, OutboxSignal outbox, TimeProvider clock, ILogger<Unmerger> logger)
+internal sealed class Unmerger(NpgsqlDataSource dataSource, ProfileCache cache, WorkSignal<OutboxRelay> outbox, TimeProvider clock, ILogger<Unmerger> logger)
 {
     public async Task<UnmergeResult> UnmergeAsync(Guid mergeId, CancellationToken cancellationToken)
     {

@@ -6,32 +6,13 @@ using Npgsql;
 
 namespace Alle.Profiles.Outbox;
 
-/// <summary>Wakes the relay when a transaction committed outbox rows (it also polls, for rows other instances left).</summary>
-internal sealed class OutboxSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-}
-
 /// <summary>
 /// Publishes outbox rows in batches and deletes them in the same transaction (dotnet/eShop's integration event log,
 /// with SKIP LOCKED so replicas share the work). A crash between publish and commit publishes a row again: consumers
 /// are idempotent. The cached profiles a row names are invalidated before it is published, so a consumer of
 /// <c>ProfileUpdated</c> that reads the Profile API sees the update.
 /// </summary>
-internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, ProfileCache cache, OutboxSignal signal, ILogger<OutboxRelay> logger) : BackgroundService
+internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, ProfileCache cache, WorkSignal<OutboxRelay> signal, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 1000;
     internal const int UpdatesPerMessage = 100;

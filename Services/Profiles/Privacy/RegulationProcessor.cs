@@ -7,32 +7,13 @@ using Npgsql;
 
 namespace Alle.Profiles.Privacy;
 
-/// <summary>Wakes the regulation processor when a regulation is created.</summary>
-internal sealed class RegulationSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-}
-
 /// <summary>
 /// Carries out regulations: claims one under a lease (so a crashed instance's work is picked up again), handles its
 /// subjects in chunks of one transaction each (suppressions, deletions, outbox rows for <c>SubjectsSuppressed</c> and
 /// <c>ProfileDeleted</c>), then waits for the services' <c>PersonalDataDeleted</c> reports (see <see cref="RegulationStore"/>).
 /// </summary>
 internal sealed class RegulationProcessor(
-    NpgsqlDataSource dataSource, RegulationStore store, RegulationSignal signal, OutboxSignal outbox, ProfileCache cache,
+    NpgsqlDataSource dataSource, RegulationStore store, WorkSignal<RegulationProcessor> signal, WorkSignal<OutboxRelay> outbox, ProfileCache cache,
     TimeProvider clock, ILogger<RegulationProcessor> logger) : BackgroundService
 {
     private const int ChunkSize = 100;

@@ -17,7 +17,7 @@ namespace Alle.Profiles.Resolution;
 /// batch back and it is resolved again from the new state.
 /// </summary>
 internal sealed class ProfileResolver(
-    NpgsqlDataSource dataSource, IdentifierNormalizer normalizer, ProfileCache cache, OutboxSignal outbox, ResolutionMetrics metrics, TimeProvider clock,
+    NpgsqlDataSource dataSource, IdentifierNormalizer normalizer, ProfileCache cache, WorkSignal<OutboxRelay> outbox, ResolutionMetrics metrics, TimeProvider clock,
     ILogger<ProfileResolver> logger)
 {
     private const int MaxAttempts = 8;
