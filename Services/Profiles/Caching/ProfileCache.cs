@@ -15,9 +15,13 @@ internal sealed record CachedLookup(Guid ProfileId, long Generation, ProfileDocu
 /// database, so a document read before a change can only be stored under the old generation, which nobody reads any
 /// more: no stale read after an update, even when a read races the write. Identifier → profile pointers are hints,
 /// checked against the document (which lists its identifiers). Redis being unavailable only costs speed.
+/// Every invalidation is also published on <see cref="InvalidationChannel"/> for the instances' in-process layers
+/// (<see cref="LocalProfileCache"/>), and applied to this instance's own layer once Redis has the new generation.
 /// </summary>
-internal sealed class ProfileCache(IConnectionMultiplexer redis, IConfiguration configuration, ILogger<ProfileCache> logger)
+internal sealed class ProfileCache(IConnectionMultiplexer redis, LocalProfileCache local, IConfiguration configuration, ILogger<ProfileCache> logger)
 {
+    public static readonly RedisChannel InvalidationChannel = RedisChannel.Literal("profiles:invalidated");
+
     private static readonly LuaScript s_read = LuaScript.Prepare("""
         local profile = redis.call('GET', @lookup)
         if not profile then return {} end
@@ -95,8 +99,9 @@ internal sealed class ProfileCache(IConnectionMultiplexer redis, IConfiguration 
         {
             var batch = Database.CreateBatch();
             var increments = targets.Select(id => batch.StringIncrementAsync(GenerationKey(id))).ToList();
+            var published = batch.PublishAsync(InvalidationChannel, CacheInvalidationListener.Encode(targets));
             batch.Execute();
-            await Task.WhenAll(increments);
+            await Task.WhenAll(increments.Append(published));
             foreach (var id in targets)
             {
                 _pendingInvalidations.TryRemove(id, out _);
@@ -110,12 +115,19 @@ internal sealed class ProfileCache(IConnectionMultiplexer redis, IConfiguration 
             }
             logger.LogWarning("Profile cache invalidation of {Count} profiles failed ({Error}); will retry", targets.Count, exception.GetType().Name);
         }
+        finally
+        {
+            // After Redis: a read of this instance that got the old generation from Redis is refused or dropped here.
+            local.Invalidate(targets);
+        }
     }
 
     /// <summary>Drops identifier → profile pointers (after an unmerge or a deletion moved or removed identifiers).</summary>
     public async Task ForgetAsync(IEnumerable<Identifier> identifiers)
     {
-        var keys = identifiers.Select(identifier => (RedisKey)LookupKey(identifier)).ToArray();
+        var forgotten = identifiers.ToList();
+        local.Forget(forgotten);
+        var keys = forgotten.Select(identifier => (RedisKey)LookupKey(identifier)).ToArray();
         if (keys.Length == 0)
         {
             return;

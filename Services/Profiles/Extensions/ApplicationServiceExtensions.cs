@@ -29,7 +29,12 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton(new IdentifierNormalizer(new IdentityRules(identityOptions)));
         builder.Services.Configure<PrivacyOptions>(builder.Configuration.GetSection(PrivacyOptions.Section));
 
+        builder.Services.AddSingleton(services => new LocalProfileCache(services.GetRequiredService<TimeProvider>(),
+            builder.Configuration.GetValue("Profiles:Cache:LocalCapacity", 20_000),
+            builder.Configuration.GetValue("Profiles:Cache:LocalTtl", TimeSpan.FromMinutes(5))));
         builder.Services.AddSingleton<ProfileCache>();
+        builder.Services.AddSingleton<CacheMetrics>();
+        builder.Services.AddHostedService<CacheInvalidationListener>();
         builder.Services.AddSingleton<ProfileStore>();
         builder.Services.AddSingleton<ProfileDirectory>();
         builder.Services.AddSingleton<ProfileResolver>();

@@ -3,16 +3,28 @@ using Alle.Profiles.Caching;
 
 namespace Alle.Profiles.Reading;
 
-/// <summary>Finds a profile by any of its identifiers: from the cache when it holds a current document, else from the database (then cached).</summary>
-internal sealed class ProfileDirectory(ProfileStore store, ProfileCache cache)
+/// <summary>
+/// Finds a profile by any of its identifiers: from this instance's memory, else from Redis when it holds a current
+/// document, else from the database (then cached in both).
+/// </summary>
+internal sealed class ProfileDirectory(ProfileStore store, ProfileCache cache, LocalProfileCache local, CacheMetrics metrics)
 {
     public async Task<ProfileDocument?> FindAsync(Identifier identifier, CancellationToken cancellationToken)
     {
+        if (local.Find(identifier) is { } remembered)
+        {
+            metrics.Read(CacheLayer.Memory);
+            return remembered;
+        }
+        var ticket = local.Ticket();
         if (await cache.ReadAsync(identifier) is { Document: { } cached } && cached.Holds(identifier))
         {
+            metrics.Read(CacheLayer.Redis);
+            local.Store(identifier, cached, ticket);
             return cached;
         }
 
+        metrics.Read(CacheLayer.Database);
         if (await store.FindProfileIdAsync(identifier, cancellationToken) is not { } profileId)
         {
             return null;
@@ -23,6 +35,7 @@ internal sealed class ProfileDirectory(ProfileStore store, ProfileCache cache)
         if (document is not null && generation is { } current)
         {
             await cache.StoreAsync(identifier, document, current);
+            local.Store(identifier, document, ticket);
         }
         return document;
     }

@@ -105,5 +105,132 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
         Assert.Equal(1, reader.GetInt64(1));
     }
 
+    [Fact]
+    public async Task A_change_is_served_by_both_instances_as_soon_as_its_ProfileUpdated_is_out()
+    {
+        await using var member = await CachedMember.StartAsync(app);
+        await member.IdentifyAsync("silver");
+        await member.ReadOnBothAsync("silver", times: 3);
+        // Both instances answer from a cache: a change made behind the service's back is seen by neither.
+        await using (var database = NpgsqlDataSource.Create(app.ConnectionString("profilesdb")))
+        await using (var behindTheBack = database.CreateCommand("""
+            UPDATE profiles SET traits = jsonb_set(traits, '{tier,value}', '"bronze"')
+            WHERE id = (SELECT profile_id FROM identities WHERE type = 'user_id' AND value = $1)
+            """))
+        {
+            behindTheBack.Parameters.AddWithValue(member.UserId);
+            Assert.Equal(1, await behindTheBack.ExecuteNonQueryAsync());
+        }
+        await member.ReadOnBothAsync("silver");
+
+        // Whichever instance resolves an event, the other one has heard of the change before its ProfileUpdated is out.
+        for (var round = 1; round <= 6; round++)
+        {
+            await member.IdentifyAsync($"tier-{round}");
+            await member.ReadOnBothAsync($"tier-{round}");
+        }
+    }
+
+    [Fact]
+    public async Task An_instance_that_loses_the_invalidation_channel_never_serves_a_change_it_missed()
+    {
+        await using var member = await CachedMember.StartAsync(app);
+        await member.IdentifyAsync("silver");
+        await member.ReadOnBothAsync("silver", times: 3);
+
+        // Redis drops every subscriber's connection and, for a while, refuses new ones: changes made meanwhile are
+        // announced to nobody, so an instance must stop answering from memory as soon as its subscription is gone.
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(app.ConnectionString("cache"));
+        options.AllowAdmin = true;
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
+        var admin = redis.GetDatabase();
+        var maxClients = (string)(await admin.ExecuteAsync("CONFIG", "GET", "maxclients"))[1]!;
+        try
+        {
+            var connected = ((string)(await admin.ExecuteAsync("CLIENT", "LIST"))!).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            var subscribers = ((string)(await admin.ExecuteAsync("CLIENT", "LIST", "TYPE", "pubsub"))!).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.True(subscribers >= 2, $"{subscribers} subscribers: both instances should listen for invalidations");
+            await admin.ExecuteAsync("CONFIG", "SET", "maxclients", (connected - subscribers).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await admin.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            for (var round = 1; round <= 4; round++)
+            {
+                await member.IdentifyAsync($"tier-{round}");
+                await member.ReadOnBothAsync($"tier-{round}");
+            }
+        }
+        finally
+        {
+            await admin.ExecuteAsync("CONFIG", "SET", "maxclients", maxClients);
+        }
+
+        // Once the channel is back, changes keep reaching both instances.
+        await Eventually.TrueAsync(async () => ((string)(await admin.ExecuteAsync("CLIENT", "LIST", "TYPE", "pubsub"))!)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2, TimeSpan.FromSeconds(30), "both instances subscribed again");
+        for (var round = 5; round <= 7; round++)
+        {
+            await member.IdentifyAsync($"tier-{round}");
+            await member.ReadOnBothAsync($"tier-{round}", times: 2);
+        }
+    }
+
+    /// <summary>A member whose traits are read from each Profiles instance directly, bypassing the gateway.</summary>
+    private sealed class CachedMember : IAsyncDisposable
+    {
+        private readonly EventBusProbe _bus;
+        private readonly List<HttpClient> _instances;
+        private readonly string _path;
+        private int _round;
+
+        private CachedMember(EventBusProbe bus, List<HttpClient> instances)
+        {
+            _bus = bus;
+            _instances = instances;
+            _path = $"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{UserId}/traits";
+        }
+
+        public string UserId { get; } = $"two-caches-{Guid.NewGuid():N}";
+
+        public static async Task<CachedMember> StartAsync(ReplicasFixture app)
+        {
+            var instances = Enumerable.Range(0, 2).Select(replica =>
+            {
+                var client = new HttpClient { BaseAddress = app.App.GetEndpoint("profiles", replica: replica) };
+                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", app.AdminKey);
+                return client;
+            }).ToList();
+            return new CachedMember(await EventBusProbe.ConnectAsync(app, "ProfileUpdated"), instances);
+        }
+
+        /// <summary>Sets the tier and waits until the change's <c>ProfileUpdated</c> is published.</summary>
+        public async Task IdentifyAsync(string tier)
+        {
+            var update = Events.Identify(UserId, new { tier }, timestamp: DateTimeOffset.UtcNow.AddSeconds(++_round));
+            await _bus.PublishEventsAsync(update);
+            await _bus.WaitForAsync("ProfileUpdated", u => u.GetProperty("trigger").GetProperty("messageId").GetString() == Events.MessageId(update),
+                $"ProfileUpdated for {tier}");
+        }
+
+        public async Task ReadOnBothAsync(string expectedTier, int times = 1)
+        {
+            foreach (var (instance, index) in _instances.Select((instance, index) => (instance, index)))
+            {
+                for (var i = 0; i < times; i++)
+                {
+                    using var response = await instance.GetAsync(_path);
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    var traits = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("traits");
+                    Assert.True(traits.GetProperty("tier").GetString() == expectedTier,
+                        $"instance {index} answered tier {traits.GetProperty("tier").GetString()}, not {expectedTier}");
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _instances.ForEach(instance => instance.Dispose());
+            await _bus.DisposeAsync();
+        }
+    }
+
     private sealed record Person(string UserId, string Device, string OtherDevice, string Phone, string Email);
 }
