@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Alle.Bench;
 
 namespace Alle.Bench.Ingestion;
 
 /// <summary>
 /// (b) Latency of single /v1/track calls at a fixed rate. Open loop: each request is due at its slot and its latency is
 /// measured from that slot, so a slow response cannot hide the requests queued behind it (no coordinated omission).
+/// The schedule is the shared <see cref="OpenLoop"/> one: a sender thread that sleeps, rather than spins, until each slot.
 /// </summary>
 internal static class FixedRateLatency
 {
@@ -19,29 +21,9 @@ internal static class FixedRateLatency
         var latencies = new ConcurrentBag<double>();
         long failures = 0;
         var failureKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
-        var inFlight = new List<Task>(total);
-        var interval = Stopwatch.Frequency / (double)options.Rate;
         var cpuBefore = cpu.Sample();
         var clock = Stopwatch.StartNew();
-        var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < total; i++)
-        {
-            var due = start + (long)(i * interval);
-            while (Stopwatch.GetTimestamp() < due)
-            {
-                var wait = TimeSpan.FromTicks((long)((due - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency));
-                if (wait > TimeSpan.FromMilliseconds(2))
-                {
-                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
-                }
-                else
-                {
-                    Thread.SpinWait(50);
-                }
-            }
-            inFlight.Add(SendAsync(due));
-        }
-        await Task.WhenAll(inFlight);
+        await OpenLoop.RunAsync(total, options.Rate, (_, due) => SendAsync(due));
         var elapsed = clock.Elapsed;
         var cpuUsed = cpu.Since(cpuBefore, elapsed);
 

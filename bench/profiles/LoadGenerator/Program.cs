@@ -98,9 +98,9 @@ try
             warm.EnsureSuccessStatusCode();
         }
         // Two seconds at the rate first, discarded: the client opens the connections the rate needs.
-        await OpenLoop.RunAsync(client, PathOf, rate, TimeSpan.FromSeconds(2));
+        await FixedRateReads.RunAsync(client, PathOf, rate, TimeSpan.FromSeconds(2));
         Console.WriteLine($"Profile API {name}: {rate} requests/s for {seconds} s …");
-        var latencies = await OpenLoop.RunAsync(client, PathOf, rate, TimeSpan.FromSeconds(seconds));
+        var latencies = await FixedRateReads.RunAsync(client, PathOf, rate, TimeSpan.FromSeconds(seconds));
         results.Add(($"Profile API /traits from cache, {name}: p50 / p99 / max at {rate} req/s ({latencies.Count:N0} requests, {latencies.Errors} errors)",
             $"{latencies.Percentile(0.50):N2} / {latencies.Percentile(0.99):N2} / {latencies.Percentile(1):N2} ms", "p99 < 5 ms"));
         results.Add(($"… the same run's sends left their due time late by, p50 / p99", $"{latencies.LatePercentile(0.50):N2} / {latencies.LatePercentile(0.99):N2} ms", ""));
@@ -109,7 +109,7 @@ try
             continue;
         }
         // The floor: the same load on Profiles' /alive, which does no work (no authentication, no cache).
-        var floor = await OpenLoop.RunAsync(client, _ => "/alive", rate, TimeSpan.FromSeconds(seconds));
+        var floor = await FixedRateReads.RunAsync(client, _ => "/alive", rate, TimeSpan.FromSeconds(seconds));
         results.Add(($"… floor: Profiles' /alive at the same rate, p50 / p99 / max at {rate} req/s ({floor.Errors} errors)",
             $"{floor.Percentile(0.50):N2} / {floor.Percentile(0.99):N2} / {floor.Percentile(1):N2} ms", ""));
     }
