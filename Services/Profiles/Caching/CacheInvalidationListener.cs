@@ -8,9 +8,10 @@ namespace Alle.Profiles.Caching;
 /// it is switched off (and emptied) when the subscription's connection drops, and on again only once a probe this
 /// instance published has come back over the channel, so no invalidation can have been missed in between.
 /// Invalidations are published before the matching <c>ProfileUpdated</c> leaves the outbox, so an instance hears of a
-/// change before any consumer of that message can ask it for the profile.
+/// change before any consumer of that message can ask it for the profile. Invalidations Redis refused are retried here
+/// every two seconds rather than only with the next change, so a stale copy outlives a Redis fault by seconds at most.
 /// </summary>
-internal sealed class CacheInvalidationListener(IConnectionMultiplexer redis, LocalProfileCache local, ILogger<CacheInvalidationListener> logger)
+internal sealed class CacheInvalidationListener(IConnectionMultiplexer redis, ProfileCache cache, LocalProfileCache local, ILogger<CacheInvalidationListener> logger)
     : BackgroundService
 {
     private const string ProbePrefix = "probe:";
@@ -39,9 +40,14 @@ internal sealed class CacheInvalidationListener(IConnectionMultiplexer redis, Lo
                     await Task.Delay(s_probeInterval, stoppingToken);
                 }
             }
-            // While the layer is off, probe until a probe comes back (at start, and after every lost connection).
+            // Every two seconds: retry what Redis refused, and while the layer is off, probe until a probe comes back (at
+            // start, and after every lost connection).
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (cache.HasPendingInvalidations)
+                {
+                    await cache.RetryPendingInvalidationsAsync();
+                }
                 if (!local.IsEnabled)
                 {
                     try

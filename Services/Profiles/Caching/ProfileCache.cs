@@ -87,6 +87,11 @@ internal sealed class ProfileCache(IConnectionMultiplexer redis, LocalProfileCac
         }
     }
 
+    /// <summary>Invalidations Redis refused or timed out; retried with the next call, or by <see cref="RetryPendingInvalidationsAsync"/>.</summary>
+    public bool HasPendingInvalidations => !_pendingInvalidations.IsEmpty;
+
+    public Task RetryPendingInvalidationsAsync() => InvalidateAsync([]);
+
     /// <summary>Makes every cached document of these profiles unreachable. Failures are retried on the next call.</summary>
     public async Task InvalidateAsync(IEnumerable<Guid> profileIds)
     {
