@@ -108,9 +108,7 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
     [Fact]
     public async Task A_change_is_served_by_both_instances_as_soon_as_its_ProfileUpdated_is_out()
     {
-        await using var member = await CachedMember.StartAsync(app);
-        await member.IdentifyAsync("silver");
-        await member.ReadOnBothAsync("silver", times: 3);
+        await using var member = await CachedMember.ReadByBothAsync(app, "silver");
         // Both instances answer from a cache: a change made behind the service's back is seen by neither.
         await using (var database = NpgsqlDataSource.Create(app.ConnectionString("profilesdb")))
         await using (var behindTheBack = database.CreateCommand("""
@@ -134,21 +132,17 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
     [Fact]
     public async Task An_instance_that_loses_the_invalidation_channel_never_serves_a_change_it_missed()
     {
-        await using var member = await CachedMember.StartAsync(app);
-        await member.IdentifyAsync("silver");
-        await member.ReadOnBothAsync("silver", times: 3);
+        await using var member = await CachedMember.ReadByBothAsync(app, "silver");
 
         // Redis drops every subscriber's connection and, for a while, refuses new ones: changes made meanwhile are
         // announced to nobody, so an instance must stop answering from memory as soon as its subscription is gone.
-        var options = StackExchange.Redis.ConfigurationOptions.Parse(app.ConnectionString("cache"));
-        options.AllowAdmin = true;
-        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
+        await using var redis = await ConnectAsAdminAsync();
         var admin = redis.GetDatabase();
         var maxClients = (string)(await admin.ExecuteAsync("CONFIG", "GET", "maxclients"))[1]!;
         try
         {
-            var connected = ((string)(await admin.ExecuteAsync("CLIENT", "LIST"))!).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
-            var subscribers = ((string)(await admin.ExecuteAsync("CLIENT", "LIST", "TYPE", "pubsub"))!).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            var connected = await CountClientsAsync(admin);
+            var subscribers = await CountClientsAsync(admin, "TYPE", "pubsub");
             Assert.True(subscribers >= 2, $"{subscribers} subscribers: both instances should listen for invalidations");
             await admin.ExecuteAsync("CONFIG", "SET", "maxclients", (connected - subscribers).ToString(System.Globalization.CultureInfo.InvariantCulture));
             await admin.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
@@ -164,8 +158,8 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
         }
 
         // Once the channel is back, changes keep reaching both instances.
-        await Eventually.TrueAsync(async () => ((string)(await admin.ExecuteAsync("CLIENT", "LIST", "TYPE", "pubsub"))!)
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2, TimeSpan.FromSeconds(30), "both instances subscribed again");
+        await Eventually.TrueAsync(async () => await CountClientsAsync(admin, "TYPE", "pubsub") >= 2, TimeSpan.FromSeconds(30),
+            "both instances subscribed again");
         for (var round = 5; round <= 7; round++)
         {
             await member.IdentifyAsync($"tier-{round}");
@@ -176,15 +170,11 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
     [Fact]
     public async Task A_change_Redis_failed_to_record_is_served_by_both_instances_seconds_after_Redis_recovers()
     {
-        await using var member = await CachedMember.StartAsync(app);
-        await member.IdentifyAsync("silver");
-        await member.ReadOnBothAsync("silver", times: 3);
+        await using var member = await CachedMember.ReadByBothAsync(app, "silver");
 
         // Redis refuses the generation increments while still answering reads: the change is committed and published,
         // but the cached copies of the old profile stay reachable until the invalidation is retried.
-        var options = StackExchange.Redis.ConfigurationOptions.Parse(app.ConnectionString("cache"));
-        options.AllowAdmin = true;
-        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
+        await using var redis = await ConnectAsAdminAsync();
         var admin = redis.GetDatabase();
         await admin.ExecuteAsync("ACL", "SETUSER", "default", "-incr");
         try
@@ -200,6 +190,16 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
         await Eventually.TrueAsync(async () => await member.TiersAsync() is ["gold", "gold"], TimeSpan.FromSeconds(15),
             "both instances serving the change once Redis accepts writes again");
     }
+
+    private async Task<StackExchange.Redis.ConnectionMultiplexer> ConnectAsAdminAsync()
+    {
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(app.ConnectionString("cache"));
+        options.AllowAdmin = true;
+        return await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    private static async Task<int> CountClientsAsync(StackExchange.Redis.IDatabase admin, params object[] filter) =>
+        ((string)(await admin.ExecuteAsync("CLIENT", ["LIST", .. filter]))!).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
     /// <summary>A member whose traits are read from each Profiles instance directly, bypassing the gateway.</summary>
     private sealed class CachedMember : IAsyncDisposable
@@ -218,7 +218,8 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
 
         public string UserId { get; } = $"two-caches-{Guid.NewGuid():N}";
 
-        public static async Task<CachedMember> StartAsync(ReplicasFixture app)
+        /// <summary>A new member with <paramref name="tier"/>, read three times from each instance so both have her cached.</summary>
+        public static async Task<CachedMember> ReadByBothAsync(ReplicasFixture app, string tier)
         {
             var instances = Enumerable.Range(0, 2).Select(replica =>
             {
@@ -226,7 +227,18 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
                 client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", app.AdminKey);
                 return client;
             }).ToList();
-            return new CachedMember(await EventBusProbe.ConnectAsync(app, "ProfileUpdated"), instances);
+            var member = new CachedMember(await EventBusProbe.ConnectAsync(app, "ProfileUpdated"), instances);
+            try
+            {
+                await member.IdentifyAsync(tier);
+                await member.ReadOnBothAsync(tier, times: 3);
+                return member;
+            }
+            catch
+            {
+                await member.DisposeAsync();
+                throw;
+            }
         }
 
         /// <summary>Sets the tier and waits until the change's <c>ProfileUpdated</c> is published.</summary>

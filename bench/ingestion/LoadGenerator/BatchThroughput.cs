@@ -56,7 +56,7 @@ internal static class BatchThroughput
         var delivered = await WaitForWarehouseAsync(options.Warehouse, runId, acknowledgedEvents, clock);
         var all = latencies.SelectMany(l => l).Order().ToList();
         return new ScenarioResult($"batch of {options.BatchSize}", via, all.Count, acknowledgedEvents, failures,
-            acknowledgedEvents / elapsed.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99),
+            acknowledgedEvents / elapsed.TotalSeconds, Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99),
             delivered is { } total ? acknowledgedEvents / total.TotalSeconds : null, cpuUsed, new Dictionary<string, long>(failureKinds));
     }
 
@@ -80,7 +80,4 @@ internal static class BatchThroughput
         }
         return null;
     }
-
-    internal static double Percentile(List<double> sorted, double percentile) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percentile * sorted.Count) - 1)];
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Alle.Bench;
 
 namespace Alle.Bench.Ingestion;
 
@@ -52,6 +51,6 @@ internal static class FixedRateLatency
 
         var sorted = latencies.Order().ToList();
         return new ScenarioResult($"track at {options.Rate}/s", via, sorted.Count, sorted.Count, failures, sorted.Count / elapsed.TotalSeconds,
-            BatchThroughput.Percentile(sorted, 0.50), BatchThroughput.Percentile(sorted, 0.99), null, cpuUsed, new Dictionary<string, long>(failureKinds));
+            Percentiles.Of(sorted, 0.50), Percentiles.Of(sorted, 0.99), null, cpuUsed, new Dictionary<string, long>(failureKinds));
     }
 }
