@@ -1,28 +1,33 @@
-using Alle.Hosting;
+using Alle.AppHost;
+using Alle.AppHost.Credentials;
+using Alle.AppHost.LocalServers;
+using Alle.AppHost.Reporting;
+using Alle.AppHost.Supervision;
 
-var builder = DistributedApplication.CreateBuilder(args);
+var builder = DistributedApplication.CreateBuilder(AppHostArguments.Parse(args));
 
-// Development secrets: generated on first run, kept in the state folder, printed at start.
-var adminKey = builder.AddSecret("admin-key", "admin key");
-var providerKey = builder.AddSecret("provider-key", "provider key");
-var memberTokenKey = builder.AddSecret("member-token-key", "member token signing key", showAtStart: false);
-var portalWriteKey = builder.AddSecret("portal-write-key", "portal write key");
-var mobileWriteKey = builder.AddSecret("mobile-write-key", "mobile write key");
-var loyaltyWriteKey = builder.AddSecret("loyalty-write-key", "loyalty write key");
-var messagingWriteKey = builder.AddSecret("messaging-write-key", "messaging write key");
-var audiencesWriteKey = builder.AddSecret("audiences-write-key", "audiences write key");
-var twilioAccountSid = builder.AddSecret("twilio-account-sid", "twilio account sid", TwilioCredentials.NewAccountSid);
-var twilioAuthToken = builder.AddSecret("twilio-auth-token", "twilio auth token", TwilioCredentials.NewAuthToken);
+// Development credentials: generated on the first run, kept in user secrets, printed at start.
+var adminKey = builder.AddCredential("admin-key");
+var providerKey = builder.AddCredential("provider-key");
+var memberTokenKey = builder.AddCredential("member-token-key", printed: false);
+var portalWriteKey = builder.AddCredential("portal-write-key");
+var mobileWriteKey = builder.AddCredential("mobile-write-key");
+var loyaltyWriteKey = builder.AddCredential("loyalty-write-key");
+var messagingWriteKey = builder.AddCredential("messaging-write-key");
+var audiencesWriteKey = builder.AddCredential("audiences-write-key");
+var twilioAccountSid = builder.AddCredential("twilio-account-sid", TwilioSandboxCredential.AccountSid);
+var twilioAuthToken = builder.AddCredential("twilio-auth-token", TwilioSandboxCredential.AuthToken);
 
-var postgres = builder.AddPostgres("postgres");
+// Servers from Debian's packages (no container engine here); existing or managed ones through ConnectionStrings__<name>.
+var postgres = builder.AddPostgresServer("postgres");
 var ingestionDb = postgres.AddDatabase("ingestiondb");
 var warehouseDb = postgres.AddDatabase("warehousedb");
 var profilesDb = postgres.AddDatabase("profilesdb");
 var audiencesDb = postgres.AddDatabase("audiencesdb");
 var messagingDb = postgres.AddDatabase("messagingdb");
 var loyaltyDb = postgres.AddDatabase("loyaltydb");
-var cache = builder.AddRedis("cache");
-var eventBus = builder.AddRabbitMQ("eventbus");
+var cache = builder.AddRedisServer("cache");
+var eventBus = builder.AddRabbitMQServer("eventbus");
 
 var twilioSandbox = builder.AddProject<Projects.TwilioSandbox>("twilio-sandbox")
     .WithReference(cache)
@@ -38,13 +43,13 @@ var ingestion = builder.AddProject<Projects.Ingestion>("ingestion")
     .WithEnvironment("Ingestion__SeedSources__loyalty", loyaltyWriteKey)
     .WithEnvironment("Ingestion__SeedSources__messaging", messagingWriteKey)
     .WithEnvironment("Ingestion__SeedSources__audiences", audiencesWriteKey)
-    .WaitFor(postgres).WaitFor(cache).WaitFor(eventBus);
+    .WaitFor(ingestionDb).WaitFor(warehouseDb).WaitFor(cache).WaitFor(eventBus);
 
 var profiles = builder.AddProject<Projects.Profiles>("profiles")
     .WithReference(profilesDb).WithReference(cache).WithReference(eventBus).WithReference(ingestion)
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
-    .WaitFor(postgres).WaitFor(cache).WaitFor(eventBus);
+    .WaitFor(profilesDb).WaitFor(cache).WaitFor(eventBus);
 
 var loyalty = builder.AddProject<Projects.Loyalty>("loyalty")
     .WithReference(loyaltyDb).WithReference(cache).WithReference(eventBus).WithReference(ingestion)
@@ -52,14 +57,14 @@ var loyalty = builder.AddProject<Projects.Loyalty>("loyalty")
     .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Loyalty__ProviderKey", providerKey)
     .WithEnvironment("Tracking__WriteKey", loyaltyWriteKey)
-    .WaitFor(postgres).WaitFor(eventBus);
+    .WaitFor(loyaltyDb).WaitFor(eventBus);
 
 var audiences = builder.AddProject<Projects.Audiences>("audiences")
     .WithReference(audiencesDb).WithReference(warehouseDb).WithReference(cache).WithReference(eventBus)
     .WithReference(ingestion).WithReference(profiles)
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WithEnvironment("Tracking__WriteKey", audiencesWriteKey)
-    .WaitFor(postgres).WaitFor(eventBus);
+    .WaitFor(audiencesDb).WaitFor(warehouseDb).WaitFor(eventBus);
 
 var messaging = builder.AddProject<Projects.Messaging>("messaging")
     .WithReference(messagingDb).WithReference(cache).WithReference(eventBus)
@@ -67,11 +72,11 @@ var messaging = builder.AddProject<Projects.Messaging>("messaging")
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Tracking__WriteKey", messagingWriteKey)
-    .WithEnvironment("Twilio__BaseUrl", twilioSandbox.GetEndpoint())
+    .WithEnvironment("Twilio__BaseUrl", twilioSandbox.GetEndpoint("http"))
     .WithEnvironment("Twilio__AccountSid", twilioAccountSid)
     .WithEnvironment("Twilio__AuthToken", twilioAuthToken)
     .WithEnvironment("Twilio__From", "+15005550006")
-    .WaitFor(postgres).WaitFor(cache).WaitFor(eventBus).WaitFor(twilioSandbox);
+    .WaitFor(messagingDb).WaitFor(cache).WaitFor(eventBus).WaitFor(twilioSandbox);
 
 var web = builder.AddProject<Projects.Web>("web")
     .WithReference(cache).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
@@ -89,7 +94,11 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WaitFor(ingestion).WaitFor(profiles).WaitFor(audiences).WaitFor(messaging).WaitFor(loyalty).WaitFor(web);
 
 // Twilio calls back through the public entry, as it would in production.
-messaging.WithEnvironment("Messaging__PublicBaseUrl", gateway.GetEndpoint());
-twilioSandbox.WithEnvironment("Sandbox__InboundWebhookUrl", ReferenceExpression.Create($"{gateway.GetEndpoint()}/webhooks/twilio/inbound"));
+messaging.WithEnvironment("Messaging__PublicBaseUrl", gateway.GetEndpoint("http"));
+twilioSandbox.WithEnvironment("Sandbox__InboundWebhookUrl", ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/webhooks/twilio/inbound"));
+
+builder.ConfigureProjects()
+    .RestartCrashedResources()
+    .PrintStartupReport();
 
 builder.Build().Run();

@@ -1,4 +1,6 @@
-using Alle.Hosting;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 
 namespace Alle.IntegrationTests;
 
@@ -10,14 +12,12 @@ namespace Alle.IntegrationTests;
 /// </summary>
 public sealed class ReplicasFixture : DistributedAppFixture
 {
-    protected override void ConfigureApplication(DistributedApplicationBuilder builder)
-    {
-        ((ProjectResource)builder.Resources.Single(resource => resource.Name == "profiles")).SetReplicas(2);
-        var loyalty = (ProjectResource)builder.Resources.Single(resource => resource.Name == "loyalty");
-        loyalty.SetReplicas(2);
-        loyalty.Environment["Loyalty__Points__PendingHold"] = new LiteralValue("00:00:03");
-        loyalty.Environment["Loyalty__Maturation__Interval"] = new LiteralValue("00:00:01");
-    }
+    protected override IEnumerable<string> AppHostArguments => ["--AppHost:Replicas:profiles=2", "--AppHost:Replicas:loyalty=2"];
+
+    protected override void ConfigureApplication(IDistributedApplicationTestingBuilder builder) =>
+        builder.CreateResourceBuilder((ProjectResource)builder.Resources.Single(r => r.Name == "loyalty"))
+            .WithEnvironment("Loyalty__Points__PendingHold", "00:00:03")
+            .WithEnvironment("Loyalty__Maturation__Interval", "00:00:01");
 }
 
 [CollectionDefinition(Name)]

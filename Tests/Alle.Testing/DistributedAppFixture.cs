@@ -1,20 +1,26 @@
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
-using Alle.Hosting;
-using Alle.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Alle.Testing;
 
 /// <summary>
-/// The whole application, started from the AppHost's own resource graph on real PostgreSQL, Redis and RabbitMQ servers,
-/// in a fresh state folder with random ports; stopped and deleted afterwards. Share one per test assembly through a
-/// collection fixture: starting takes ~15 s.
+/// The whole application, started from the AppHost's own graph by Aspire's testing builder on real PostgreSQL, Redis
+/// and RabbitMQ servers, in a fresh state folder with random ports and credentials of its own; stopped and deleted
+/// afterwards. Share one per test assembly through a collection fixture: starting takes ~20 s.
 /// </summary>
 public class DistributedAppFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan s_startTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromMinutes(4);
     private readonly List<HttpClient> _clients = [];
+    private readonly Dictionary<string, string> _parameters = [];
+    private readonly Dictionary<string, string> _connectionStrings = [];
 
     public DistributedApplication App { get; private set; } = null!;
 
@@ -26,30 +32,80 @@ public class DistributedAppFixture : IAsyncLifetime
     /// <summary>The gateway with the admin key as bearer token.</summary>
     public HttpClient AdminGateway { get; private set; } = null!;
 
-    public string AdminKey => App.GetParameterValue("admin-key");
+    public ApplicationResources Resources { get; private set; } = null!;
 
-    public string WriteKey(string source) => App.GetParameterValue($"{source}-write-key");
+    public string AdminKey => Parameter("admin-key");
 
-    public string ConnectionString(string name) => App.GetConnectionString(name);
+    public string WriteKey(string source) => Parameter($"{source}-write-key");
 
-    public Uri Endpoint(string resource) => App.GetEndpoint(resource);
+    public string Parameter(string name) => _parameters.TryGetValue(name, out var value)
+        ? value
+        : throw new ArgumentException($"No parameter named '{name}'.", nameof(name));
 
-    /// <summary>Changes the graph before it is built (e.g. more replicas); override in a derived fixture.</summary>
-    protected virtual void ConfigureApplication(DistributedApplicationBuilder builder)
+    public string ConnectionString(string name) => _connectionStrings.TryGetValue(name, out var value)
+        ? value
+        : throw new ArgumentException($"No resource named '{name}' has a connection string.", nameof(name));
+
+    public Uri Endpoint(string resource) => App.GetEndpoint(resource, "http");
+
+    /// <summary>Whether Aspire's dashboard runs with the application (its telemetry API is how tests read traces).</summary>
+    protected virtual bool WithDashboard => false;
+
+    /// <summary>The dashboard telemetry API's key, when <see cref="WithDashboard"/>.</summary>
+    public string DashboardApiKey { get; } = NewSecret();
+
+    /// <summary>The dashboard's address (its telemetry API under <c>/api/telemetry</c>), when <see cref="WithDashboard"/>.</summary>
+    public Uri DashboardUrl => new(App.Services.GetRequiredService<IConfiguration>()["ASPNETCORE_URLS"]!.Split(';')[0]);
+
+    /// <summary>Arguments for the AppHost, e.g. <c>--AppHost:Replicas:profiles=2</c>; override in a derived fixture.</summary>
+    protected virtual IEnumerable<string> AppHostArguments => [];
+
+    /// <summary>Changes to the graph before it is built (e.g. a service's settings); override in a derived fixture.</summary>
+    protected virtual void ConfigureApplication(IDistributedApplicationTestingBuilder builder)
     {
     }
 
     public async Task InitializeAsync()
     {
-        App = await DistributedApplicationTestingBuilder.StartAsync(
-            typeof(Projects.Gateway).Assembly, ["--state-dir", StateDirectory], ConfigureApplication);
+        using var starting = new CancellationTokenSource(s_startTimeout);
+        string[] arguments = ["--state-dir", StateDirectory, "--random-ports", "--AppHost:Quiet=true",
+            $"--AppHost:DashboardApiKey={DashboardApiKey}", $"--AppHost:OtlpApiKey={NewSecret()}", $"--AppHost:McpApiKey={NewSecret()}",
+            .. AppHostArguments];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(Projects.Gateway), arguments,
+            (options, _) => options.DisableDashboard = !WithDashboard, starting.Token);
+
+        // Credentials of this application only: nothing is generated into the developer's user secrets.
+        foreach (var parameter in builder.Resources.OfType<ParameterResource>().Where(p => p.Default is not null))
+        {
+            builder.Configuration[$"Parameters:{parameter.Name}"] = parameter.Name switch
+            {
+                // The sandbox checks Twilio's shapes: "AC" and 32 hex digits, a 32-digit token.
+                "twilio-account-sid" => "AC" + NewSecret()[..32],
+                "twilio-auth-token" => NewSecret()[..32],
+                _ => NewSecret(),
+            };
+        }
+        ConfigureApplication(builder);
+
+        App = await builder.BuildAsync(starting.Token);
+        Resources = new ApplicationResources(App);
         try
         {
-            await App.WaitForReadyAsync(s_startTimeout);
+            await App.StartAsync(starting.Token);
+            await Resources.WaitForAllHealthyAsync(starting.Token);
         }
-        catch (Exception exception) when (exception is TimeoutException or InvalidOperationException)
+        catch (OperationCanceledException exception)
         {
-            throw new InvalidOperationException($"The application did not become healthy: {Describe()}\nLogs: {Path.Combine(StateDirectory, "logs")}", exception);
+            throw new TimeoutException($"The application did not become healthy: {Resources.Describe()}", exception);
+        }
+
+        foreach (var parameter in App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>())
+        {
+            _parameters[parameter.Name] = await parameter.GetValueAsync(default) ?? "";
+        }
+        foreach (var resource in App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<IResourceWithConnectionString>())
+        {
+            _connectionStrings[resource.Name] = await resource.GetConnectionStringAsync() ?? "";
         }
 
         Gateway = CreateClient("gateway");
@@ -60,7 +116,7 @@ public class DistributedAppFixture : IAsyncLifetime
     /// <summary>A client for one resource's HTTP endpoint, bypassing the gateway.</summary>
     public HttpClient CreateClient(string resource, TimeSpan? timeout = null)
     {
-        var client = new HttpClient { BaseAddress = App.GetEndpoint(resource), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        var client = new HttpClient { BaseAddress = Endpoint(resource), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
         _clients.Add(client);
         return client;
     }
@@ -74,7 +130,7 @@ public class DistributedAppFixture : IAsyncLifetime
         return client;
     }
 
-    public string Describe() => string.Join(", ", App.GetResources().Select(r => $"{r.Name}={r.State}/{r.Health}"));
+    private static string NewSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
 
     public async Task DisposeAsync()
     {

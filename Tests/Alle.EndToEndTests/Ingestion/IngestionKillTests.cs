@@ -20,7 +20,7 @@ public sealed class IngestionKillTests(DistributedAppFixture app)
         var runId = $"kill-{Guid.NewGuid():N}-";
         var sent = new ConcurrentDictionary<string, byte>();
         var acknowledged = new ConcurrentDictionary<string, byte>();
-        var before = app.App.GetResources().Single(r => r.Name == "ingestion");
+        var before = app.Resources.Instance("ingestion");
         var killedPid = 0;
         var ackedBatches = 0;
         var ackedAfterRestart = 0;
@@ -59,10 +59,10 @@ public sealed class IngestionKillTests(DistributedAppFixture app)
                 // Kill right after an acknowledgement, while the other senders have requests in flight.
                 if (Interlocked.Increment(ref ackedBatches) == 100)
                 {
-                    killedPid = before.Pids.Single();
+                    killedPid = before.ProcessId;
                     Process.GetProcessById(killedPid).Kill();
                 }
-                if (killedPid != 0 && app.App.GetResources().Single(r => r.Name == "ingestion").Pids.FirstOrDefault() is var pid && pid != 0 && pid != killedPid
+                if (killedPid != 0 && app.Resources.Instance("ingestion").ProcessId is var pid && pid != 0 && pid != killedPid
                     && Interlocked.Increment(ref ackedAfterRestart) >= 50)
                 {
                     await stop.CancelAsync();
@@ -71,11 +71,11 @@ public sealed class IngestionKillTests(DistributedAppFixture app)
         }
 
         await Task.WhenAll(Enumerable.Range(0, Senders).Select(SendAsync));
-        await app.App.WaitForHealthyAsync("ingestion", TimeSpan.FromSeconds(60));
+        await app.Resources.WaitForHealthyAsync("ingestion", TimeSpan.FromSeconds(60));
 
-        var after = app.App.GetResources().Single(r => r.Name == "ingestion");
+        var after = app.Resources.Instance("ingestion");
         Assert.NotEqual(0, killedPid);
-        Assert.True(after.RestartCount > before.RestartCount, "the orchestrator restarted ingestion");
+        Assert.True(after.Restarts > before.Restarts, "the orchestrator restarted ingestion");
         Assert.True(ackedAfterRestart >= 50, "acknowledgements resumed after the restart");
 
         var warehouse = new WarehouseQueries(app);

@@ -19,7 +19,7 @@ public sealed class OutageTests(DistributedAppFixture app)
         var messageId = $"pg-outage-{Guid.NewGuid():N}";
         Assert.Equal(HttpStatusCode.OK, (await tracking.PostAsJsonAsync("/v1/track", new { userId = "warm-up", @event = "Outage Test" })).StatusCode);
 
-        await app.App.StopResourceAsync("postgres");
+        await app.Resources.StopAsync("postgres");
         HttpResponseMessage refused;
         try
         {
@@ -27,15 +27,15 @@ public sealed class OutageTests(DistributedAppFixture app)
         }
         finally
         {
-            await app.App.StartResourceAsync("postgres");
+            await app.Resources.StartAsync("postgres");
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
-        await app.App.WaitForHealthyAsync("postgres", TimeSpan.FromSeconds(90));
+        await app.Resources.WaitForHealthyAsync("postgres", TimeSpan.FromSeconds(90));
         foreach (var service in s_services)
         {
-            await app.App.WaitForHealthyAsync(service, TimeSpan.FromSeconds(120));
+            await app.Resources.WaitForHealthyAsync(service, TimeSpan.FromSeconds(120));
         }
         var marker = $"pg-outage-{Guid.NewGuid():N}";
         await Eventually.TrueAsync(async () =>
@@ -66,7 +66,7 @@ public sealed class OutageTests(DistributedAppFixture app)
         }
 
         Assert.Equal(HttpStatusCode.OK, (await SendAsync()).StatusCode);
-        await app.App.StopResourceAsync("eventbus");
+        await app.Resources.StopAsync("eventbus");
         try
         {
             var refused = await Eventually.GetAsync(async () =>
@@ -80,10 +80,10 @@ public sealed class OutageTests(DistributedAppFixture app)
         }
         finally
         {
-            await app.App.StartResourceAsync("eventbus");
+            await app.Resources.StartAsync("eventbus");
         }
 
-        await app.App.WaitForHealthyAsync("eventbus", TimeSpan.FromSeconds(90));
+        await app.Resources.WaitForHealthyAsync("eventbus", TimeSpan.FromSeconds(90));
         await Eventually.TrueAsync(async () => (await SendAsync()).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "ingestion to accept events again");
 
         var warehouse = new WarehouseQueries(app);
@@ -94,7 +94,7 @@ public sealed class OutageTests(DistributedAppFixture app)
         }, TimeSpan.FromSeconds(90), "every acknowledged event in the warehouse");
         foreach (var service in s_services)
         {
-            await app.App.WaitForHealthyAsync(service, TimeSpan.FromSeconds(90));
+            await app.Resources.WaitForHealthyAsync(service, TimeSpan.FromSeconds(90));
         }
 
         // The whole pipeline flows again, not only ingestion: what Profiles resolves now reaches Audiences (each

@@ -43,7 +43,7 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
         await TimelineAsync(memberId, events => Named(events, "Member Enrolled").Any(), "the enrolment on the profile");
         var purchaseId = $"pur-{Guid.NewGuid():N}";
 
-        await app.App.StopResourceAsync("ingestion");
+        await app.Resources.StopAsync("ingestion");
         try
         {
             using var recorded = await ProviderDesk().PostAsJsonAsync($"/api/loyalty/providers/{Provider}/purchases", new
@@ -59,8 +59,8 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
         }
         finally
         {
-            await app.App.StartResourceAsync("ingestion");
-            await app.App.WaitForHealthyAsync("ingestion", TimeSpan.FromMinutes(1));
+            await app.Resources.StartAsync("ingestion");
+            await app.Resources.WaitForHealthyAsync("ingestion", TimeSpan.FromMinutes(1));
         }
 
         var events = await TimelineAsync(memberId, events => Named(events, "Points Earned").Any(), "Points Earned after ingestion came back", TimeSpan.FromSeconds(60));
@@ -82,7 +82,7 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
         return (body.GetProperty("memberId").GetString()!, Client(body.GetProperty("token").GetString()!));
     }
 
-    private HttpClient ProviderDesk() => Client(app.App.GetParameterValue("provider-key"));
+    private HttpClient ProviderDesk() => Client(app.Parameter("provider-key"));
 
     private HttpClient Client(string credential)
     {

@@ -19,7 +19,7 @@ internal sealed class Platform(DistributedAppFixture app)
 
     public HttpClient Operator => app.AdminGateway;
 
-    public HttpClient ProviderDesk { get; } = Authorized(app, app.App.GetParameterValue("provider-key"));
+    public HttpClient ProviderDesk { get; } = Authorized(app, app.Parameter("provider-key"));
 
     private readonly HttpClient _portal = app.CreateTrackingClient("portal");
     private readonly HttpClient _sandbox = app.CreateClient("twilio-sandbox");

@@ -273,7 +273,7 @@ public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium
     private HttpClient ProviderClient()
     {
         var client = app.CreateClient("gateway");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.App.GetParameterValue("provider-key"));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Parameter("provider-key"));
         return client;
     }
 

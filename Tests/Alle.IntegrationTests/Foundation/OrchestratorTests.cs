@@ -54,15 +54,15 @@ public sealed class OrchestratorTests(DistributedAppFixture app)
     [Fact]
     public async Task A_crashed_service_is_restarted_and_becomes_healthy_again()
     {
-        var before = app.App.GetResources().Single(r => r.Name == "loyalty");
+        var before = app.Resources.Instance("loyalty");
         var pid = Assert.Single(before.Pids);
 
         System.Diagnostics.Process.GetProcessById(pid).Kill();
 
-        await Eventually.TrueAsync(() => Task.FromResult(app.App.GetResources().Single(r => r.Name == "loyalty").RestartCount > before.RestartCount),
+        await Eventually.TrueAsync(() => Task.FromResult(app.Resources.Instance("loyalty").RestartCount > before.RestartCount),
             TimeSpan.FromSeconds(20), "the restart to be counted");
-        await app.App.WaitForHealthyAsync("loyalty", TimeSpan.FromSeconds(60));
-        var after = app.App.GetResources().Single(r => r.Name == "loyalty");
+        await app.Resources.WaitForHealthyAsync("loyalty", TimeSpan.FromSeconds(60));
+        var after = app.Resources.Instance("loyalty");
         Assert.NotEqual(pid, Assert.Single(after.Pids));
         Assert.Equal(ResourceState.Running, after.State);
     }

@@ -15,7 +15,7 @@ internal sealed class LoyaltyTestClient(DistributedAppFixture app)
 
     public HttpClient Admin => app.AdminGateway;
 
-    public HttpClient ProviderDesk { get; } = Authorized(app, app.App.GetParameterValue("provider-key"));
+    public HttpClient ProviderDesk { get; } = Authorized(app, app.Parameter("provider-key"));
 
     public HttpClient AsMember(string token) => Authorized(app, token);
 

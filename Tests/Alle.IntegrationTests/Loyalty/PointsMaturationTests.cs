@@ -25,7 +25,7 @@ public sealed class PointsMaturationTests(ReplicasFixture app)
         var body = await enrolled.Content.ReadFromJsonAsync<JsonElement>();
         var memberId = body.GetProperty("memberId").GetString()!;
         using var member = Client(body.GetProperty("token").GetString()!);
-        using var provider = Client(app.App.GetParameterValue("provider-key"));
+        using var provider = Client(app.Parameter("provider-key"));
         var purchaseId = $"pur-{Guid.NewGuid():N}";
 
         using var recorded = await provider.PostAsJsonAsync("/api/loyalty/providers/prv_southbeach_medspa/purchases", new

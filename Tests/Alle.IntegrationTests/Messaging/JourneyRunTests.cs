@@ -190,13 +190,13 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
             await bus.PublishAsync(Entered(audienceKey, member));
         }
         await _messaging.WaitForTextAsync(people[0].Phone, "Welcome to Gold");
-        var before = app.App.GetResources().Single(r => r.Name == "messaging");
-        Process.GetProcessById(Assert.Single(before.Pids)).Kill();
+        var before = app.Resources.Instance("messaging");
+        Process.GetProcessById(before.ProcessId).Kill();
         // Whatever the dead process marked `sending` was marked before this instant.
         var killedAt = DateTimeOffset.UtcNow;
-        await Eventually.TrueAsync(() => Task.FromResult(app.App.GetResources().Single(r => r.Name == "messaging").RestartCount > before.RestartCount),
+        await Eventually.TrueAsync(() => Task.FromResult(app.Resources.Instance("messaging").Restarts > before.Restarts),
             TimeSpan.FromSeconds(30), "messaging to be restarted");
-        await app.App.WaitForHealthyAsync("messaging", TimeSpan.FromSeconds(90));
+        await app.Resources.WaitForHealthyAsync("messaging", TimeSpan.FromSeconds(90));
 
         // Every member's entry has produced one message, and each message was either confirmed by Twilio or was already
         // on its way there when messaging died.

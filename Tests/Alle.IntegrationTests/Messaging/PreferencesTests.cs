@@ -19,7 +19,7 @@ public sealed class PreferencesTests(DistributedAppFixture app)
     {
         static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var payload = Base64Url(Encoding.UTF8.GetBytes($"{memberId}|{DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds()}"));
-        var key = Encoding.UTF8.GetBytes(app.App.GetParameterValue("member-token-key"));
+        var key = Encoding.UTF8.GetBytes(app.Parameter("member-token-key"));
         return $"mt1.{payload}.{Base64Url(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(payload)))}";
     }
 

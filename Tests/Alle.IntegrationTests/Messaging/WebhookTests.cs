@@ -9,7 +9,7 @@ namespace Alle.IntegrationTests.Messaging;
 public sealed class WebhookTests(DistributedAppFixture app)
 {
     private readonly MessagingClient _messaging = new(app);
-    private string AuthToken => app.App.GetParameterValue("twilio-auth-token");
+    private string AuthToken => app.Parameter("twilio-auth-token");
 
     private async Task<HttpResponseMessage> PostAsync(string path, Dictionary<string, string> form, string? signature)
     {
@@ -24,7 +24,7 @@ public sealed class WebhookTests(DistributedAppFixture app)
     private Dictionary<string, string> Inbound(string from, string body) => new()
     {
         ["MessageSid"] = "SM" + Guid.NewGuid().ToString("N"),
-        ["AccountSid"] = app.App.GetParameterValue("twilio-account-sid"),
+        ["AccountSid"] = app.Parameter("twilio-account-sid"),
         ["From"] = from,
         ["To"] = "+15005550006",
         ["Body"] = body,

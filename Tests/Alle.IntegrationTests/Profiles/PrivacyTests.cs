@@ -147,7 +147,7 @@ public sealed class PrivacyTests(DistributedAppFixture app) : IAsyncLifetime
     {
         static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var payload = Base64Url(System.Text.Encoding.UTF8.GetBytes($"{memberId}|{DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds()}"));
-        var key = System.Text.Encoding.UTF8.GetBytes(app.App.GetParameterValue("member-token-key"));
+        var key = System.Text.Encoding.UTF8.GetBytes(app.Parameter("member-token-key"));
         return $"mt1.{payload}.{Base64Url(System.Security.Cryptography.HMACSHA256.HashData(key, System.Text.Encoding.UTF8.GetBytes(payload)))}";
     }
 

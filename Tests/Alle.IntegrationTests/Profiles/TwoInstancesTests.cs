@@ -223,7 +223,7 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
         {
             var instances = Enumerable.Range(0, 2).Select(replica =>
             {
-                var client = new HttpClient { BaseAddress = app.App.GetEndpoint("profiles", replica: replica) };
+                var client = new HttpClient { BaseAddress = app.Resources.Instances("profiles")[replica].DirectUrl };
                 client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", app.AdminKey);
                 return client;
             }).ToList();

@@ -11,13 +11,13 @@ namespace Alle.IntegrationTests.TwilioSandbox;
 [Collection(StackCollection.Name)]
 public sealed class TwilioApiTests(DistributedAppFixture app)
 {
-    private string AccountSid => app.App.GetParameterValue("twilio-account-sid");
+    private string AccountSid => app.Parameter("twilio-account-sid");
 
     private HttpClient Twilio(string? token = null)
     {
         var client = app.CreateClient("twilio-sandbox");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AccountSid}:{token ?? app.App.GetParameterValue("twilio-auth-token")}")));
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AccountSid}:{token ?? app.Parameter("twilio-auth-token")}")));
         return client;
     }
 
