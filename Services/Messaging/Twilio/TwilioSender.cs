@@ -77,15 +77,15 @@ internal sealed class TwilioSender(System.Net.Http.HttpClient http, IOptions<Twi
             // Status is 0 when the SDK could not read an error object (an empty 503, an HTML page, a 201 it could not
             // parse): the HTTP status is then the response's.
             var status = exception.Status is > 0 ? exception.Status : (int?)transport.LastResponse?.StatusCode ?? 0;
-            return Refused(status, exception.Code, exception.Status is > 0 ? exception.Message : null);
+            return FromAnswer(status, exception.Code, exception.Status is > 0 ? exception.Message : null);
         }
         catch (ApiStandardException exception)
         {
-            return Refused(exception.Status, exception.Code, exception.Message);
+            return FromAnswer(exception.Status, exception.Code, exception.Message);
         }
     }
 
-    private static TwilioSendResult Refused(int status, int code, string? message) => status switch
+    private static TwilioSendResult FromAnswer(int status, int code, string? message) => status switch
     {
         >= 200 and < 400 => new TwilioSendResult.Unknown("unreadable response"),
         (int)HttpStatusCode.TooManyRequests or >= 500 => new TwilioSendResult.Unavailable(status),
