@@ -7,6 +7,7 @@ using Alle.Messaging.Twilio;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Twilio.Security;
 
 namespace Alle.Messaging.Apis;
 
@@ -116,13 +117,42 @@ internal static class WebhooksApi
             return (null, TypedResults.Problem(statusCode: 400, title: "Malformed form body"));
         }
 
-        var parameters = form.SelectMany(field => field.Value.Select(value => new KeyValuePair<string, string>(field.Key, value ?? ""))).ToList();
-        var url = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}";
-        if (!TwilioSignature.IsValid(authToken, url, parameters, request.Headers["X-Twilio-Signature"]))
+        var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal);
+        if (!IsSignedByTwilio(authToken, CalledUrl(request), fields, request.Headers["X-Twilio-Signature"]))
         {
             return (null, TypedResults.Problem(statusCode: 403, title: "Invalid Twilio signature",
                 detail: "X-Twilio-Signature does not match the request URL and parameters."));
         }
-        return (form.ToDictionary(f => f.Key, f => f.Value.ToString()), null);
+        return (fields, null);
+    }
+
+    /// <summary>
+    /// The URL as Twilio called it (behind the gateway, its forwarded scheme and host) with a default port left off: the
+    /// SDK's validator also tries a URL with the default port added, but from one that has it never tries one without.
+    /// </summary>
+    internal static string CalledUrl(HttpRequest request)
+    {
+        var host = request.Host.Port == (request.IsHttps ? 443 : 80) ? new HostString(request.Host.Host) : request.Host;
+        return $"{request.Scheme}://{host}{request.PathBase}{request.Path}{request.QueryString}";
+    }
+
+    /// <summary>
+    /// Twilio's <see cref="RequestValidator"/> with the auth token (HMAC-SHA1). A URL it cannot take apart is refused
+    /// like a wrong signature, not answered with 500.
+    /// </summary>
+    internal static bool IsSignedByTwilio(string authToken, string url, IDictionary<string, string> fields, string? signature)
+    {
+        if (string.IsNullOrEmpty(signature))
+        {
+            return false;
+        }
+        try
+        {
+            return new RequestValidator(authToken).Validate(url, fields, signature);
+        }
+        catch (Exception exception) when (exception is UriFormatException or ArgumentException)
+        {
+            return false;
+        }
     }
 }

@@ -8,7 +8,6 @@ using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
 using Alle.Messaging.Verification;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Alle.Messaging.Extensions;
 
@@ -61,8 +60,9 @@ internal static class ApplicationServiceExtensions
     }
 
     /// <summary>
-    /// The Twilio client with our own retry handler only: message creation is not idempotent, so the standard resilience
-    /// handler every client gets from the service defaults is removed rather than stacked on top.
+    /// Twilio's SDK over a factory client, so telemetry and our handlers apply: <see cref="TwilioBaseUrlHandler"/> sends
+    /// it to <c>Twilio:BaseUrl</c>, and our retry handler is the only one — message creation is not idempotent, so the
+    /// standard resilience handler every client gets from the service defaults is removed rather than stacked on top.
     /// </summary>
     public static IHttpClientBuilder AddTwilioClient(this IServiceCollection services, IConfiguration section)
     {
@@ -70,13 +70,18 @@ internal static class ApplicationServiceExtensions
             .Bind(section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.AccountSid) && !string.IsNullOrWhiteSpace(o.AuthToken), "Twilio:AccountSid and Twilio:AuthToken are required.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.From) || !string.IsNullOrWhiteSpace(o.MessagingServiceSid), "Twilio:From or Twilio:MessagingServiceSid is required.")
+            .Validate(o => Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/" && url.Query.Length == 0,
+                "Twilio:BaseUrl must be an http(s) URL without a path.")
             .ValidateOnStart();
         services.AddSingleton<SenderThrottle>();
+        services.AddTransient<TwilioBaseUrlHandler>();
         services.AddTransient<TwilioRetryHandler>();
         services.TryAddSingleton(TimeProvider.System);
 #pragma warning disable EXTEXP0001
-        return services.AddHttpClient<TwilioClient>((provider, http) => TwilioClient.Configure(http, provider.GetRequiredService<IOptions<TwilioOptions>>().Value))
+        return services.AddHttpClient<TwilioSender>(http => http.Timeout = TimeSpan.FromSeconds(60))
             .RemoveAllResilienceHandlers()
+            // Outermost, ahead of service discovery's handler, so a base URL naming a service is resolved as well.
+            .ConfigureAdditionalHttpMessageHandlers((handlers, provider) => handlers.Insert(0, provider.GetRequiredService<TwilioBaseUrlHandler>()))
             .AddHttpMessageHandler<TwilioRetryHandler>();
 #pragma warning restore EXTEXP0001
     }

@@ -138,7 +138,7 @@ internal sealed class MessageDispatcher(
         TwilioSendResult result;
         await using (var scope = scopes.CreateAsyncScope())
         {
-            var twilio = scope.ServiceProvider.GetRequiredService<TwilioClient>();
+            var twilio = scope.ServiceProvider.GetRequiredService<TwilioSender>();
             result = await twilio.SendAsync(message.To, message.Body, StatusCallbackUrl(message.Id), cancellationToken);
         }
 
