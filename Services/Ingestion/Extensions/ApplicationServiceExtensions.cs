@@ -20,7 +20,8 @@ internal static class ApplicationServiceExtensions
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32);
         builder.AddKeyedNpgsqlDataSource(WarehouseDatabase.Name, configureDataSourceBuilder: dataSource =>
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32);
-        builder.AddRedisClient("cache", configureOptions: redis =>
+        // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
+        builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false, redis =>
         {
             // Rate limiting must not hold requests up when Redis is slow: it fails open instead.
             redis.AsyncTimeout = 1000;
