@@ -15,7 +15,6 @@ internal static class ApplicationServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        // ingestiondb first: without it the service cannot accept anything, and start-up says so by name.
         builder.AddKeyedNpgsqlDataSource(IngestionDatabase.Name, configureDataSourceBuilder: dataSource =>
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32);
         builder.AddKeyedNpgsqlDataSource(WarehouseDatabase.Name, configureDataSourceBuilder: dataSource =>
