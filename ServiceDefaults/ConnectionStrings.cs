@@ -6,7 +6,7 @@ internal static class ConnectionStrings
 {
     /// <summary>
     /// The connection string for <paramref name="connectionName"/>: the client settings section first
-    /// (e.g. <c>Aspire:Npgsql:ConnectionString</c>), then <c>ConnectionStrings:{name}</c>.
+    /// (<c>Aspire:RabbitMQ:Client:ConnectionString</c> for the event bus), then <c>ConnectionStrings:{name}</c>.
     /// Fails start-up with a message naming the key when neither is set.
     /// </summary>
     public static string Require(IConfiguration configuration, string connectionName, string? fromSettings)

@@ -1,3 +1,5 @@
+using MassTransit.Logging;
+using MassTransit.Monitoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -51,21 +53,28 @@ public static class Extensions
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
+            // ASP.NET Core's request scope carries the raw request path (a phone or an e-mail in a profile look-up) onto
+            // every log of the request; records keep their trace and span ids without it.
+            logging.IncludeScopes = false;
         });
 
+        // PostgreSQL's and Redis's traces and metrics are registered by their client integrations (Aspire.Npgsql,
+        // Aspire.StackExchange.Redis), MassTransit's here: the bus continues a trace through the messages' headers.
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("MassTransit", "Npgsql", "Alle.*"))
+                .AddMeter(InstrumentationOptions.MeterName, "Alle.*"))
             .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName, "MassTransit", "Npgsql", "Alle.*")
+                .AddSource(builder.Environment.ApplicationName, DiagnosticHeaders.DefaultListenerName, "Alle.*")
                 .AddAspNetCoreInstrumentation(options => options.Filter = context =>
                     !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                     && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request =>
+                    request.RequestUri?.AbsolutePath is not (HealthEndpointPath or AlivenessEndpointPath))
+                // Before the exporter's processor, so that no span leaves with an identifier in its URL.
+                .AddProcessor(new UrlRedactionProcessor()));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

@@ -26,7 +26,8 @@ public static class ApplicationServiceExtensions
         }
 
         // Cookies and antiforgery tokens must survive restarts and work on every replica: the keys live in Redis.
-        builder.AddRedisClient("cache");
+        // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
+        builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
         services.AddDataProtection().SetApplicationName("alle-web");
         services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
             options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "alle:web:data-protection-keys"));

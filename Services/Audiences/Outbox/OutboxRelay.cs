@@ -64,11 +64,12 @@ internal sealed class OutboxRelay(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var rows = await connection.ListAsync("""
-            SELECT id, kind, message_type, message_id, payload::text, attempts FROM outbox
+            SELECT id, kind, message_type, message_id, payload::text, attempts, trace_parent FROM outbox
             WHERE sent_at IS NULL AND next_attempt_at <= $1
             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
             """,
-            reader => new Row(reader.GetInt64(0), reader.GetString(1), reader.NullableString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5)),
+            reader => new Row(reader.GetInt64(0), reader.GetString(1), reader.NullableString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5),
+                reader.NullableString(6)),
             cancellationToken, now, BatchSize);
         if (rows.Count == 0)
         {
@@ -85,6 +86,7 @@ internal sealed class OutboxRelay(
                 var message = JsonSerializer.Deserialize(row.Payload, type, OutboxWriter.Json)!;
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 deadline.CancelAfter(s_publishTimeout);
+                using var activity = OutboxTracing.StartRelay($"outbox {type.Name}", row.TraceParent);
                 await bus.Publish(message, type, Pipe.Execute<PublishContext>(context => context.MessageId = Guid.Parse(row.MessageId)), deadline.Token);
                 sent.Add(row.Id);
             }
@@ -101,6 +103,7 @@ internal sealed class OutboxRelay(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var tracking = scope.ServiceProvider.GetRequiredService<TrackingClient>();
+                using var activity = OutboxTracing.StartRelay("outbox tracking calls", calls.Select(row => row.TraceParent));
                 await tracking.SendAsync(calls.Select(row => JsonSerializer.Deserialize<OutboxCall>(row.Payload, OutboxWriter.Json)!.ToTrackingCall()).ToList(), cancellationToken);
                 sent.AddRange(calls.Select(row => row.Id));
             }
@@ -141,5 +144,5 @@ internal sealed class OutboxRelay(
         await connection.ExecuteAsync("DELETE FROM outbox WHERE sent_at < $1", cancellationToken, now - s_keepSent);
     }
 
-    private sealed record Row(long Id, string Kind, string? MessageType, string MessageId, string Payload, int Attempts);
+    private sealed record Row(long Id, string Kind, string? MessageType, string MessageId, string Payload, int Attempts, string? TraceParent);
 }

@@ -41,7 +41,7 @@ internal sealed record OutboxCall(
         : new IdentifyCall(MessageId, UserId, AnonymousId, Traits, Timestamp) { Context = Context };
 }
 
-/// <summary>Writes outbox rows in the caller's transaction; <see cref="OutboxRelay"/> delivers them after commit.</summary>
+/// <summary>Writes outbox rows in the caller's transaction and trace; <see cref="OutboxRelay"/> delivers them after commit.</summary>
 internal static class OutboxWriter
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -49,16 +49,17 @@ internal static class OutboxWriter
     public static Task PublishAsync<T>(NpgsqlConnection connection, Guid? profileId, T message, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class =>
         connection.ExecuteAsync("""
-            INSERT INTO outbox (profile_id, kind, message_type, message_id, payload, created_at, next_attempt_at)
-            VALUES ($1, 'publish', $2, $3, $4, $5, $5)
+            INSERT INTO outbox (profile_id, kind, message_type, message_id, payload, created_at, next_attempt_at, trace_parent)
+            VALUES ($1, 'publish', $2, $3, $4, $5, $5, $6)
             """, cancellationToken,
             NpgsqlCommandExtensions.Uuid(profileId), typeof(T).Name, Guid.NewGuid().ToString(),
-            NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(message, Json)), now);
+            NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(message, Json)), now, NpgsqlCommandExtensions.Text(OutboxTracing.CurrentTraceParent));
 
     public static Task CallAsync(NpgsqlConnection connection, Guid? profileId, OutboxCall call, DateTimeOffset now, CancellationToken cancellationToken) =>
         connection.ExecuteAsync("""
-            INSERT INTO outbox (profile_id, kind, message_id, payload, created_at, next_attempt_at)
-            VALUES ($1, 'track', $2, $3, $4, $4)
+            INSERT INTO outbox (profile_id, kind, message_id, payload, created_at, next_attempt_at, trace_parent)
+            VALUES ($1, 'track', $2, $3, $4, $4, $5)
             """, cancellationToken,
-            NpgsqlCommandExtensions.Uuid(profileId), call.MessageId, NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(call, Json)), now);
+            NpgsqlCommandExtensions.Uuid(profileId), call.MessageId, NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(call, Json)), now,
+            NpgsqlCommandExtensions.Text(OutboxTracing.CurrentTraceParent));
 }

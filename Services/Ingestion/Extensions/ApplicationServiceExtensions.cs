@@ -15,12 +15,12 @@ internal static class ApplicationServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        // ingestiondb first: without it the service cannot accept anything, and start-up says so by name.
         builder.AddKeyedNpgsqlDataSource(IngestionDatabase.Name, configureDataSourceBuilder: dataSource =>
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32);
         builder.AddKeyedNpgsqlDataSource(WarehouseDatabase.Name, configureDataSourceBuilder: dataSource =>
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32);
-        builder.AddRedisClient("cache", configureOptions: redis =>
+        // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
+        builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false, redis =>
         {
             // Rate limiting must not hold requests up when Redis is slow: it fails open instead.
             redis.AsyncTimeout = 1000;

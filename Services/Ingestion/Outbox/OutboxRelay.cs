@@ -7,8 +7,8 @@ using Npgsql;
 
 namespace Alle.Ingestion.Outbox;
 
-/// <summary>A committed request's new events, waiting in the outbox to be published as one message.</summary>
-internal sealed record PendingBatch(Guid BatchId, string SourceId, IReadOnlyList<TrackedEvent> Events);
+/// <summary>A committed request's new events, waiting in the outbox to be published as one message in the request's trace.</summary>
+internal sealed record PendingBatch(Guid BatchId, string SourceId, IReadOnlyList<TrackedEvent> Events, string? TraceParent);
 
 /// <summary>
 /// Publishes each committed request as one <see cref="EventsIngested"/> and then deletes its outbox row (the
@@ -67,6 +67,7 @@ internal sealed class OutboxRelay(
         timeout.CancelAfter(s_publishTimeout);
         try
         {
+            using var activity = OutboxTracing.StartRelay("outbox EventsIngested", batch.TraceParent);
             await bus.Publish(new EventsIngested(batch.BatchId, batch.SourceId, batch.Events), context => context.MessageId = batch.BatchId, timeout.Token);
             broker.ReportPublished();
             return true;
@@ -162,7 +163,7 @@ internal sealed class OutboxRelay(
         await using var transaction = await connection.BeginTransactionAsync(stoppingToken);
         var orphans = new List<PendingBatch>();
         await using (var select = new NpgsqlCommand("""
-            SELECT batch_id, source_id, payload FROM outbox
+            SELECT batch_id, source_id, payload, trace_parent FROM outbox
             WHERE created_at < now() - $1
             ORDER BY created_at
             LIMIT 100
@@ -174,7 +175,7 @@ internal sealed class OutboxRelay(
             while (await reader.ReadAsync(stoppingToken))
             {
                 var events = JsonSerializer.Deserialize<List<TrackedEvent>>(reader.GetFieldValue<byte[]>(2), EventLog.PayloadOptions) ?? [];
-                orphans.Add(new PendingBatch(reader.GetGuid(0), reader.GetString(1), events));
+                orphans.Add(new PendingBatch(reader.GetGuid(0), reader.GetString(1), events, reader.IsDBNull(3) ? null : reader.GetString(3)));
             }
         }
 

@@ -14,7 +14,8 @@ internal sealed record AcceptedRequest(
     DateTimeOffset ReceivedAt,
     IReadOnlyList<TrackedEvent> Events,
     IReadOnlyList<RejectedMessage> Rejected,
-    IReadOnlyList<PlanViolation> Violations);
+    IReadOnlyList<PlanViolation> Violations,
+    string? TraceParent);
 
 /// <summary>
 /// Makes a request durable in one transaction before it is acknowledged: records each (source, messageId) once, writes
@@ -36,10 +37,11 @@ internal sealed class EventLog([FromKeyedServices(IngestionDatabase.Name)] Npgsq
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (fresh.Count > 0)
         {
-            var outbox = new NpgsqlBatchCommand("INSERT INTO outbox (batch_id, source_id, payload) VALUES ($1, $2, $3)");
+            var outbox = new NpgsqlBatchCommand("INSERT INTO outbox (batch_id, source_id, payload, trace_parent) VALUES ($1, $2, $3, $4)");
             outbox.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = request.BatchId });
             outbox.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.SourceId });
             outbox.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = JsonSerializer.SerializeToUtf8Bytes(fresh, PayloadOptions) });
+            outbox.Parameters.Add(new NpgsqlParameter { Value = (object?)request.TraceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             batch.BatchCommands.Add(outbox);
         }
         if (request.Rejected.Count > 0)

@@ -104,7 +104,7 @@ internal sealed class TrackingIntake(
             accepted.Add(trackedEvent!);
         }
 
-        var stored = new AcceptedRequest(Guid.NewGuid(), source.Id, arrival.ReceivedAt, accepted, rejected, violations);
+        var stored = new AcceptedRequest(Guid.NewGuid(), source.Id, arrival.ReceivedAt, accepted, rejected, violations, OutboxTracing.CurrentTraceParent);
         IReadOnlyList<TrackedEvent> fresh;
         try
         {
@@ -117,7 +117,7 @@ internal sealed class TrackingIntake(
 
         if (fresh.Count > 0)
         {
-            relay.Enqueue(new PendingBatch(stored.BatchId, source.Id, fresh));
+            relay.Enqueue(new PendingBatch(stored.BatchId, source.Id, fresh, stored.TraceParent));
         }
         if (liveStream.HasListeners(source.Id))
         {

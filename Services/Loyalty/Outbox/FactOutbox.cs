@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace Alle.Loyalty.Outbox;
 
 /// <summary>
-/// Writes business facts to the outbox inside the caller's transaction: track and identify calls for the Tracking API
+/// Writes business facts to the outbox inside the caller's transaction and trace: track and identify calls for the Tracking API
 /// (userId = member id) and integration events for the bus. Each fact has a deterministic message id (from its natural
 /// key), so writing it twice keeps one row and a resend after a failure is stored once by ingestion.
 /// </summary>
@@ -40,8 +40,8 @@ internal static class FactOutbox
     private static async Task WriteAsync(NpgsqlTransaction transaction, string messageId, string kind, string? memberId, string? messageType, string payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            INSERT INTO outbox (message_id, kind, member_id, message_type, payload, created_at, next_attempt_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $6)
+            INSERT INTO outbox (message_id, kind, member_id, message_type, payload, created_at, next_attempt_at, trace_parent)
+            VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
             ON CONFLICT (message_id) DO NOTHING
             """, transaction.Connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = messageId });
@@ -50,6 +50,7 @@ internal static class FactOutbox
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)messageType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = payload, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = at });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)OutboxTracing.CurrentTraceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

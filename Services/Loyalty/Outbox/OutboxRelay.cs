@@ -67,7 +67,7 @@ internal sealed class OutboxRelay(
         var now = clock.GetUtcNow();
         var rows = new List<OutboxRow>();
         await using (var select = new NpgsqlCommand("""
-            SELECT id, message_id, kind, message_type, payload::text FROM outbox
+            SELECT id, message_id, kind, message_type, payload::text, trace_parent FROM outbox
             WHERE sent_at IS NULL AND rejected_at IS NULL AND next_attempt_at <= $1
             ORDER BY id LIMIT $2
             FOR UPDATE SKIP LOCKED
@@ -78,7 +78,8 @@ internal sealed class OutboxRelay(
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add(new OutboxRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+                rows.Add(new OutboxRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
             }
         }
         if (rows.Count == 0)
@@ -144,6 +145,7 @@ internal sealed class OutboxRelay(
                 var messageId = DeterministicGuid(row.MessageId);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 deadline.CancelAfter(s_publishTimeout);
+                using var activity = OutboxTracing.StartRelay($"outbox {type.Name}", row.TraceParent);
                 await bus.Publish(message, type, context => context.MessageId = messageId, deadline.Token);
                 sent.Add(row.Id);
             }
@@ -198,6 +200,7 @@ internal sealed class OutboxRelay(
     {
         try
         {
+            using var activity = OutboxTracing.StartRelay("outbox tracking calls", calls.Select(row => row.TraceParent));
             await tracking.SendAsync(calls.Select(ToTrackingCall).ToList(), cancellationToken);
             return new Attempt(calls, Delivery.Sent, null);
         }
@@ -235,5 +238,5 @@ internal sealed class OutboxRelay(
     /// <summary>The bus message id of an outbox row: the same on every resend, so consumers can de-duplicate.</summary>
     internal static Guid DeterministicGuid(string messageId) => new(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)).AsSpan(0, 16));
 
-    private sealed record OutboxRow(long Id, string MessageId, string Kind, string? MessageType, string Payload);
+    private sealed record OutboxRow(long Id, string MessageId, string Kind, string? MessageType, string Payload, string? TraceParent);
 }

@@ -18,7 +18,8 @@ internal static class ApplicationServiceExtensions
         builder.AddAdminKeyAuthentication();
         builder.AddMemberTokenAuthentication();
         builder.AddNpgsqlDataSource("messagingdb");
-        builder.AddRedisClient("cache");
+        // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
+        builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
         builder.AddDatabaseMigrations("messagingdb");
         builder.AddEventBus("eventbus", bus =>
         {

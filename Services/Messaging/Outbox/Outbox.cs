@@ -6,7 +6,7 @@ using NpgsqlTypes;
 namespace Alle.Messaging.Outbox;
 
 /// <summary>
-/// Integration events and tracking calls saved in the same transaction as the state change they report, published
+/// Integration events and tracking calls saved in the same transaction (and trace) as the state change they report, published
 /// afterwards by <see cref="OutboxRelay"/> (dotnet/eShop's integration event log). Consumers are idempotent, so a row
 /// published twice after a crash does no harm.
 /// </summary>
@@ -27,11 +27,12 @@ internal static class Outbox
 
     private static async Task AddAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string kind, T payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("INSERT INTO outbox (id, kind, payload, created_at) VALUES ($1, $2, $3, $4)", connection, transaction);
+        await using var command = new NpgsqlCommand("INSERT INTO outbox (id, kind, payload, created_at, trace_parent) VALUES ($1, $2, $3, $4, $5)", connection, transaction);
         command.Parameters.AddWithValue(Guid.CreateVersion7());
         command.Parameters.AddWithValue(kind);
         command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(payload, JsonSerializerOptions.Web), NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.AddWithValue(at);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)OutboxTracing.CurrentTraceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

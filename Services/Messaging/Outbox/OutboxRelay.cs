@@ -45,9 +45,9 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFact
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = new List<(Guid Id, string Kind, string Payload)>();
+        var rows = new List<(Guid Id, string Kind, string Payload, string? TraceParent)>();
         await using (var read = new NpgsqlCommand("""
-            SELECT id, kind, payload::text FROM outbox
+            SELECT id, kind, payload::text, trace_parent FROM outbox
             WHERE published_at IS NULL AND (kind = 'track') = $1 AND attempts < $2
             ORDER BY created_at, id LIMIT 100 FOR UPDATE SKIP LOCKED
             """, connection, transaction))
@@ -57,7 +57,7 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFact
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
+                rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
             }
         }
         if (rows.Count == 0)
@@ -70,7 +70,7 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFact
         var tracking = scope.ServiceProvider.GetRequiredService<TrackingClient>();
         var done = new List<Guid>();
         var tracks = rows.Where(r => r.Kind == Outbox.Track).ToList();
-        foreach (var (id, kind, payload) in rows.Where(r => r.Kind != Outbox.Track))
+        foreach (var (id, kind, payload, traceParent) in rows.Where(r => r.Kind != Outbox.Track))
         {
             try
             {
@@ -82,6 +82,7 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFact
                 };
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 deadline.CancelAfter(s_publishTimeout);
+                using var activity = OutboxTracing.StartRelay($"outbox {kind}", traceParent);
                 await publisher.Publish(message, message.GetType(), deadline.Token);
                 done.Add(id);
             }
@@ -95,6 +96,7 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IServiceScopeFact
         {
             try
             {
+                using var activity = OutboxTracing.StartRelay("outbox tracking calls", tracks.Select(t => t.TraceParent));
                 await tracking.SendAsync([.. tracks.Select(t => JsonSerializer.Deserialize<TrackCall>(t.Payload, JsonSerializerOptions.Web)!)], cancellationToken);
                 done.AddRange(tracks.Select(t => t.Id));
             }

@@ -16,7 +16,8 @@ internal static class ApplicationServiceExtensions
         builder.AddAdminKeyAuthentication();
         builder.AddMemberTokenAuthentication();
         builder.AddNpgsqlDataSource("profilesdb");
-        builder.AddRedisClient("cache");
+        // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
+        builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
         builder.AddDatabaseMigrations("profilesdb");
         builder.AddEventBus("eventbus", bus =>
         {

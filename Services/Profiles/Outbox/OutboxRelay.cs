@@ -50,20 +50,20 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, Profile
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = new List<(string Type, string Payload, Guid[] ProfileIds)>();
+        var rows = new List<(string Type, string Payload, Guid[] ProfileIds, string? TraceParent)>();
         await using (var command = new NpgsqlCommand("""
             DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, message_type, payload::text, profile_ids
+            RETURNING id, message_type, payload::text, profile_ids, trace_parent
             """, connection, transaction))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var ordered = new List<(long Id, string Type, string Payload, Guid[] ProfileIds)>();
+            var ordered = new List<(long Id, string Type, string Payload, Guid[] ProfileIds, string? TraceParent)>();
             while (await reader.ReadAsync(cancellationToken))
             {
-                ordered.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<Guid[]>(3)));
+                ordered.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<Guid[]>(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
             }
-            rows.AddRange(ordered.OrderBy(row => row.Id).Select(row => (row.Type, row.Payload, row.ProfileIds)));
+            rows.AddRange(ordered.OrderBy(row => row.Id).Select(row => (row.Type, row.Payload, row.ProfileIds, row.TraceParent)));
         }
         if (rows.Count == 0)
         {
@@ -77,11 +77,18 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, Profile
         var messages = rows.Select(row =>
         {
             var type = OutboxMessage.TypeNamed(row.Type);
-            return JsonSerializer.Deserialize(row.Payload, type, JsonSerializerOptions.Web)!;
+            return new PendingMessage(JsonSerializer.Deserialize(row.Payload, type, JsonSerializerOptions.Web)!, row.TraceParent);
         });
-        await Task.WhenAll(Coalesce(messages).Select(message => bus.Publish(message, message.GetType(), deadline.Token)));
+        await Task.WhenAll(Coalesce(messages).Select(publication => PublishAsync(publication, deadline.Token)));
         await transaction.CommitAsync(cancellationToken);
         return rows.Count;
+    }
+
+    private async Task PublishAsync(Publication publication, CancellationToken cancellationToken)
+    {
+        var type = publication.Message.GetType();
+        using var activity = OutboxTracing.StartRelay($"outbox {type.Name}", publication.TraceParents);
+        await bus.Publish(publication.Message, type, cancellationToken);
     }
 
     /// <summary>
@@ -89,31 +96,35 @@ internal sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, Profile
     /// <see cref="UpdatesPerMessage"/>): per-message work in the broker and in every consumer was the largest cost of
     /// resolving events. An update on its own is published as it is.
     /// </summary>
-    internal static IEnumerable<object> Coalesce(IEnumerable<object> messages)
+    internal static IEnumerable<Publication> Coalesce(IEnumerable<PendingMessage> messages)
     {
-        var run = new List<ProfileUpdated>();
+        var run = new List<(ProfileUpdated Update, string? TraceParent)>();
         foreach (var message in messages)
         {
-            if (message is ProfileUpdated update)
+            if (message.Message is ProfileUpdated update)
             {
-                run.Add(update);
+                run.Add((update, message.TraceParent));
                 if (run.Count == UpdatesPerMessage)
                 {
-                    yield return new ProfilesUpdated([.. run]);
+                    yield return Together(run);
                     run.Clear();
                 }
                 continue;
             }
             if (run.Count > 0)
             {
-                yield return run.Count == 1 ? run[0] : new ProfilesUpdated([.. run]);
+                yield return Together(run);
                 run.Clear();
             }
-            yield return message;
+            yield return new Publication(message.Message, [message.TraceParent]);
         }
         if (run.Count > 0)
         {
-            yield return run.Count == 1 ? run[0] : new ProfilesUpdated([.. run]);
+            yield return Together(run);
         }
     }
+
+    private static Publication Together(List<(ProfileUpdated Update, string? TraceParent)> run) => new(
+        run.Count == 1 ? run[0].Update : new ProfilesUpdated([.. run.Select(item => item.Update)]),
+        [.. run.Select(item => item.TraceParent)]);
 }

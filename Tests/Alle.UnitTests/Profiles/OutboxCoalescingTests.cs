@@ -11,6 +11,11 @@ public sealed class OutboxCoalescingTests
 
     private static ProfilesMerged Merge() => new(Guid.NewGuid(), [Guid.NewGuid()], "m1", DateTimeOffset.UnixEpoch);
 
+    private static List<object> Published(params object[] messages) =>
+        [.. OutboxRelay.Coalesce(messages.Select(message => new PendingMessage(message, null))).Select(publication => publication.Message)];
+
+    private static string TraceParent(int n) => $"00-{n:x32}-{n:x16}-01";
+
     [Fact]
     public void Consecutive_updates_travel_together_and_other_messages_keep_their_place()
     {
@@ -18,7 +23,7 @@ public sealed class OutboxCoalescingTests
         var merge = Merge();
         var last = Update(99);
 
-        var published = OutboxRelay.Coalesce([.. first, merge, last]).ToList();
+        var published = Published([.. first, merge, last]);
 
         Assert.Equal(3, published.Count);
         Assert.Equal(first, Assert.IsType<ProfilesUpdated>(published[0]).Updates);
@@ -31,7 +36,7 @@ public sealed class OutboxCoalescingTests
     {
         var updates = Enumerable.Range(0, OutboxRelay.UpdatesPerMessage * 2 + 5).Select(Update).ToList();
 
-        var published = OutboxRelay.Coalesce(updates).Cast<ProfilesUpdated>().ToList();
+        var published = Published([.. updates]).Cast<ProfilesUpdated>().ToList();
 
         Assert.Equal([OutboxRelay.UpdatesPerMessage, OutboxRelay.UpdatesPerMessage, 5], published.Select(batch => batch.Updates.Count));
         Assert.Equal(updates, published.SelectMany(batch => batch.Updates));
@@ -43,7 +48,20 @@ public sealed class OutboxCoalescingTests
         var merge = Merge();
         var update = Update(1);
 
-        Assert.Equal([merge, update], OutboxRelay.Coalesce([merge, update]));
-        Assert.Empty(OutboxRelay.Coalesce([]));
+        Assert.Equal([merge, update], Published(merge, update));
+        Assert.Empty(Published());
+    }
+
+    [Fact]
+    public void Each_message_carries_the_traces_of_the_rows_in_it_in_order()
+    {
+        var rows = new[] { new PendingMessage(Update(1), TraceParent(1)), new PendingMessage(Update(2), null), new PendingMessage(Merge(), TraceParent(3)),
+            new PendingMessage(Update(4), TraceParent(4)) };
+
+        var published = OutboxRelay.Coalesce(rows).ToList();
+
+        Assert.Equal([TraceParent(1), null], published[0].TraceParents);
+        Assert.Equal([TraceParent(3)], published[1].TraceParents);
+        Assert.Equal([TraceParent(4)], published[2].TraceParents);
     }
 }
