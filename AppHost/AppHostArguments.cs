@@ -4,8 +4,8 @@ namespace Alle.AppHost;
 
 /// <summary>
 /// The AppHost's command line: friendly switches (<c>--state-dir DIR</c>, <c>--reset</c>, <c>--random-ports</c>) become
-/// configuration keys, and the dashboard's addresses that <c>dotnet run</c> takes from Properties/launchSettings.json get
-/// the same defaults when the AppHost starts another way (its dll directly, a benchmark script).
+/// configuration keys, and what <c>dotnet run</c> takes from Properties/launchSettings.json (the dashboard's addresses, the
+/// Development environment) gets the same defaults when the AppHost starts another way (its dll directly, a benchmark script).
 /// </summary>
 public static class AppHostArguments
 {
@@ -34,6 +34,12 @@ public static class AppHostArguments
         if (randomPorts)
         {
             normalized.Add("--DcpPublisher:RandomizePorts=true");
+        }
+        // As the launch profile says; the AppHost reads its user secrets (where generated credentials are kept) only in Development.
+        if (Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is null && Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is null
+            && !normalized.Any(a => a.StartsWith("--environment", StringComparison.OrdinalIgnoreCase)))
+        {
+            normalized.Add("--environment=Development");
         }
         // No developer certificate exists here: the dashboard and its resource service speak plain HTTP on loopback.
         return new DistributedApplicationOptions { Args = [.. normalized], AllowUnsecuredTransport = true };

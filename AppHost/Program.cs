@@ -15,8 +15,9 @@ var mobileWriteKey = builder.AddCredential("mobile-write-key");
 var loyaltyWriteKey = builder.AddCredential("loyalty-write-key");
 var messagingWriteKey = builder.AddCredential("messaging-write-key");
 var audiencesWriteKey = builder.AddCredential("audiences-write-key");
-var twilioAccountSid = builder.AddCredential("twilio-account-sid", TwilioSandboxCredential.AccountSid);
-var twilioAuthToken = builder.AddCredential("twilio-auth-token", TwilioSandboxCredential.AuthToken);
+var twilioAccountSid = builder.AddTwilioCredential("twilio-account-sid", TwilioSandboxCredential.AccountSid);
+var twilioAuthToken = builder.AddTwilioCredential("twilio-auth-token", TwilioSandboxCredential.AuthToken);
+var twilioFrom = builder.AddParameter("twilio-from", "+15005550006", publishValueAsDefault: false);
 
 // Servers from Debian's packages (no container engine here); existing or managed ones through ConnectionStrings__<name>.
 var postgres = builder.AddPostgresServer("postgres");
@@ -28,12 +29,6 @@ var messagingDb = postgres.AddDatabase("messagingdb");
 var loyaltyDb = postgres.AddDatabase("loyaltydb");
 var cache = builder.AddRedisServer("cache");
 var eventBus = builder.AddRabbitMQServer("eventbus");
-
-var twilioSandbox = builder.AddProject<Projects.TwilioSandbox>("twilio-sandbox")
-    .WithReference(cache)
-    .WithEnvironment("Sandbox__AccountSid", twilioAccountSid)
-    .WithEnvironment("Sandbox__AuthToken", twilioAuthToken)
-    .WaitFor(cache);
 
 var ingestion = builder.AddProject<Projects.Ingestion>("ingestion")
     .WithReference(ingestionDb).WithReference(warehouseDb).WithReference(cache).WithReference(eventBus)
@@ -68,15 +63,14 @@ var audiences = builder.AddProject<Projects.Audiences>("audiences")
 
 var messaging = builder.AddProject<Projects.Messaging>("messaging")
     .WithReference(messagingDb).WithReference(cache).WithReference(eventBus)
-    .WithReference(ingestion).WithReference(profiles).WithReference(loyalty).WithReference(twilioSandbox)
+    .WithReference(ingestion).WithReference(profiles).WithReference(loyalty)
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Tracking__WriteKey", messagingWriteKey)
-    .WithEnvironment("Twilio__BaseUrl", twilioSandbox.GetEndpoint("http"))
     .WithEnvironment("Twilio__AccountSid", twilioAccountSid)
     .WithEnvironment("Twilio__AuthToken", twilioAuthToken)
-    .WithEnvironment("Twilio__From", "+15005550006")
-    .WaitFor(messagingDb).WaitFor(cache).WaitFor(eventBus).WaitFor(twilioSandbox);
+    .WithEnvironment("Twilio__From", twilioFrom)
+    .WaitFor(messagingDb).WaitFor(cache).WaitFor(eventBus);
 
 var web = builder.AddProject<Projects.Web>("web")
     .WithReference(cache).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
@@ -93,9 +87,22 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WaitFor(ingestion).WaitFor(profiles).WaitFor(audiences).WaitFor(messaging).WaitFor(loyalty).WaitFor(web);
 
-// Twilio calls back through the public entry, as it would in production.
+// Twilio calls back through the public entry.
 messaging.WithEnvironment("Messaging__PublicBaseUrl", gateway.GetEndpoint("http"));
-twilioSandbox.WithEnvironment("Sandbox__InboundWebhookUrl", ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/webhooks/twilio/inbound"));
+
+// In development the sandbox stands in for Twilio's API (and its phones); a deployment talks to Twilio itself.
+if (builder.ExecutionContext.IsRunMode)
+{
+    var twilioSandbox = builder.AddProject<Projects.TwilioSandbox>("twilio-sandbox")
+        .WithReference(cache)
+        .WithEnvironment("Sandbox__AccountSid", twilioAccountSid)
+        .WithEnvironment("Sandbox__AuthToken", twilioAuthToken)
+        .WithEnvironment("Sandbox__InboundWebhookUrl", ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/webhooks/twilio/inbound"))
+        .WaitFor(cache);
+    messaging.WithReference(twilioSandbox)
+        .WithEnvironment("Twilio__BaseUrl", twilioSandbox.GetEndpoint("http"))
+        .WaitFor(twilioSandbox);
+}
 
 builder.ConfigureProjects()
     .RestartCrashedResources()

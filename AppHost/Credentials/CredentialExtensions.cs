@@ -22,6 +22,13 @@ public static class CredentialExtensions
         var parameter = builder.AddParameter(name, generated ?? new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true);
         return printed ? parameter.WithAnnotation(new PrintedAtStartAnnotation(name.Replace('-', ' '))) : parameter;
     }
+
+    /// <summary>
+    /// A Twilio account credential: for the local sandbox, generated in Twilio's shape like any development credential;
+    /// when published, the real account's, asked for at deployment with nothing generated.
+    /// </summary>
+    public static IResourceBuilder<ParameterResource> AddTwilioCredential(this IDistributedApplicationBuilder builder, string name, TwilioSandboxCredential shape) =>
+        builder.ExecutionContext.IsPublishMode ? builder.AddParameter(name, secret: true) : builder.AddCredential(name, shape);
 }
 
 /// <summary>Credentials in Twilio's own shapes for the local sandbox: an account SID ("AC" and 32 hex digits) or an auth token (32 hex digits).</summary>
@@ -34,8 +41,6 @@ public sealed class TwilioSandboxCredential(bool accountSid) : ParameterDefault
     public override string GetDefaultValue() =>
         (accountSid ? "AC" : "") + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
 
-    // A deployment brings the real account's credentials: nothing to generate.
-    public override void WriteToManifest(ManifestPublishingContext context)
-    {
-    }
+    public override void WriteToManifest(ManifestPublishingContext context) =>
+        throw new InvalidOperationException("A deployment brings the real Twilio account's credentials: see AddTwilioCredential.");
 }

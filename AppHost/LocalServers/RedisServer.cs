@@ -39,8 +39,7 @@ public static class RedisServerExtensions
 
         // The password goes in a file only the AppHost's user can read, not on the command line the dashboard shows.
         var configFile = Path.Combine(directory, "redis.conf");
-        File.WriteAllText(configFile, $"requirepass {passwordValue}\n");
-        File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        StateFolder.WriteSecretFile(configFile, $"requirepass {passwordValue}\n");
 
         var server = new RedisServerResource(name, ServerPrograms.FindOrExit("redis-server", "redis-server"), directory, password.Resource);
         var healthCheck = $"{name}_check";

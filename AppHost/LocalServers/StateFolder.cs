@@ -26,6 +26,10 @@ public sealed class StateFolder
         Path = path;
         _randomPorts = randomPorts;
         Directory.CreateDirectory(path);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("The AppHost runs Debian's server packages: it needs Linux.");
+        }
         // World-traversable, so the service accounts reach their own sub-folders.
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
@@ -74,10 +78,19 @@ public sealed class StateFolder
             if (!File.Exists(file))
             {
                 var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-                File.WriteAllText(file, password, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                WriteSecretFile(file, password);
             }
             return File.ReadAllText(file).Trim();
+        }
+    }
+
+    /// <summary>Writes a file only its owner can read or write.</summary>
+    public static void WriteSecretFile(string path, string contents)
+    {
+        File.WriteAllText(path, contents, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
     }
 

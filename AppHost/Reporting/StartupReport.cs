@@ -84,7 +84,7 @@ internal sealed class StartupReport(
         if (_latest.Values.FirstOrDefault(e => e.Resource.Name == DashboardResourceName)?.Snapshot.Urls
             .FirstOrDefault(u => u.Url.Contains("/login?t=", StringComparison.Ordinal)) is { } dashboard)
         {
-            lines.Add($"  dashboard: {dashboard.Url}");
+            lines.Add($"  dashboard: {Loopback(dashboard.Url)}");
         }
         foreach (var parameter in model.Resources.OfType<ParameterResource>())
         {
@@ -109,5 +109,8 @@ internal sealed class StartupReport(
         _latest.Values.Where(e => e.Resource.Name == resourceName).Select(e => PublicUrl(e.Snapshot)).FirstOrDefault(u => u.Length > 0);
 
     private static string PublicUrl(CustomResourceSnapshot snapshot) =>
-        snapshot.Urls.Where(u => !u.IsInternal).Select(u => u.Url).FirstOrDefault() ?? "";
+        Loopback(snapshot.Urls.Where(u => !u.IsInternal).Select(u => u.Url).FirstOrDefault() ?? "");
+
+    /// <summary>The orchestrator binds "localhost" to IPv4's loopback only: the address that always answers, without a lookup.</summary>
+    private static string Loopback(string url) => url.Replace("://localhost:", "://127.0.0.1:", StringComparison.Ordinal);
 }

@@ -29,10 +29,7 @@ public static class CrashRestartExtensions
     }
 }
 
-/// <summary>
-/// A crash is a replica going from running to finished without passing through "Stopping" (what the stop command and
-/// the AppHost's own shutdown go through); each crash is answered by one start command after the backoff.
-/// </summary>
+/// <summary>Watches every resource marked <see cref="RestartOnCrashAnnotation"/> and starts a crashed replica again.</summary>
 internal sealed class CrashRestarter(
     ResourceNotificationService notifications,
     ResourceCommandService commands,
@@ -40,10 +37,7 @@ internal sealed class CrashRestarter(
     IHostApplicationLifetime lifetime,
     TimeProvider clock) : EarlyBackgroundService
 {
-    private static readonly TimeSpan s_firstDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_maxDelay = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan s_healthyRun = TimeSpan.FromMinutes(1);
-    private readonly Dictionary<string, Replica> _replicas = [];
+    private readonly Dictionary<string, CrashWatch> _replicas = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,53 +46,22 @@ internal sealed class CrashRestarter(
         {
             await foreach (var update in notifications.WatchAsync(stopping.Token))
             {
-                if (update.Resource.HasAnnotationOfType<RestartOnCrashAnnotation>())
+                if (!update.Resource.HasAnnotationOfType<RestartOnCrashAnnotation>() || stopping.IsCancellationRequested)
                 {
-                    Observe(update, stopping.Token);
+                    continue;
+                }
+                if (!_replicas.TryGetValue(update.ResourceId, out var watch))
+                {
+                    _replicas[update.ResourceId] = watch = new CrashWatch();
+                }
+                if (watch.Observe(update.Snapshot.State?.Text, clock.GetUtcNow()) is { } delay)
+                {
+                    _ = RestartAsync(update.Resource, update.ResourceId, update.Snapshot.ExitCode, delay, watch.Restarts, stopping.Token);
                 }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-        }
-    }
-
-    private void Observe(ResourceEvent update, CancellationToken stopping)
-    {
-        if (!_replicas.TryGetValue(update.ResourceId, out var replica))
-        {
-            _replicas[update.ResourceId] = replica = new Replica();
-        }
-        var state = update.Snapshot.State?.Text;
-        if (state == replica.LastState)
-        {
-            return;
-        }
-        var previous = replica.LastState;
-        replica.LastState = state;
-
-        if (state == KnownResourceStates.Stopping)
-        {
-            replica.StopRequested = true;
-        }
-        else if (state == KnownResourceStates.Running)
-        {
-            replica.StopRequested = false;
-            replica.Restarting = false;
-            replica.RunningSince = clock.GetUtcNow();
-        }
-        else if (IsEnd(state) && (previous == KnownResourceStates.Running || replica.Restarting)
-            && !replica.StopRequested && !stopping.IsCancellationRequested)
-        {
-            if (clock.GetUtcNow() - replica.RunningSince > s_healthyRun)
-            {
-                replica.Delay = s_firstDelay;
-            }
-            var delay = replica.Delay;
-            replica.Delay = delay * 2 > s_maxDelay ? s_maxDelay : delay * 2;
-            replica.Restarts++;
-            replica.Restarting = true;
-            _ = RestartAsync(update.Resource, update.ResourceId, update.Snapshot.ExitCode, delay, replica.Restarts, stopping);
         }
     }
 
@@ -111,7 +74,7 @@ internal sealed class CrashRestarter(
         {
             await Task.Delay(delay, clock, stopping);
             // Someone may have started or stopped it meanwhile.
-            if (notifications.TryGetCurrentState(resourceId, out var current) && !IsEnd(current.Snapshot.State?.Text))
+            if (notifications.TryGetCurrentState(resourceId, out var current) && !CrashWatch.IsEnd(current.Snapshot.State?.Text))
             {
                 return;
             }
@@ -130,18 +93,63 @@ internal sealed class CrashRestarter(
         {
         }
     }
+}
 
-    private static bool IsEnd(string? state) =>
-        state == KnownResourceStates.Finished || state == KnownResourceStates.Exited || state == KnownResourceStates.FailedToStart;
+/// <summary>
+/// One replica's crash bookkeeping, from the states the orchestrator reports. A crash is going from "Running" to an end
+/// state without passing through "Stopping" (which the stop command and the AppHost's shutdown go through); a start this
+/// asked for that fails is tried again. Each calls for a restart after a backoff of 1 s doubling to 30 s, back to 1 s
+/// once the replica has run for a minute.
+/// </summary>
+public sealed class CrashWatch
+{
+    public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan HealthyRun = TimeSpan.FromMinutes(1);
 
-    private sealed class Replica
+    private string? _lastState;
+    private bool _stopRequested;
+    private bool _restarting;
+    private DateTimeOffset _runningSince;
+    private TimeSpan _nextDelay = FirstDelay;
+
+    public int Restarts { get; private set; }
+
+    /// <summary>Takes the replica's new state; answers the delay after which to start it again, when it crashed.</summary>
+    public TimeSpan? Observe(string? state, DateTimeOffset now)
     {
-        public string? LastState { get; set; }
-        public bool StopRequested { get; set; }
-        /// <summary>A start this supervisor asked for has not reached "Running" yet; if it fails, it is tried again.</summary>
-        public bool Restarting { get; set; }
-        public DateTimeOffset RunningSince { get; set; }
-        public TimeSpan Delay { get; set; } = s_firstDelay;
-        public int Restarts { get; set; }
+        if (state == _lastState)
+        {
+            return null;
+        }
+        var previous = _lastState;
+        _lastState = state;
+
+        if (state == KnownResourceStates.Stopping)
+        {
+            _stopRequested = true;
+        }
+        else if (state == KnownResourceStates.Running)
+        {
+            _stopRequested = false;
+            _restarting = false;
+            _runningSince = now;
+        }
+        else if (IsEnd(state) && (previous == KnownResourceStates.Running || _restarting) && !_stopRequested)
+        {
+            if (previous == KnownResourceStates.Running && now - _runningSince >= HealthyRun)
+            {
+                _nextDelay = FirstDelay;
+            }
+            var delay = _nextDelay;
+            _nextDelay = delay * 2 > MaxDelay ? MaxDelay : delay * 2;
+            Restarts++;
+            _restarting = true;
+            return delay;
+        }
+        return null;
     }
+
+    public static bool IsEnd(string? state) =>
+        state == KnownResourceStates.Finished || state == KnownResourceStates.Exited || state == KnownResourceStates.FailedToStart;
 }

@@ -4,7 +4,6 @@ using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -55,7 +54,7 @@ public class DistributedAppFixture : IAsyncLifetime
     public string DashboardApiKey { get; } = NewSecret();
 
     /// <summary>The dashboard's address (its telemetry API under <c>/api/telemetry</c>), when <see cref="WithDashboard"/>.</summary>
-    public Uri DashboardUrl => new(App.Services.GetRequiredService<IConfiguration>()["ASPNETCORE_URLS"]!.Split(';')[0]);
+    public Uri DashboardUrl { get; private set; } = null!;
 
     /// <summary>Arguments for the AppHost, e.g. <c>--AppHost:Replicas:profiles=2</c>; override in a derived fixture.</summary>
     protected virtual IEnumerable<string> AppHostArguments => [];
@@ -93,6 +92,11 @@ public class DistributedAppFixture : IAsyncLifetime
         {
             await App.StartAsync(starting.Token);
             await Resources.WaitForAllHealthyAsync(starting.Token);
+            if (WithDashboard)
+            {
+                var dashboard = await App.ResourceNotifications.WaitForResourceHealthyAsync("aspire-dashboard", starting.Token);
+                DashboardUrl = new Uri(new Uri(dashboard.Snapshot.Urls.First(u => u.Url.Contains("/login", StringComparison.Ordinal)).Url).GetLeftPart(UriPartial.Authority));
+            }
         }
         catch (OperationCanceledException exception)
         {

@@ -9,16 +9,15 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _summaryStarted;
 
     private AppHostProcess(Process process) => _process = process;
 
     public static string RepositoryRoot => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(new Projects.Gateway().ProjectPath)!, ".."));
 
+    /// <summary>A project's build output, in the configuration these tests were built in (bin/{configuration}/net10.0).</summary>
     public static string BuildOutput(string projectFolder, string assemblyName)
     {
-        var configuration = typeof(Projects.Gateway).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "BuildConfiguration").Value!;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         return Path.Combine(RepositoryRoot, projectFolder, "bin", configuration, "net10.0", assemblyName + ".dll");
     }
 
@@ -63,12 +62,8 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
         {
             _output.Add(line);
         }
-        // The summary table ends with the dashboard's URL.
+        // The startup report ends with this line.
         if (line.StartsWith("Ready in", StringComparison.Ordinal))
-        {
-            _summaryStarted = true;
-        }
-        else if (_summaryStarted && line.StartsWith("  dashboard:", StringComparison.Ordinal))
         {
             _ready.TrySetResult();
         }
@@ -84,10 +79,14 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The URL the summary table printed for a resource.</summary>
+    /// <summary>A labelled line of the startup report, e.g. "admin key" or "gateway".</summary>
+    public string Printed(string label) => Regex.Matches(Output, $@"^  {Regex.Escape(label)}: (\S+)$", RegexOptions.Multiline).LastOrDefault()?.Groups[1].Value
+        ?? throw new InvalidOperationException($"Nothing printed as '{label}':\n{Output}");
+
+    /// <summary>The URL the resource table printed for a resource.</summary>
     public Uri UrlOf(string resource)
     {
-        var match = Regex.Matches(Output, $@"^\s+{Regex.Escape(resource)}\s+\S+\s+\S+\s+(http://\S+)", RegexOptions.Multiline).LastOrDefault()
+        var match = Regex.Matches(Output, $@"^\s+{Regex.Escape(resource)}\s+\S+\s+\S+\s+(\S+://\S+)", RegexOptions.Multiline).LastOrDefault()
             ?? throw new InvalidOperationException($"No URL printed for {resource}:\n{Output}");
         return new Uri(match.Groups[1].Value);
     }
@@ -101,49 +100,29 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>Every process descended from the AppHost (through /proc), including children that started their own session.</summary>
-    public IReadOnlyList<int> Descendants()
+    /// <summary>
+    /// Every process this AppHost runs: its descendants, and Aspire's orchestrator (DCP), which detaches from the AppHost
+    /// and watches it by pid, with everything DCP started.
+    /// </summary>
+    public IReadOnlyList<int> Processes()
     {
-        var parents = new Dictionary<int, int>();
-        foreach (var directory in Directory.GetDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                try
-                {
-                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
-        var result = new List<int>();
-        var frontier = new Queue<int>([_process.Id]);
-        while (frontier.TryDequeue(out var parent))
-        {
-            foreach (var (child, _) in parents.Where(p => p.Value == parent))
-            {
-                result.Add(child);
-                frontier.Enqueue(child);
-            }
-        }
-        return result;
+        var orchestrators = Directory.GetDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid != 0 && CommandLine(pid) is { } line && line.Contains("dcp", StringComparison.Ordinal)
+                && line.Contains($"--monitor {_process.Id}", StringComparison.Ordinal))
+            .ToList();
+        return [.. ProcessTree.Descendants(_process.Id), .. orchestrators, .. orchestrators.SelectMany(ProcessTree.Descendants)];
     }
 
-    public static bool IsAlive(int pid)
+    private static string? CommandLine(int pid)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
-            return state is not ('Z' or 'X');
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
         }
         catch (IOException)
         {
-            return false;
+            return null;
         }
     }
 

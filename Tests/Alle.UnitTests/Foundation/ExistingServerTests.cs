@@ -1,58 +1,46 @@
-using Alle.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
+using Alle.AppHost.LocalServers;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 
 namespace Alle.UnitTests.Foundation;
 
+/// <summary>Servers the AppHost is given instead of starting its own: nothing local is declared, connection strings pass through.</summary>
 public sealed class ExistingServerTests
 {
-    private static RunContext ContextWith(Dictionary<string, string?> settings) => new(
-        new AppHostOptions { StateDirectory = "/nonexistent/state" },
-        new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
-        NullLoggerFactory.Instance);
-
     [Fact]
-    public void A_server_connection_string_in_configuration_replaces_the_local_server_and_names_each_database()
+    public async Task A_server_connection_string_replaces_the_local_server_and_names_each_database()
     {
-        var builder = DistributedApplication.CreateBuilder([]);
-        var postgres = builder.AddPostgres("postgres");
-        var profiles = postgres.AddDatabase("profilesdb");
-        var context = ContextWith(new() { ["ConnectionStrings:postgres"] = "Host=db.example.internal;Username=alle;Password=pw" });
+        var builder = DistributedApplication.CreateBuilder(["--ConnectionStrings:postgres=Host=db.example.internal;Username=alle;Password=pw"]);
 
-        postgres.Resource.Configure(context);
-        profiles.Resource.Context = context;
+        var profiles = builder.AddPostgresServer("postgres").AddDatabase("profilesdb");
 
-        Assert.True(postgres.Resource.IsExternal);
-        Assert.Equal("Host=db.example.internal;Username=alle;Password=pw;Database=profilesdb", profiles.Resource.ConnectionString.GetValue());
+        Assert.DoesNotContain(builder.Resources, r => r is ExecutableResource);
+        Assert.Equal("Host=db.example.internal;Username=alle;Password=pw;Database=profilesdb",
+            await profiles.Resource.ConnectionStringExpression.GetValueAsync(default));
     }
 
     [Fact]
-    public void A_database_connection_string_in_configuration_is_used_as_given()
+    public async Task A_database_connection_string_is_used_as_given()
     {
-        var builder = DistributedApplication.CreateBuilder([]);
-        var postgres = builder.AddPostgres("postgres");
-        var profiles = postgres.AddDatabase("profilesdb");
-        var context = ContextWith(new() { ["ConnectionStrings:profilesdb"] = "Host=managed.example.internal;Database=profiles_prod" });
+        var builder = DistributedApplication.CreateBuilder([
+            "--ConnectionStrings:postgres=Host=db.example.internal", "--ConnectionStrings:profilesdb=Host=managed.example.internal;Database=profiles_prod"]);
 
-        postgres.Resource.Configure(context);
-        profiles.Resource.Context = context;
+        var profiles = builder.AddPostgresServer("postgres").AddDatabase("profilesdb");
 
-        Assert.False(postgres.Resource.IsExternal);
-        Assert.Equal("Host=managed.example.internal;Database=profiles_prod", profiles.Resource.ConnectionString.GetValue());
+        Assert.Equal("Host=managed.example.internal;Database=profiles_prod", await profiles.Resource.ConnectionStringExpression.GetValueAsync(default));
     }
 
     [Fact]
-    public void An_existing_broker_also_replaces_its_port_mapper()
+    public async Task An_existing_broker_and_cache_replace_the_local_node_its_port_mapper_and_redis()
     {
-        var builder = DistributedApplication.CreateBuilder([]);
-        var broker = builder.AddRabbitMQ("eventbus");
-        var context = ContextWith(new() { ["ConnectionStrings:eventbus"] = "amqp://user:pw@mq.example.internal:5672/" });
+        var builder = DistributedApplication.CreateBuilder([
+            "--ConnectionStrings:eventbus=amqp://user:pw@mq.example.internal:5672/", "--ConnectionStrings:cache=cache.example.internal:6380,ssl=true"]);
 
-        broker.Resource.PortMapper.Configure(context);
-        broker.Resource.Configure(context);
+        var eventBus = builder.AddRabbitMQServer("eventbus");
+        var cache = builder.AddRedisServer("cache");
 
-        Assert.True(broker.Resource.IsExternal);
-        Assert.True(broker.Resource.PortMapper.IsExternal);
-        Assert.Equal("amqp://user:pw@mq.example.internal:5672/", broker.Resource.ConnectionString.GetValue());
+        Assert.DoesNotContain(builder.Resources, r => r is ExecutableResource);
+        Assert.Equal("amqp://user:pw@mq.example.internal:5672/", await eventBus.Resource.ConnectionStringExpression.GetValueAsync(default));
+        Assert.Equal("cache.example.internal:6380,ssl=true", await cache.Resource.ConnectionStringExpression.GetValueAsync(default));
     }
 }
