@@ -53,7 +53,12 @@ public static class GatewayExtensions
                 }));
         });
 
-        builder.Services.AddHttpClient(DestinationsHealthCheck.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
+        // A probe answers now or counts as down: no retries (the defaults' resilience handler would hold /health for
+        // tens of seconds behind one slow destination, past the orchestrator's own probe timeout).
+#pragma warning disable EXTEXP0001
+        builder.Services.AddHttpClient(DestinationsHealthCheck.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(3))
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         builder.Services.AddHealthChecks().AddCheck<DestinationsHealthCheck>("destinations", tags: ["ready"]);
     }
 

@@ -40,7 +40,9 @@ public static class EventBusExtensions
             // Consumers' queues are bound before the service reports healthy, so nothing published after start is dropped.
             options.WaitUntilStarted = true;
             options.StartTimeout = TimeSpan.FromSeconds(60);
-            options.StopTimeout = TimeSpan.FromSeconds(30);
+            // Delivery is at least once and every consumer is idempotent: what is still being consumed when a stop
+            // comes goes back to its queue rather than holding the process past the orchestrator's stop window.
+            options.StopTimeout = TimeSpan.FromSeconds(5);
         });
 
         builder.Services.AddMassTransit(bus =>

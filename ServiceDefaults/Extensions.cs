@@ -36,6 +36,8 @@ public static class Extensions
         });
 
         builder.Services.AddProblemDetails();
+        // Aspire's orchestrator gives a stopping process about 12 s before it reports the stop failed.
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(8));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
@@ -78,6 +80,8 @@ public static class Extensions
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
+            // A collector that does not answer must not hold a stopping service for the exporters' 10 s each.
+            builder.Configuration["OTEL_EXPORTER_OTLP_TIMEOUT"] ??= "3000";
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
 

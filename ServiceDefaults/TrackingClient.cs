@@ -56,10 +56,14 @@ public static class TrackingClientExtensions
             throw new InvalidOperationException("Configuration key 'Tracking:WriteKey' (environment variable Tracking__WriteKey) is missing: this service's source write key.");
         }
 
+        // Its callers are outbox relays, which retry with their own backoff: a call fails fast instead of being retried here.
+#pragma warning disable EXTEXP0001
         return builder.Services.AddHttpClient<TrackingClient>(client =>
         {
             client.BaseAddress = new Uri(builder.Configuration["Tracking:BaseAddress"] ?? "http://ingestion");
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{writeKey}:")));
-        });
+            client.Timeout = TimeSpan.FromSeconds(10);
+        }).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
     }
 }

@@ -1,16 +1,8 @@
 namespace Alle.IntegrationTests;
 
-/// <summary>
-/// The application every integration test shares (starting it takes ~20 s), with Aspire's dashboard, whose telemetry
-/// API shows the traces, logs and metrics the services export.
-/// </summary>
-public sealed class StackFixture : DistributedAppFixture
-{
-    protected override bool WithDashboard => true;
-}
-
+/// <summary>Every integration test shares one running application (starting it takes ~20 s).</summary>
 [CollectionDefinition(Name)]
-public sealed class StackCollection : ICollectionFixture<StackFixture>
+public sealed class StackCollection : ICollectionFixture<DistributedAppFixture>
 {
     public const string Name = "stack";
 }

@@ -11,12 +11,12 @@ namespace Alle.Testing;
 
 /// <summary>
 /// The whole application, started from the AppHost's own graph by Aspire's testing builder on real PostgreSQL, Redis
-/// and RabbitMQ servers, in a fresh state folder with random ports and credentials of its own; stopped and deleted
-/// afterwards. Share one per test assembly through a collection fixture: starting takes ~20 s.
+/// and RabbitMQ servers, with Aspire's dashboard receiving the services' telemetry as in development, in a fresh state
+/// folder with random ports and credentials of its own; stopped and deleted afterwards. Share one per test assembly through a collection fixture: starting takes ~20 s.
 /// </summary>
 public class DistributedAppFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan s_startTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromMinutes(6);
     private readonly List<HttpClient> _clients = [];
     private readonly Dictionary<string, string> _parameters = [];
     private readonly Dictionary<string, string> _connectionStrings = [];
@@ -47,13 +47,10 @@ public class DistributedAppFixture : IAsyncLifetime
 
     public Uri Endpoint(string resource) => App.GetEndpoint(resource, "http");
 
-    /// <summary>Whether Aspire's dashboard runs with the application (its telemetry API is how tests read traces).</summary>
-    protected virtual bool WithDashboard => false;
-
-    /// <summary>The dashboard telemetry API's key, when <see cref="WithDashboard"/>.</summary>
+    /// <summary>The key of the telemetry API of Aspire's dashboard, which runs with the application as in development.</summary>
     public string DashboardApiKey { get; } = NewSecret();
 
-    /// <summary>The dashboard's address (its telemetry API under <c>/api/telemetry</c>), when <see cref="WithDashboard"/>.</summary>
+    /// <summary>The dashboard's address (its telemetry API under <c>/api/telemetry</c>).</summary>
     public Uri DashboardUrl { get; private set; } = null!;
 
     /// <summary>Arguments for the AppHost, e.g. <c>--AppHost:Replicas:profiles=2</c>; override in a derived fixture.</summary>
@@ -71,7 +68,7 @@ public class DistributedAppFixture : IAsyncLifetime
             $"--AppHost:DashboardApiKey={DashboardApiKey}", $"--AppHost:OtlpApiKey={NewSecret()}", $"--AppHost:McpApiKey={NewSecret()}",
             .. AppHostArguments];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(Projects.Gateway), arguments,
-            (options, _) => options.DisableDashboard = !WithDashboard, starting.Token);
+            (options, _) => options.DisableDashboard = false, starting.Token);
 
         // Credentials of this application only: nothing is generated into the developer's user secrets.
         foreach (var parameter in builder.Resources.OfType<ParameterResource>().Where(p => p.Default is not null))
@@ -92,11 +89,8 @@ public class DistributedAppFixture : IAsyncLifetime
         {
             await App.StartAsync(starting.Token);
             await Resources.WaitForAllHealthyAsync(starting.Token);
-            if (WithDashboard)
-            {
-                var dashboard = await App.ResourceNotifications.WaitForResourceHealthyAsync("aspire-dashboard", starting.Token);
-                DashboardUrl = new Uri(new Uri(dashboard.Snapshot.Urls.First(u => u.Url.Contains("/login", StringComparison.Ordinal)).Url).GetLeftPart(UriPartial.Authority));
-            }
+            var dashboard = await App.ResourceNotifications.WaitForResourceHealthyAsync("aspire-dashboard", starting.Token);
+            DashboardUrl = new Uri(new Uri(dashboard.Snapshot.Urls.First(u => u.Url.Contains("/login", StringComparison.Ordinal)).Url).GetLeftPart(UriPartial.Authority));
         }
         catch (OperationCanceledException exception)
         {

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Audiences;
 
 [Collection(StackCollection.Name)]
-public sealed class AudienceApiTests(StackFixture app)
+public sealed class AudienceApiTests(DistributedAppFixture app)
 {
     private readonly AudiencesApiClient _api = new(app);
 

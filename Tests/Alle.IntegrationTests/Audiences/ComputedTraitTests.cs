@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Audiences;
 
 [Collection(StackCollection.Name)]
-public sealed class ComputedTraitTests(StackFixture app) : IAsyncLifetime
+public sealed class ComputedTraitTests(DistributedAppFixture app) : IAsyncLifetime
 {
     private readonly AudiencesApiClient _api = new(app);
     private readonly AudiencesDatabase _database = new(app);

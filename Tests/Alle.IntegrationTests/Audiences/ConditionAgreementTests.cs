@@ -17,7 +17,7 @@ namespace Alle.IntegrationTests.Audiences;
 /// facts loaded the way the real-time path loads them). Runs in a scratch database with the service's own migrations.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class ConditionAgreementTests(StackFixture app) : IAsyncLifetime
+public sealed class ConditionAgreementTests(DistributedAppFixture app) : IAsyncLifetime
 {
     private const int Profiles = 250;
     private const int Conditions = 300;

@@ -9,7 +9,7 @@ namespace Alle.IntegrationTests.Audiences;
 /// publishes (sent here from the test's own bus), observed through the API and on the bus.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class NorthStarAudienceTests(StackFixture app) : IAsyncLifetime
+public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLifetime
 {
     /// <summary>
     /// Generous on purpose: the suite shares two cores with everything else (a 5-second bound failed with two suites

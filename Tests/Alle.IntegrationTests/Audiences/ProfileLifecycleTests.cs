@@ -7,7 +7,7 @@ namespace Alle.IntegrationTests.Audiences;
 
 /// <summary>Merges, deletions, and our own calls coming back as profile updates.</summary>
 [Collection(StackCollection.Name)]
-public sealed class ProfileLifecycleTests(StackFixture app) : IAsyncLifetime
+public sealed class ProfileLifecycleTests(DistributedAppFixture app) : IAsyncLifetime
 {
     // Generous on purpose: the suite shares two cores with everything else; latency is a benchmark's business, not a test's.
     private static readonly TimeSpan s_realTime = TimeSpan.FromSeconds(30);

@@ -8,7 +8,7 @@ namespace Alle.IntegrationTests.Audiences;
 
 /// <summary>Reverse ETL: models over warehouse tables the test creates (each in its own schema), run on demand.</summary>
 [Collection(StackCollection.Name)]
-public sealed class ReverseEtlTests(StackFixture app) : IAsyncLifetime
+public sealed class ReverseEtlTests(DistributedAppFixture app) : IAsyncLifetime
 {
     private readonly AudiencesApiClient _api = new(app);
     private readonly AudiencesDatabase _database = new(app);

@@ -5,7 +5,7 @@ namespace Alle.IntegrationTests.Audiences;
 
 /// <summary>A member leaves when her window runs out, without any new event (a 20-second window; the service checks every second).</summary>
 [Collection(StackCollection.Name)]
-public sealed class WindowExpiryTests(StackFixture app) : IAsyncLifetime
+public sealed class WindowExpiryTests(DistributedAppFixture app) : IAsyncLifetime
 {
     private readonly AudiencesApiClient _api = new(app);
     private ProfileEventBus _bus = null!;

@@ -8,7 +8,7 @@ namespace Alle.IntegrationTests.Foundation;
 
 /// <summary>The application as the AppHost runs it under Aspire: every resource healthy, crashes restarted, telemetry in the dashboard.</summary>
 [Collection(StackCollection.Name)]
-public sealed class AppHostTests(StackFixture app)
+public sealed class AppHostTests(DistributedAppFixture app)
 {
     [Fact]
     public void Every_server_database_and_service_of_the_graph_runs_healthy()

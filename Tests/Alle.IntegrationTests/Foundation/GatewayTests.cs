@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Foundation;
 
 [Collection(StackCollection.Name)]
-public sealed class GatewayTests(StackFixture app)
+public sealed class GatewayTests(DistributedAppFixture app)
 {
     [Fact]
     public async Task Health_reports_the_gateway_and_every_destination()

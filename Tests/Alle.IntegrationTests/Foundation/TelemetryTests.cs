@@ -7,7 +7,7 @@ namespace Alle.IntegrationTests.Foundation;
 
 /// <summary>What the services export reaches Aspire's dashboard, read back through its telemetry API.</summary>
 [Collection(StackCollection.Name)]
-public sealed class TelemetryTests(StackFixture app)
+public sealed class TelemetryTests(DistributedAppFixture app)
 {
     private static readonly string[] s_pipeline = ["gateway", "ingestion", "profiles", "audiences", "messaging"];
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Foundation;
 
 [Collection(StackCollection.Name)]
-public sealed class WalkingSkeletonTests(StackFixture app)
+public sealed class WalkingSkeletonTests(DistributedAppFixture app)
 {
     [Fact]
     public async Task A_tracked_event_travels_through_ingestion_and_the_broker_to_the_profile_timeline()

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Ingestion;
 
 [Collection(StackCollection.Name)]
-public sealed class LiveStreamTests(StackFixture app)
+public sealed class LiveStreamTests(DistributedAppFixture app)
 {
     [Fact]
     public async Task The_debugger_streams_a_sources_calls_as_they_arrive_with_rejections()

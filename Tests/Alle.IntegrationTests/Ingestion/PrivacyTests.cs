@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Ingestion;
 
 [Collection(StackCollection.Name)]
-public sealed class PrivacyTests(StackFixture app)
+public sealed class PrivacyTests(DistributedAppFixture app)
 {
     private readonly WarehouseQueries _warehouse = new(app);
 

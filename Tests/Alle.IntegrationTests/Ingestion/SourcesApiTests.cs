@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Ingestion;
 
 [Collection(StackCollection.Name)]
-public sealed class SourcesApiTests(StackFixture app)
+public sealed class SourcesApiTests(DistributedAppFixture app)
 {
     private HttpClient TrackingClient(string writeKey)
     {

@@ -8,7 +8,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Ingestion;
 
 [Collection(StackCollection.Name)]
-public sealed class TrackingApiTests(StackFixture app)
+public sealed class TrackingApiTests(DistributedAppFixture app)
 {
     private readonly WarehouseQueries _warehouse = new(app);
 

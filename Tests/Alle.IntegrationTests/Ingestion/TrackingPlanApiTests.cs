@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Ingestion;
 
 [Collection(StackCollection.Name)]
-public sealed class TrackingPlanApiTests(StackFixture app)
+public sealed class TrackingPlanApiTests(DistributedAppFixture app)
 {
     private readonly WarehouseQueries _warehouse = new(app);
 

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Loyalty;
 
 [Collection(StackCollection.Name)]
-public sealed class MemberTests(StackFixture app)
+public sealed class MemberTests(DistributedAppFixture app)
 {
     private readonly LoyaltyTestClient _loyalty = new(app);
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Loyalty;
 
 [Collection(StackCollection.Name)]
-public sealed class OfferTests(StackFixture app)
+public sealed class OfferTests(DistributedAppFixture app)
 {
     private readonly LoyaltyTestClient _loyalty = new(app);
 

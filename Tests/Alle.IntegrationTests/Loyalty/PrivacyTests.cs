@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 namespace Alle.IntegrationTests.Loyalty;
 
 [Collection(StackCollection.Name)]
-public sealed class PrivacyTests(StackFixture app)
+public sealed class PrivacyTests(DistributedAppFixture app)
 {
     private readonly LoyaltyTestClient _loyalty = new(app);
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Alle.IntegrationTests.Loyalty;
 
 [Collection(StackCollection.Name)]
-public sealed class ProviderAndCheckInTests(StackFixture app)
+public sealed class ProviderAndCheckInTests(DistributedAppFixture app)
 {
     private readonly LoyaltyTestClient _loyalty = new(app);
 

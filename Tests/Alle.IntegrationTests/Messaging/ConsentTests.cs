@@ -6,7 +6,7 @@ namespace Alle.IntegrationTests.Messaging;
 
 /// <summary>Keywords texted from the sandbox's phones, consent records and their audit trail, marketing rules at send time.</summary>
 [Collection(StackCollection.Name)]
-public sealed class ConsentTests(StackFixture app)
+public sealed class ConsentTests(DistributedAppFixture app)
 {
     private readonly MessagingClient _messaging = new(app);
 

@@ -4,7 +4,7 @@ namespace Alle.IntegrationTests.Messaging;
 
 /// <summary>The dispatcher resumes a deferred message when its time comes — not before, and without dropping it.</summary>
 [Collection(StackCollection.Name)]
-public sealed class DeferredSendTests(StackFixture app)
+public sealed class DeferredSendTests(DistributedAppFixture app)
 {
     private readonly MessagingClient _messaging = new(app);
 

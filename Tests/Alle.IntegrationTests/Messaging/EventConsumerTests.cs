@@ -7,7 +7,7 @@ namespace Alle.IntegrationTests.Messaging;
 
 /// <summary>The integration events messaging consumes and publishes, with a bus standing in for the other services.</summary>
 [Collection(StackCollection.Name)]
-public sealed class EventConsumerTests(StackFixture app)
+public sealed class EventConsumerTests(DistributedAppFixture app)
 {
     private readonly MessagingClient _messaging = new(app);
 

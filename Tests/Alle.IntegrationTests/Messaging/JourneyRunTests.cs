@@ -15,7 +15,7 @@ namespace Alle.IntegrationTests.Messaging;
 /// Audiences would, under audience keys only these tests use.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class JourneyRunTests(StackFixture app, ITestOutputHelper output)
+public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(45);
     private readonly MessagingClient _messaging = new(app);

@@ -7,7 +7,7 @@ namespace Alle.IntegrationTests.Messaging;
 
 /// <summary>Journey entry, exit and policies, with audience events published as the audiences service would.</summary>
 [Collection(StackCollection.Name)]
-public sealed class JourneyTests(StackFixture app)
+public sealed class JourneyTests(DistributedAppFixture app)
 {
     private async Task<string> CreateJourneyAsync(object definition)
     {

@@ -7,7 +7,7 @@ namespace Alle.IntegrationTests.Messaging;
 
 /// <summary>Sends through the Twilio sandbox: the message log, delivery status callbacks, Twilio's errors.</summary>
 [Collection(StackCollection.Name)]
-public sealed class MessageLogTests(StackFixture app)
+public sealed class MessageLogTests(DistributedAppFixture app)
 {
     private readonly MessagingClient _messaging = new(app);
 

@@ -10,7 +10,7 @@ namespace Alle.IntegrationTests.Messaging;
 
 /// <summary>A signed-in member reads and changes her own marketing preference; it stays in step with texted keywords.</summary>
 [Collection(StackCollection.Name)]
-public sealed class PreferencesTests(StackFixture app)
+public sealed class PreferencesTests(DistributedAppFixture app)
 {
     private readonly MessagingClient _messaging = new(app);
 

@@ -8,7 +8,7 @@ namespace Alle.IntegrationTests.Messaging;
 
 /// <summary>One-time codes through the public gateway, read from the sandbox's phone inbox.</summary>
 [Collection(StackCollection.Name)]
-public sealed partial class VerifyTests(StackFixture app)
+public sealed partial class VerifyTests(DistributedAppFixture app)
 {
     private readonly MessagingClient _messaging = new(app);
 

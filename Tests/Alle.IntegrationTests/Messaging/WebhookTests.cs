@@ -6,7 +6,7 @@ namespace Alle.IntegrationTests.Messaging;
 
 /// <summary>Twilio's webhooks through the gateway: the signature is checked against the URL the caller used.</summary>
 [Collection(StackCollection.Name)]
-public sealed class WebhookTests(StackFixture app)
+public sealed class WebhookTests(DistributedAppFixture app)
 {
     private readonly MessagingClient _messaging = new(app);
     private string AuthToken => app.Parameter("twilio-auth-token");

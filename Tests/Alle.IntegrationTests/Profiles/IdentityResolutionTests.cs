@@ -6,7 +6,7 @@ namespace Alle.IntegrationTests.Profiles;
 
 /// <summary>Events in, one profile per person out: merges, merge protection, redelivery, trait precedence, published updates.</summary>
 [Collection(StackCollection.Name)]
-public sealed class IdentityResolutionTests(StackFixture app) : IAsyncLifetime
+public sealed class IdentityResolutionTests(DistributedAppFixture app) : IAsyncLifetime
 {
     private const string Profiles = "/api/profiles/v1/spaces/default/collections/users/profiles";
     private EventBusProbe _bus = null!;

@@ -8,7 +8,7 @@ namespace Alle.IntegrationTests.Profiles;
 
 /// <summary>Regulations (delete and suppress), their progress across services, and the personal data export.</summary>
 [Collection(StackCollection.Name)]
-public sealed class PrivacyTests(StackFixture app) : IAsyncLifetime
+public sealed class PrivacyTests(DistributedAppFixture app) : IAsyncLifetime
 {
     private const string Profiles = "/api/profiles/v1/spaces/default/collections/users/profiles";
     private EventBusProbe _bus = null!;

@@ -8,7 +8,7 @@ namespace Alle.IntegrationTests.Profiles;
 
 /// <summary>Segment's Profile API read paths through the gateway.</summary>
 [Collection(StackCollection.Name)]
-public sealed class ProfileApiTests(StackFixture app) : IAsyncLifetime
+public sealed class ProfileApiTests(DistributedAppFixture app) : IAsyncLifetime
 {
     private const string Profiles = "/api/profiles/v1/spaces/default/collections/users/profiles";
     private EventBusProbe _bus = null!;

@@ -9,7 +9,7 @@ namespace Alle.IntegrationTests.TwilioSandbox;
 
 /// <summary>The sandbox speaks Twilio's Messages API: paths, Basic auth, resource JSON, error objects, magic numbers, lifecycle.</summary>
 [Collection(StackCollection.Name)]
-public sealed class TwilioApiTests(StackFixture app)
+public sealed class TwilioApiTests(DistributedAppFixture app)
 {
     private string AccountSid => app.Parameter("twilio-account-sid");
 

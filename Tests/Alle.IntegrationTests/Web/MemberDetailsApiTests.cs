@@ -8,7 +8,7 @@ namespace Alle.IntegrationTests.Web;
 
 /// <summary>Loyalty's <c>PATCH /api/loyalty/members/{id}</c>, added for the portal's preferences: a member changes only her own details.</summary>
 [Collection(StackCollection.Name)]
-public sealed class MemberDetailsApiTests(StackFixture app)
+public sealed class MemberDetailsApiTests(DistributedAppFixture app)
 {
     [Fact]
     public async Task A_member_updates_her_own_details_and_the_profile_hears_of_them_but_not_another_members()
