@@ -180,10 +180,10 @@ public static class PostgresServerExtensions
         var initdb = ServerPrograms.FindOrExit("initdb", "postgresql", bin);
         var postgres = ServerPrograms.FindOrExit("postgres", "postgresql", bin);
 
-        // PostgreSQL takes SIGTERM (what a stop sends) as a "smart" shutdown that waits for every client to leave; the
-        // shell turns it into SIGINT, the fast shutdown that disconnects them.
+        // SIGTERM is PostgreSQL's "smart" shutdown, which waits for every client to leave: a stop is its fast shutdown
+        // (SIGINT), which disconnects them, then its immediate one (SIGQUIT).
         var (command, prefix) = ServiceAccount.RunAs(Account, postgres);
-        var server = new PostgresServerResource(name, "/bin/sh", directory, password.Resource);
+        var server = new PostgresServerResource(name, BoundedStop.Shell, directory, password.Resource);
         string? connectionString = null;
         builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(server, async (_, cancellationToken) =>
             connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken));
@@ -200,9 +200,9 @@ public static class PostgresServerExtensions
                 endpoint.TargetPort = port;
                 endpoint.IsProxied = false;
             })
-            .WithArgs(["-c", "trap 'kill -INT $pid; wait $pid' TERM INT; \"$@\" & pid=$!; wait $pid", "postgres", command, .. prefix,
+            .WithArgs(BoundedStop.Arguments(name, "INT", "QUIT", command, [.. prefix,
                 "-D", data, "-p", port.ToString(CultureInfo.InvariantCulture), "-k", sockets, "-c", "listen_addresses=127.0.0.1",
-                "-c", "max_connections=500", "-c", "shared_buffers=256MB", "-c", "log_min_messages=warning", "-c", "log_line_prefix=%m [%p] "])
+                "-c", "max_connections=500", "-c", "shared_buffers=256MB", "-c", "log_min_messages=warning", "-c", "log_line_prefix=%m [%p] "]))
             .WithHealthCheck(healthCheck)
             .WithIconName("DatabaseMultiple")
             .RestartOnCrash();

@@ -62,7 +62,7 @@ public static class RabbitMQServerExtensions
 
         // The package's wrapper in /usr/sbin insists on su; the real script lives beside the broker.
         var (command, prefix) = ServiceAccount.RunAs(Account, ServerPrograms.FindOrExit("rabbitmq-server", "rabbitmq-server", "/usr/lib/rabbitmq/bin"));
-        var server = new RabbitMQServerResource(name, command, directory, password.Resource);
+        var server = new RabbitMQServerResource(name, BoundedStop.Shell, directory, password.Resource);
         var healthCheck = $"{name}_check";
         IConnection? connection = null;
         builder.Services.AddHealthChecks().AddRabbitMQ(async _ => connection ??= await new ConnectionFactory
@@ -79,7 +79,8 @@ public static class RabbitMQServerExtensions
                 endpoint.TargetPort = amqpPort;
                 endpoint.IsProxied = false;
             })
-            .WithArgs(prefix)
+            // SIGTERM is the node's orderly shutdown; durable queues and confirmed messages survive a forced one.
+            .WithArgs(BoundedStop.Arguments(name, "TERM", "KILL", command, prefix))
             .WithEnvironment(context =>
             {
                 var env = context.EnvironmentVariables;
