@@ -19,10 +19,10 @@ public sealed class OutageTests(DistributedAppFixture app)
         var messageId = $"pg-outage-{Guid.NewGuid():N}";
         Assert.Equal(HttpStatusCode.OK, (await tracking.PostAsJsonAsync("/v1/track", new { userId = "warm-up", @event = "Outage Test" })).StatusCode);
 
-        await app.Resources.StopAsync("postgres");
         HttpResponseMessage refused;
         try
         {
+            await app.Resources.StopAsync("postgres");
             refused = await tracking.PostAsJsonAsync("/v1/track", new { messageId, userId = $"{messageId}-user", @event = "Outage Test" });
         }
         finally
@@ -66,9 +66,9 @@ public sealed class OutageTests(DistributedAppFixture app)
         }
 
         Assert.Equal(HttpStatusCode.OK, (await SendAsync()).StatusCode);
-        await app.Resources.StopAsync("eventbus");
         try
         {
+            await app.Resources.StopAsync("eventbus");
             var refused = await Eventually.GetAsync(async () =>
             {
                 var response = await SendAsync();

@@ -43,9 +43,9 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
         await TimelineAsync(memberId, events => Named(events, "Member Enrolled").Any(), "the enrolment on the profile");
         var purchaseId = $"pur-{Guid.NewGuid():N}";
 
-        await app.Resources.StopAsync("ingestion");
         try
         {
+            await app.Resources.StopAsync("ingestion");
             using var recorded = await ProviderDesk().PostAsJsonAsync($"/api/loyalty/providers/{Provider}/purchases", new
             {
                 purchaseId, memberId, treatments = new[] { new { product = "natrelle", amount = 7000m } },

@@ -7,7 +7,7 @@ using Npgsql;
 namespace Alle.IntegrationTests.Loyalty;
 
 /// <summary>
-/// With Loyalty's pending hold at 3 seconds and two Loyalty replicas side by side (relays and maturation jobs in both),
+/// With Loyalty's pending hold at 10 seconds and two Loyalty replicas side by side (relays and maturation jobs in both),
 /// points mature in real time within a test and are spent once.
 /// </summary>
 [Collection(ReplicasCollection.Name)]
@@ -40,7 +40,7 @@ public sealed class PointsMaturationTests(ReplicasFixture app)
         {
             var balance = await member.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{memberId}/points");
             return balance.GetProperty("available").GetInt32() == 200 ? balance : (JsonElement?)null;
-        }, TimeSpan.FromSeconds(20), "the points to become available");
+        }, TimeSpan.FromSeconds(40), "the points to become available");
         Assert.Equal(0, available.GetProperty("pending").GetInt32());
 
         var events = await Eventually.GetAsync(async () =>
