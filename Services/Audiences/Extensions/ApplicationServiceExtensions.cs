@@ -13,8 +13,8 @@ internal static class ApplicationServiceExtensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddAdminKeyAuthentication();
-        builder.AddNpgsqlDataSource("audiencesdb");
-        builder.AddKeyedNpgsqlDataSource("warehousedb");
+        builder.AddNpgsqlDataSource("audiencesdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
+        builder.AddKeyedNpgsqlDataSource("warehousedb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddDatabaseMigrations("audiencesdb");
         builder.AddTrackingClient();
 

@@ -16,9 +16,9 @@ internal static class ApplicationServiceExtensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddKeyedNpgsqlDataSource(IngestionDatabase.Name, configureDataSourceBuilder: dataSource =>
-            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32);
+            dataSource.TraceOperationsOnly().ConnectionStringBuilder.MaxAutoPrepare = 32);
         builder.AddKeyedNpgsqlDataSource(WarehouseDatabase.Name, configureDataSourceBuilder: dataSource =>
-            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32);
+            dataSource.TraceOperationsOnly().ConnectionStringBuilder.MaxAutoPrepare = 32);
         // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
         builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false, redis =>
         {

@@ -36,7 +36,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddExceptionHandler<Apis.BadRequestExceptionHandler>();
 
         builder.AddLoyaltyAuthorization();
-        builder.AddNpgsqlDataSource("loyaltydb");
+        builder.AddNpgsqlDataSource("loyaltydb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddDatabaseMigrations("loyaltydb");
         builder.AddEventBus("eventbus", bus =>
         {

@@ -15,7 +15,7 @@ internal static class ApplicationServiceExtensions
     {
         builder.AddAdminKeyAuthentication();
         builder.AddMemberTokenAuthentication();
-        builder.AddNpgsqlDataSource("profilesdb");
+        builder.AddNpgsqlDataSource("profilesdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
         builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
         builder.AddDatabaseMigrations("profilesdb");
