@@ -60,7 +60,8 @@ internal sealed class BenchApplication : DistributedAppFixture
 
     /// <summary>
     /// Stops the application (<see cref="DistributedAppFixture.DisposeAsync"/>: every resource, then its state folder),
-    /// then waits for Aspire's orchestrator to exit, so nothing of this run is left when the load generator ends.
+    /// then waits for Aspire's orchestrator to exit and deletes what is left of the state folder, so nothing of this run
+    /// is left when the load generator ends.
     /// </summary>
     public async Task StopAsync()
     {
@@ -71,6 +72,11 @@ internal sealed class BenchApplication : DistributedAppFixture
         while (orchestrator.Any(ProcessTree.IsAlive) && deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(200);
+        }
+        // A server still writing while the fixture deleted the folder leaves some of it behind.
+        if (Directory.Exists(StateDirectory))
+        {
+            Directory.Delete(StateDirectory, recursive: true);
         }
     }
 
