@@ -4,7 +4,7 @@
   - send intents accepted per second through the gateway (POST /api/messaging/messages),
   - texts delivered per second end to end (intent -> dispatcher -> sandbox -> status callbacks -> delivered),
 and prints a table. Bounded: N messages, one run, stops the application at the end."""
-import json, os, random, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+import json, os, random, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -22,21 +22,86 @@ def request(method, url, body=None, token=None):
 
 
 def start_application(state):
-    subprocess.run(["dotnet", "build", os.path.join(ROOT, "AppHost"), "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
+    """Starts the AppHost in its own session; answers (process, gateway URL, admin key) from its startup report, which
+    ends with "Ready in N s" once every resource is healthy."""
+    subprocess.run(["dotnet", "build", os.path.join(ROOT, "AppHost"), "-warnaserror", "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
     log = open(os.path.join(state, "apphost.out"), "w")
-    process = subprocess.Popen(["dotnet", "run", "--no-build", "--project", os.path.join(ROOT, "AppHost"), "--",
+    process = subprocess.Popen(["dotnet", os.path.join(ROOT, "AppHost", "bin", "Debug", "net10.0", "Alle.AppHost.dll"),
                                 "--state-dir", state, "--random-ports"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 240
     while time.time() < deadline:
         text = open(os.path.join(state, "apphost.out")).read()
-        if "Ready in" in text:
-            gateway = next(line.split()[-1] for line in text.splitlines()[::-1] if line.strip().startswith("gateway"))
-            credentials = json.load(open(os.path.join(state, "credentials.json")))
-            return process, gateway, credentials["admin-key"]
+        if re.search(r"^Ready in ", text, re.MULTILINE):
+            gateway = re.search(r"^  gateway: (\S+)$", text, re.MULTILINE)
+            admin = re.search(r"^  admin key: (\S+)$", text, re.MULTILINE)
+            if not gateway or not admin:
+                raise RuntimeError("no gateway or admin key in the AppHost's report:\n" + text[-2000:])
+            return process, gateway.group(1), admin.group(1)
         if process.poll() is not None:
-            sys.exit("the application exited:\n" + text[-2000:])
+            raise RuntimeError("the application exited:\n" + text[-2000:])
         time.sleep(1)
-    sys.exit("the application did not become ready")
+    raise RuntimeError("the application did not become ready:\n" + text[-2000:])
+
+
+def processes():
+    """Parent of every process, from /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    return parents
+
+
+def tree(root, parents):
+    found, frontier = [root], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, p in parents.items() if p == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def stop_application(process):
+    """SIGTERM to the AppHost's session, then waits (40 s, then kills what is left) for the AppHost and Aspire's
+    orchestrator (DCP, which detaches from the AppHost and watches it by pid) with every server and service it started."""
+    parents = processes()
+    orchestrators = []
+    for pid in parents:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                words = cmdline.read().split(b"\0")
+        except OSError:
+            continue
+        if b"start-apiserver" in words and b"--monitor" in words and words[words.index(b"--monitor") + 1:][:1] == [str(process.pid).encode()]:
+            orchestrators.append(pid)
+    everything = tree(process.pid, parents) + [pid for o in orchestrators for pid in tree(o, parents)]
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.time() + 40
+    while time.time() < deadline and (process.poll() is None or any(alive(pid) for pid in everything)):
+        time.sleep(0.5)
+    for pid in everything:
+        if alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    process.wait(timeout=10)
 
 
 def percentile(values, p):
@@ -46,8 +111,9 @@ def percentile(values, p):
 
 def main():
     state = tempfile.mkdtemp(prefix="alle-bench-messaging-", dir="/var/tmp")
-    process, gateway, admin = start_application(state)
+    process = None
     try:
+        process, gateway, admin = start_application(state)
         rows = []
         latencies = []
         for _ in range(CODES):
@@ -78,10 +144,12 @@ def main():
         print(f"{'-' * width}-|-{'-' * 18}-|------")
         for name, value, note in rows:
             print(f"{name.ljust(width)} | {value:>18} | {note}")
+    except RuntimeError as error:
+        sys.exit(str(error))
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
-        subprocess.run(["rm", "-rf", state])
+        if process is not None:
+            stop_application(process)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,17 +10,17 @@ namespace Alle.Bench.Ingestion;
 /// </summary>
 internal static class BatchThroughput
 {
-    public static async Task<ScenarioResult> RunAsync(string via, Uri target, BenchOptions options, CpuSampler cpu)
+    public static async Task<ScenarioResult> RunAsync(string via, Uri target, BenchOptions options, BenchTarget app)
     {
         var runId = $"b{Guid.NewGuid():N}"[..12] + "-";
-        using var client = Requests.Client(target, options.WriteKey, options.Concurrency);
+        using var client = Requests.Client(target, app.WriteKey, options.Concurrency);
         await WarmUpAsync(client, options);
 
         long acknowledgedEvents = 0, failures = 0;
         var failureKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var latencies = new List<double>[options.Concurrency];
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds));
-        var cpuBefore = cpu.Sample();
+        var cpuBefore = app.Cpu.Sample();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
         {
@@ -51,9 +51,9 @@ internal static class BatchThroughput
             }
         }));
         var elapsed = clock.Elapsed;
-        var cpuUsed = cpu.Since(cpuBefore, elapsed);
+        var cpuUsed = app.Cpu.Since(cpuBefore, elapsed);
 
-        var delivered = await WaitForWarehouseAsync(options.Warehouse, runId, acknowledgedEvents, clock);
+        var delivered = await WaitForWarehouseAsync(app.Warehouse, runId, acknowledgedEvents, clock);
         var all = latencies.SelectMany(l => l).Order().ToList();
         return new ScenarioResult($"batch of {options.BatchSize}", via, all.Count, acknowledgedEvents, failures,
             acknowledgedEvents / elapsed.TotalSeconds, Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99),

@@ -1,25 +1,38 @@
+using System.Globalization;
+
 namespace Alle.Bench.Ingestion;
 
-internal sealed record BenchOptions(Uri Gateway, Uri Direct, string WriteKey, string Warehouse, int AppHostPid, int Seconds, int Rate, int Concurrency, int BatchSize, int WarmUpSeconds)
+internal sealed record BenchOptions(int Seconds, int Rate, int Concurrency, int BatchSize, int WarmUpSeconds, bool IngestionAlone)
 {
     public static BenchOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        var ingestionAlone = false;
+        for (var i = 0; i < args.Length; i++)
         {
-            values[args[i].TrimStart('-')] = args[i + 1];
+            if (args[i] == "--ingestion-alone")
+            {
+                ingestionAlone = true;
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+            {
+                values[args[i][2..]] = args[++i];
+            }
+            else
+            {
+                throw new ArgumentException($"Unexpected argument '{args[i]}'.");
+            }
         }
-        string Required(string name) => values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required");
+        int Number(string name, string fallback) => int.Parse(values.GetValueOrDefault(name, fallback), CultureInfo.InvariantCulture);
         return new BenchOptions(
-            new Uri(Required("gateway")),
-            new Uri(Required("direct")),
-            Required("write-key"),
-            Required("warehouse"),
-            int.Parse(Required("apphost-pid"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(values.GetValueOrDefault("seconds", "20"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(values.GetValueOrDefault("rate", "1000"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(values.GetValueOrDefault("concurrency", "16"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(values.GetValueOrDefault("batch-size", "100"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(values.GetValueOrDefault("warm-up-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture));
+            Number("seconds", "20"),
+            Number("rate", "1000"),
+            Number("concurrency", "16"),
+            Number("batch-size", "100"),
+            Number("warm-up-seconds", "10"),
+            ingestionAlone);
     }
 }
+
+/// <summary>What the scenarios drive: the running application's write key, its warehouse and where CPU time goes.</summary>
+internal sealed record BenchTarget(string WriteKey, string Warehouse, ResourceCpu Cpu);

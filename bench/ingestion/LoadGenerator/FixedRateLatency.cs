@@ -10,21 +10,21 @@ namespace Alle.Bench.Ingestion;
 /// </summary>
 internal static class FixedRateLatency
 {
-    public static async Task<ScenarioResult> RunAsync(string via, Uri target, BenchOptions options, CpuSampler cpu)
+    public static async Task<ScenarioResult> RunAsync(string via, Uri target, BenchOptions options, BenchTarget app)
     {
         var runId = $"l{Guid.NewGuid():N}"[..12] + "-";
-        using var client = Requests.Client(target, options.WriteKey, 256);
+        using var client = Requests.Client(target, app.WriteKey, 256);
         await Warm.UpAsync(() => client.PostAsync("/v1/track", Requests.Track("warmup-")), 200);
 
         var total = options.Rate * options.Seconds;
         var latencies = new ConcurrentBag<double>();
         long failures = 0;
         var failureKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
-        var cpuBefore = cpu.Sample();
+        var cpuBefore = app.Cpu.Sample();
         var clock = Stopwatch.StartNew();
         await OpenLoop.RunAsync(total, options.Rate, (_, due) => SendAsync(due));
         var elapsed = clock.Elapsed;
-        var cpuUsed = cpu.Since(cpuBefore, elapsed);
+        var cpuUsed = app.Cpu.Since(cpuBefore, elapsed);
 
         async Task SendAsync(long due)
         {

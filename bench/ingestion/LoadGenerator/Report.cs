@@ -40,7 +40,7 @@ internal static class Report
         }
 
         Console.WriteLine();
-        Console.WriteLine("Cores busy on average per process during each scenario (2 cores in all):");
+        Console.WriteLine($"Cores busy on average per resource during each scenario ({Environment.ProcessorCount} cores in all):");
         var groups = results.SelectMany(r => r.CoresByProcess.Keys).Distinct().Order().ToList();
         Console.WriteLine("| scenario | via | " + string.Join(" | ", groups) + " |");
         Console.WriteLine("|---|---|" + string.Concat(groups.Select(_ => "---:|")));

@@ -3,13 +3,13 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Alle.Hosting;
-using Alle.Hosting.Testing;
+using Alle.Bench;
 using Npgsql;
 using RabbitMQ.Client;
 
 // Profiles benchmark: events resolved per second (EventsIngested batches published straight to the broker, as
-// ingestion does), and Profile API latency from the cache under an open-loop load of a fixed rate.
+// ingestion does), and Profile API latency from the cache under an open-loop load of a fixed rate. Starts the whole
+// application itself (Aspire's testing builder: fresh state folder, random ports), stops it and deletes its state at the end.
 var events = Argument("--events", 50_000);
 var batchSize = Argument("--batch", 100);
 var rate = Argument("--rate", 500);
@@ -17,24 +17,18 @@ var seconds = Argument("--seconds", 20);
 // --profiles-alone stops the services downstream of Profiles first, so the cores are Profiles' (and its servers') alone.
 var profilesAlone = args.Contains("--profiles-alone");
 
-var stateDirectory = Path.Combine("/var/tmp", "alle-bench", "profiles-" + Guid.NewGuid().ToString("N")[..8]);
-Console.WriteLine($"Starting the application (state in {stateDirectory}) …");
-var app = await DistributedApplicationTestingBuilder.StartAsync(typeof(DistributedApplication).Assembly, ["--state-dir", stateDirectory]);
+var app = await BenchApplication.StartAsync();
 var results = new List<(string Measure, string Result, string Target)>();
 var cpuReport = "";
 try
 {
-    await app.WaitForReadyAsync(TimeSpan.FromMinutes(3));
     if (profilesAlone)
     {
-        foreach (var downstream in new[] { "audiences", "messaging", "loyalty", "web" })
-        {
-            await app.StopResourceAsync(downstream);
-        }
+        await app.StopServicesAsync("audiences", "messaging", "loyalty", "web");
         Console.WriteLine("Stopped audiences, messaging, loyalty and web: measuring Profiles alone");
     }
-    await using var database = NpgsqlDataSource.Create(app.GetConnectionString("profilesdb"));
-    await using var broker = await new ConnectionFactory { Uri = new Uri(app.GetConnectionString("eventbus")) }.CreateConnectionAsync();
+    await using var database = NpgsqlDataSource.Create(app.ConnectionString("profilesdb"));
+    await using var broker = await new ConnectionFactory { Uri = new Uri(app.ConnectionString("eventbus")) }.CreateConnectionAsync();
     await using var channel = await broker.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
 
     var updates = 0L;
@@ -66,7 +60,7 @@ try
     var workload = Workload("run", events);
     var baseline = await CountEventsAsync(database);
     var updatesBaseline = Interlocked.Read(ref updates);
-    var cpuBefore = CpuSecondsByResource(app);
+    var cpuBefore = app.Cpu.Sample();
     var clock = Stopwatch.StartNew();
     await PublishAsync(channel, workload, batchSize);
     var published = clock.Elapsed;
@@ -74,7 +68,7 @@ try
     var resolved = clock.Elapsed;
     await WaitForAsync(() => Task.FromResult(Interlocked.Read(ref updates) - updatesBaseline), workload.Count, TimeSpan.FromMinutes(10));
     var relayed = clock.Elapsed;
-    var cpuAfter = CpuSecondsByResource(app);
+    var cpuAfter = app.Cpu.Sample();
     var spent = cpuAfter.Where(p => p.Value - cpuBefore.GetValueOrDefault(p.Key) >= 0.5).OrderByDescending(p => p.Value - cpuBefore.GetValueOrDefault(p.Key))
         .Select(p => $"{p.Key} {p.Value - cpuBefore.GetValueOrDefault(p.Key):N1}");
     cpuReport = $"CPU seconds spent during the {relayed.TotalSeconds:N1} s run: {string.Join(", ", spent)}; load average before the run {loadBefore}";
@@ -84,10 +78,11 @@ try
 
     // The resolution run leaves work behind (PostgreSQL's autovacuum of 50,000 new rows, consumers' backlogs): the
     // latency run starts once the application is quiet, so it measures the cache, not what is left of the run before.
-    Console.WriteLine($"Waiting for the application to settle (quiet after {await SettleAsync(app):N0} s) …");
-    var adminKey = app.GetParameterValue("admin-key");
-    var userIds = Enumerable.Range(0, 1_000).Select(i => $"run-user-{i}").ToArray();
-    foreach (var (name, endpoint) in new[] { ("direct to profiles", app.GetEndpoint("profiles")), ("through the gateway", app.GetEndpoint("gateway")) })
+    Console.WriteLine($"Waiting for the application to settle ({await SettleAsync(app)}) …");
+    var adminKey = app.AdminKey;
+    // Up to 1,000 of the run's people (five events each), read round-robin.
+    var userIds = Enumerable.Range(0, Math.Clamp(events / 5, 1, 1_000)).Select(i => $"run-user-{i}").ToArray();
+    foreach (var (name, endpoint) in new[] { ("direct to profiles", app.Endpoint("profiles")), ("through the gateway", app.Endpoint("gateway")) })
     {
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = endpoint };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
@@ -95,7 +90,10 @@ try
         for (var i = 0; i < userIds.Length; i++)
         {
             using var warm = await client.GetAsync(PathOf(i));
-            warm.EnsureSuccessStatusCode();
+            if (!warm.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"GET {PathOf(i)} {name}: {(int)warm.StatusCode} {await warm.Content.ReadAsStringAsync()}");
+            }
         }
         // Two seconds at the rate first, discarded: the client opens the connections the rate needs.
         await FixedRateReads.RunAsync(client, PathOf, rate, TimeSpan.FromSeconds(2));
@@ -116,15 +114,7 @@ try
 }
 finally
 {
-    Console.WriteLine("Stopping the application …");
-    await app.DisposeAsync();
-    try
-    {
-        Directory.Delete(stateDirectory, recursive: true);
-    }
-    catch (IOException)
-    {
-    }
+    await app.StopAsync();
 }
 
 Console.WriteLine();
@@ -183,66 +173,26 @@ static List<JsonObject> Workload(string prefix, int count)
     };
 }
 
-// CPU time (user + system) of each resource's processes and their children, from /proc, in seconds.
-// Seconds until every resource together used less than a tenth of a core over two seconds (at most a minute).
-static async Task<double> SettleAsync(DistributedApplication app)
+// Seconds until the application (every resource and the orchestrator, not this process) used less than a tenth of a
+// core over two seconds (at most a minute), and what was still busy then.
+static async Task<string> SettleAsync(BenchApplication app)
 {
     var clock = Stopwatch.StartNew();
-    var before = CpuSecondsByResource(app).Values.Sum();
+    var before = app.Cpu.Sample();
+    var window = new Dictionary<string, double>();
     while (clock.Elapsed < TimeSpan.FromMinutes(1))
     {
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var now = CpuSecondsByResource(app).Values.Sum();
-        if (now - before < 0.2)
+        var now = app.Cpu.Sample();
+        window = now.Where(g => g.Key != ResourceCpu.Generator).ToDictionary(g => g.Key, g => g.Value - before.GetValueOrDefault(g.Key));
+        if (window.Values.Sum() < 0.2)
         {
-            break;
+            return $"quiet after {clock.Elapsed.TotalSeconds:N0} s";
         }
         before = now;
     }
-    return clock.Elapsed.TotalSeconds;
-}
-
-static Dictionary<string, double> CpuSecondsByResource(DistributedApplication app)
-{
-    var parents = new Dictionary<int, int>();
-    var ticks = new Dictionary<int, long>();
-    foreach (var directory in Directory.EnumerateDirectories("/proc"))
-    {
-        if (!int.TryParse(Path.GetFileName(directory), out var pid))
-        {
-            continue;
-        }
-        try
-        {
-            var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            parents[pid] = int.Parse(fields[1]);
-            ticks[pid] = long.Parse(fields[11]) + long.Parse(fields[12]);
-        }
-        catch (IOException)
-        {
-        }
-    }
-    var result = new Dictionary<string, double>();
-    foreach (var resource in app.GetResources())
-    {
-        var tree = new HashSet<int>(resource.Pids);
-        bool grew;
-        do
-        {
-            grew = false;
-            foreach (var (pid, parent) in parents)
-            {
-                if (tree.Contains(parent) && tree.Add(pid))
-                {
-                    grew = true;
-                }
-            }
-        }
-        while (grew);
-        result[resource.Name] = tree.Sum(pid => ticks.GetValueOrDefault(pid)) / 100.0;
-    }
-    return result;
+    return $"still busy after {clock.Elapsed.TotalSeconds:N0} s, cores: " + string.Join(", ", window.Where(g => g.Value >= 0.05)
+        .OrderByDescending(g => g.Value).Select(g => $"{g.Key} {g.Value / 2:N2}"));
 }
 
 static async Task PublishAsync(IChannel channel, List<JsonObject> events, int batchSize)

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Globalization;
+using Alle.Testing;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Alle.Bench;
+
+/// <summary>
+/// The whole application for a load generator, started in its own process from the AppHost's graph by Aspire's testing
+/// builder, through the tests' <see cref="DistributedAppFixture"/>: a fresh state folder under /var/tmp/alle-tests,
+/// random ports, credentials of its own, Aspire's dashboard as in development; everything stopped and the state folder
+/// deleted by <see cref="DistributedAppFixture.DisposeAsync"/>. Projects run in the configuration they were built in:
+/// the load generators are built in Release, so the AppHost and the services are too.
+/// </summary>
+internal sealed class BenchApplication : DistributedAppFixture
+{
+    private BenchApplication()
+    {
+        Cpu = new ResourceCpu(this);
+    }
+
+    /// <summary>CPU time per resource, from /proc.</summary>
+    public ResourceCpu Cpu { get; }
+
+    /// <summary>
+    /// The testing builder logs to the console, the resources' own output included (a line per request under load):
+    /// a benchmark's output keeps to its progress and its table, and its process spends nothing on writing logs.
+    /// Warnings and errors of the AppHost itself still show.
+    /// </summary>
+    protected override void ConfigureApplication(IDistributedApplicationTestingBuilder builder) =>
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire", LogLevel.Warning)
+            // Its one warning says there is no development certificate: the dashboard speaks plain HTTP on loopback here.
+            .AddFilter("Aspire.Hosting.Dcp.DcpHost", LogLevel.Error)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("Alle.AppHost.Resources", LogLevel.None));
+
+    /// <summary>Starts the application and waits until every resource is healthy; on failure stops what started.</summary>
+    public static async Task<BenchApplication> StartAsync()
+    {
+        var app = new BenchApplication();
+        Console.Error.WriteLine($"starting the application (state in {app.StateDirectory})…");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await app.InitializeAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        Console.Error.WriteLine($"the application is healthy after {clock.Elapsed.TotalSeconds:0} s (gateway {app.Endpoint("gateway")})");
+        return app;
+    }
+
+    /// <summary>
+    /// Stops the application (<see cref="DistributedAppFixture.DisposeAsync"/>: every resource, then its state folder),
+    /// then waits for Aspire's orchestrator to exit and deletes what is left of the state folder, so nothing of this run
+    /// is left when the load generator ends.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        Console.Error.WriteLine("stopping the application…");
+        var orchestrator = ResourceCpu.OrchestratorProcesses();
+        await DisposeAsync();
+        var deadline = Stopwatch.StartNew();
+        while (orchestrator.Any(ProcessTree.IsAlive) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(200);
+        }
+        // A server still writing while the fixture deleted the folder leaves some of it behind.
+        if (Directory.Exists(StateDirectory))
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Stops services through their own stop command, as the dashboard's button does, and waits until each one's
+    /// processes are gone, so what is measured afterwards runs without them.
+    /// </summary>
+    public async Task StopServicesAsync(params string[] names)
+    {
+        foreach (var name in names)
+        {
+            var pids = Resources.Instances(name).Select(i => i.ProcessId).Where(pid => pid != 0).ToList();
+            await Resources.StopAsync(name);
+            var deadline = Stopwatch.StartNew();
+            while (pids.Any(ProcessTree.IsAlive) || Resources.Instances(name).Any(i => i.State == KnownResourceStates.Running))
+            {
+                if (deadline.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new TimeoutException($"{name} did not stop within 60 s: {Resources.Describe()}");
+                }
+                await Task.Delay(200);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Where the CPU goes: CPU seconds (user + system, from /proc) per resource of the application — its instances' processes
+/// and their children (a server's wrapper shell, the server and its workers) — plus Aspire's orchestrator (DCP, which
+/// detaches from the AppHost and watches it by pid, with the <c>dotnet run</c> wrappers it starts projects under) and
+/// this process, which runs the load and hosts the AppHost. Other programs on the machine are not counted.
+/// </summary>
+internal sealed class ResourceCpu(DistributedAppFixture app)
+{
+    public const string Generator = "load generator + AppHost";
+    public const string Orchestrator = "dcp";
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+
+    /// <summary>CPU seconds used so far by each group (a resource's name, <see cref="Orchestrator"/>, <see cref="Generator"/>).</summary>
+    public Dictionary<string, double> Sample()
+    {
+        var processes = ReadProcesses();
+        var children = processes.ToLookup(p => p.Value.Parent, p => p.Key);
+        IEnumerable<int> Tree(int root)
+        {
+            var frontier = new Stack<int>([root]);
+            while (frontier.TryPop(out var pid))
+            {
+                yield return pid;
+                foreach (var child in children[pid])
+                {
+                    frontier.Push(child);
+                }
+            }
+        }
+
+        var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
+        var counted = new HashSet<int> { Environment.ProcessId };
+        void Add(string group, IEnumerable<int> pids)
+        {
+            seconds[group] = seconds.GetValueOrDefault(group)
+                + pids.Where(counted.Add).Sum(pid => processes.TryGetValue(pid, out var p) ? p.Ticks : 0) / TicksPerSecond;
+        }
+
+        foreach (var resource in app.App.Services.GetRequiredService<DistributedApplicationModel>().Resources)
+        {
+            // Only running processes: a stopped service or a finished one-off step gets no column.
+            foreach (var instance in app.Resources.Instances(resource.Name).Where(i => processes.ContainsKey(i.ProcessId)))
+            {
+                Add(resource.Name, Tree(instance.ProcessId));
+            }
+        }
+        Add(Orchestrator, Orchestrators(processes).SelectMany(Tree).ToList());
+        seconds[Generator] = processes.TryGetValue(Environment.ProcessId, out var self) ? self.Ticks / TicksPerSecond : 0;
+        return seconds;
+    }
+
+    /// <summary>Aspire's orchestrator of this process's application and every process under it.</summary>
+    public static IReadOnlyList<int> OrchestratorProcesses()
+    {
+        var roots = Orchestrators(ReadProcesses());
+        return [.. roots, .. roots.SelectMany(ProcessTree.Descendants)];
+    }
+
+    /// <summary>DCP, which detaches from the AppHost (here, this process) and watches it by pid.</summary>
+    private static List<int> Orchestrators(Dictionary<int, (int Parent, long Ticks, string Name)> processes)
+    {
+        var monitor = $"--monitor {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
+        return [.. processes.Where(p => p.Value.Name == "dcp" && CommandLine(p.Key).Contains(monitor, StringComparison.Ordinal)).Select(p => p.Key)];
+    }
+
+    /// <summary>Average cores used per group since <paramref name="before"/>.</summary>
+    public Dictionary<string, double> Since(Dictionary<string, double> before, TimeSpan elapsed) =>
+        Sample().ToDictionary(g => g.Key, g => (g.Value - before.GetValueOrDefault(g.Key)) / elapsed.TotalSeconds);
+
+    private static Dictionary<int, (int Parent, long Ticks, string Name)> ReadProcesses()
+    {
+        var processes = new Dictionary<int, (int Parent, long Ticks, string Name)>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                processes[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture),
+                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture), name);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+            }
+        }
+        return processes;
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+}
