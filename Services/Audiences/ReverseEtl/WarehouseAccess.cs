@@ -46,19 +46,19 @@ internal sealed class WarehouseAccess(
         var settings = options.Value;
         if (!string.IsNullOrWhiteSpace(settings.ReaderConnectionString))
         {
-            _reader = NpgsqlDataSource.Create(settings.ReaderConnectionString);
+            _reader = new NpgsqlDataSourceBuilder(settings.ReaderConnectionString).TraceOperationsOnly().Build();
         }
         else
         {
             var ownerConnection = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("warehousedb"));
             var password = DerivePassword(ownerConnection.Password ?? "");
             await CreateRoleAsync(settings.ReaderRole, password, cancellationToken);
-            _reader = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(ownerConnection.ConnectionString)
+            _reader = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(ownerConnection.ConnectionString)
             {
                 Username = settings.ReaderRole,
                 Password = password,
                 ApplicationName = "audiences-reverse-etl",
-            }.ConnectionString);
+            }.ConnectionString).TraceOperationsOnly().Build();
         }
         if (settings.SeedDemo)
         {
