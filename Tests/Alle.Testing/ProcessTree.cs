@@ -2,6 +2,9 @@ using System.Globalization;
 
 namespace Alle.Testing;
 
+/// <summary>One process as /proc/&lt;pid&gt;/stat shows it: parent, CPU time used (user + system, in clock ticks) and name.</summary>
+public sealed record ProcessStat(int Pid, int Parent, long CpuTicks, string Name);
+
 /// <summary>Processes by parentage, read from /proc.</summary>
 public static class ProcessTree
 {
@@ -44,24 +47,52 @@ public static class ProcessTree
         }
     }
 
-    private static Dictionary<int, int> Parents()
+    /// <summary>
+    /// Aspire's orchestrator (DCP) of the AppHost running as <paramref name="appHostPid"/>: it detaches from the AppHost
+    /// and watches it by pid, so it is found by its command line, not by parentage.
+    /// </summary>
+    public static IReadOnlyList<int> OrchestratorsOf(int appHostPid)
     {
-        var parents = new Dictionary<int, int>();
+        var monitor = $"--monitor {appHostPid.ToString(CultureInfo.InvariantCulture)}";
+        return [.. Read().Keys.Where(pid => CommandLine(pid) is { } line && line.Contains("dcp", StringComparison.Ordinal)
+            && line.Contains(monitor, StringComparison.Ordinal))];
+    }
+
+    /// <summary>Every process on the machine, by pid.</summary>
+    public static Dictionary<int, ProcessStat> Read()
+    {
+        var processes = new Dictionary<int, ProcessStat>();
         foreach (var directory in Directory.GetDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(directory), out var pid))
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             {
                 try
                 {
                     var stat = File.ReadAllText(Path.Combine(directory, "stat"));
                     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                    processes[pid] = new ProcessStat(pid, int.Parse(fields[1], CultureInfo.InvariantCulture),
+                        long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture),
+                        stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')]);
                 }
                 catch (IOException)
                 {
                 }
             }
         }
-        return parents;
+        return processes;
+    }
+
+    private static Dictionary<int, int> Parents() => Read().ToDictionary(p => p.Key, p => p.Value.Parent);
+
+    private static string? CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }

@@ -118,7 +118,7 @@ internal sealed class ResourceCpu(DistributedAppFixture app)
     /// <summary>CPU seconds used so far by each group (a resource's name, <see cref="Orchestrator"/>, <see cref="Generator"/>).</summary>
     public Dictionary<string, double> Sample()
     {
-        var processes = ReadProcesses();
+        var processes = ProcessTree.Read();
         var children = processes.ToLookup(p => p.Value.Parent, p => p.Key);
         IEnumerable<int> Tree(int root)
         {
@@ -138,7 +138,7 @@ internal sealed class ResourceCpu(DistributedAppFixture app)
         void Add(string group, IEnumerable<int> pids)
         {
             seconds[group] = seconds.GetValueOrDefault(group)
-                + pids.Where(counted.Add).Sum(pid => processes.TryGetValue(pid, out var p) ? p.Ticks : 0) / TicksPerSecond;
+                + pids.Where(counted.Add).Sum(pid => processes.TryGetValue(pid, out var p) ? p.CpuTicks : 0) / TicksPerSecond;
         }
 
         foreach (var resource in app.App.Services.GetRequiredService<DistributedApplicationModel>().Resources)
@@ -149,62 +149,19 @@ internal sealed class ResourceCpu(DistributedAppFixture app)
                 Add(resource.Name, Tree(instance.ProcessId));
             }
         }
-        Add(Orchestrator, Orchestrators(processes).SelectMany(Tree).ToList());
-        seconds[Generator] = processes.TryGetValue(Environment.ProcessId, out var self) ? self.Ticks / TicksPerSecond : 0;
+        Add(Orchestrator, ProcessTree.OrchestratorsOf(Environment.ProcessId).SelectMany(Tree).ToList());
+        seconds[Generator] = processes.TryGetValue(Environment.ProcessId, out var self) ? self.CpuTicks / TicksPerSecond : 0;
         return seconds;
     }
 
     /// <summary>Aspire's orchestrator of this process's application and every process under it.</summary>
     public static IReadOnlyList<int> OrchestratorProcesses()
     {
-        var roots = Orchestrators(ReadProcesses());
+        var roots = ProcessTree.OrchestratorsOf(Environment.ProcessId);
         return [.. roots, .. roots.SelectMany(ProcessTree.Descendants)];
-    }
-
-    /// <summary>DCP, which detaches from the AppHost (here, this process) and watches it by pid.</summary>
-    private static List<int> Orchestrators(Dictionary<int, (int Parent, long Ticks, string Name)> processes)
-    {
-        var monitor = $"--monitor {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
-        return [.. processes.Where(p => p.Value.Name == "dcp" && CommandLine(p.Key).Contains(monitor, StringComparison.Ordinal)).Select(p => p.Key)];
     }
 
     /// <summary>Average cores used per group since <paramref name="before"/>.</summary>
     public Dictionary<string, double> Since(Dictionary<string, double> before, TimeSpan elapsed) =>
         Sample().ToDictionary(g => g.Key, g => (g.Value - before.GetValueOrDefault(g.Key)) / elapsed.TotalSeconds);
-
-    private static Dictionary<int, (int Parent, long Ticks, string Name)> ReadProcesses()
-    {
-        var processes = new Dictionary<int, (int Parent, long Ticks, string Name)>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                processes[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture),
-                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture), name);
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-            {
-            }
-        }
-        return processes;
-    }
-
-    private static string CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline").Replace('\0', ' ');
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return "";
-        }
-    }
 }

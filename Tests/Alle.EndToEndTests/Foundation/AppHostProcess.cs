@@ -106,24 +106,8 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<int> Processes()
     {
-        var orchestrators = Directory.GetDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid != 0 && CommandLine(pid) is { } line && line.Contains("dcp", StringComparison.Ordinal)
-                && line.Contains($"--monitor {_process.Id}", StringComparison.Ordinal))
-            .ToList();
+        var orchestrators = ProcessTree.OrchestratorsOf(_process.Id);
         return [.. ProcessTree.Descendants(_process.Id), .. orchestrators, .. orchestrators.SelectMany(ProcessTree.Descendants)];
-    }
-
-    private static string? CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 
     public async ValueTask DisposeAsync()
