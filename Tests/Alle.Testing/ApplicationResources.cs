@@ -118,6 +118,17 @@ public sealed class ApplicationResources
         return string.Join('\n', tail);
     }
 
+    /// <summary>How many lines one instance (a resource id from <see cref="Instances"/>) has written that contain <paramref name="text"/>.</summary>
+    public async Task<int> CountLogLinesAsync(string resourceId, string text)
+    {
+        var count = 0;
+        await foreach (var batch in _logs.GetAllAsync(resourceId))
+        {
+            count += batch.Count(line => line.Content.Contains(text, StringComparison.Ordinal));
+        }
+        return count;
+    }
+
     /// <summary>The single instance of a resource that runs one.</summary>
     public ResourceInstance Instance(string name) => Instances(name) switch
     {

@@ -17,6 +17,8 @@ namespace Alle.Testing;
 public class DistributedAppFixture : IAsyncLifetime
 {
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromMinutes(6);
+    private static readonly TimeSpan s_turnTimeout = TimeSpan.FromMinutes(45);
+    private ApplicationSlot? _slot;
     private readonly List<HttpClient> _clients = [];
     private readonly Dictionary<string, string> _parameters = [];
     private readonly Dictionary<string, string> _connectionStrings = [];
@@ -62,6 +64,20 @@ public class DistributedAppFixture : IAsyncLifetime
     }
 
     public async Task InitializeAsync()
+    {
+        _slot = await ApplicationSlot.AcquireAsync(s_turnTimeout);
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
     {
         using var starting = new CancellationTokenSource(s_startTimeout);
         string[] arguments = ["--state-dir", StateDirectory, "--random-ports", "--AppHost:Quiet=true",
@@ -136,9 +152,11 @@ public class DistributedAppFixture : IAsyncLifetime
         {
             client.Dispose();
         }
+        _clients.Clear();
         if (App is not null)
         {
             await App.DisposeAsync();
+            App = null!;
         }
         try
         {
@@ -150,5 +168,7 @@ public class DistributedAppFixture : IAsyncLifetime
         catch (UnauthorizedAccessException)
         {
         }
+        _slot?.Dispose();
+        _slot = null;
     }
 }

@@ -11,6 +11,7 @@ public sealed class AppHostLifecycleTests : IDisposable
     [Fact]
     public async Task Sigterm_stops_every_process_and_a_second_run_finds_the_data_and_credentials_of_the_first()
     {
+        using var slot = await ApplicationSlot.AcquireAsync(TimeSpan.FromMinutes(45));
         var userId = $"lifecycle-{Guid.NewGuid():N}";
         string adminKey;
         await using (var first = AppHostProcess.Start("--state-dir", _stateDirectory, "--random-ports"))

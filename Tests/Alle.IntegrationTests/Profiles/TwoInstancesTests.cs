@@ -135,7 +135,10 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
         await using var member = await CachedMember.ReadByBothAsync(app, "silver");
 
         // Redis drops every subscriber's connection and, for a while, refuses new ones: changes made meanwhile are
-        // announced to nobody, so an instance must stop answering from memory as soon as its subscription is gone.
+        // announced to nobody, so an instance must stop answering from memory once its subscription is gone. It learns
+        // that when its socket closes (milliseconds, later on a starved machine), so the changes start once both know.
+        await Eventually.TrueAsync(async () => (await LayersOnAsync()).All(on => on), TimeSpan.FromSeconds(30),
+            "both instances to answer from memory");
         await using var redis = await ConnectAsAdminAsync();
         var admin = redis.GetDatabase();
         var maxClients = (string)(await admin.ExecuteAsync("CONFIG", "GET", "maxclients"))[1]!;
@@ -146,6 +149,8 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
             Assert.True(subscribers >= 2, $"{subscribers} subscribers: both instances should listen for invalidations");
             await admin.ExecuteAsync("CONFIG", "SET", "maxclients", (connected - subscribers).ToString(System.Globalization.CultureInfo.InvariantCulture));
             await admin.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            await Eventually.TrueAsync(async () => !(await LayersOnAsync()).Any(on => on), TimeSpan.FromSeconds(30),
+                "both instances to switch their in-process layer off");
             for (var round = 1; round <= 4; round++)
             {
                 await member.IdentifyAsync($"tier-{round}");
@@ -190,6 +195,11 @@ public sealed class TwoInstancesTests(ReplicasFixture app)
         await Eventually.TrueAsync(async () => await member.TiersAsync() is ["gold", "gold"], TimeSpan.FromSeconds(15),
             "both instances serving the change once Redis accepts writes again");
     }
+
+    /// <summary>Whether each Profiles instance answers from memory, as the instance logs its in-process layer going on and off.</summary>
+    private async Task<bool[]> LayersOnAsync() => await Task.WhenAll(app.Resources.Instances("profiles").Select(async instance =>
+        await app.Resources.CountLogLinesAsync(instance.ResourceId, "In-process profile cache on")
+        > await app.Resources.CountLogLinesAsync(instance.ResourceId, "In-process profile cache off")));
 
     private async Task<StackExchange.Redis.ConnectionMultiplexer> ConnectAsAdminAsync()
     {
