@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Alle.Platform.Authentication;
 
 namespace Alle.Web.Authentication;
 

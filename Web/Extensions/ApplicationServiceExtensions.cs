@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Alle.Platform.Authentication;
 using Alle.Web.Authentication;
 using Alle.Web.Services;
 using Alle.Web.Tracking;

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Alle.Platform.Authentication;
 using Alle.Web.Authentication;
 
 namespace Alle.Web.Services;

@@ -1,3 +1,4 @@
+using Alle.Platform.Tracking;
 using Alle.Web.Authentication;
 
 namespace Alle.Web.Tracking;

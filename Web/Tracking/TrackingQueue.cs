@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Alle.Platform.Tracking;
 
 namespace Alle.Web.Tracking;
 

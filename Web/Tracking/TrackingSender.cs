@@ -1,3 +1,5 @@
+using Alle.Platform.Tracking;
+
 namespace Alle.Web.Tracking;
 
 /// <summary>

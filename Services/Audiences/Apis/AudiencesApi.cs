@@ -3,6 +3,8 @@ using Alle.Audiences.Batch;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Storage;
+using Alle.Platform.Authentication;
+using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 

@@ -4,6 +4,8 @@ using Alle.Audiences.ComputedTraits;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Storage;
+using Alle.Platform.Authentication;
+using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 

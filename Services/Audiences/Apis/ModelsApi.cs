@@ -3,6 +3,8 @@ using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.ReverseEtl;
 using Alle.Audiences.Storage;
+using Alle.Platform.Authentication;
+using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 

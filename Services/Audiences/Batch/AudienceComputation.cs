@@ -4,6 +4,7 @@ using Alle.Audiences.Definitions;
 using Alle.Audiences.Membership;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Storage;
+using Alle.Platform.Workers;
 using Npgsql;
 
 namespace Alle.Audiences.Batch;

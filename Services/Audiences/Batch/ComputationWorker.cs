@@ -1,4 +1,5 @@
 using Alle.Audiences.Storage;
+using Alle.Platform.Workers;
 using Npgsql;
 
 namespace Alle.Audiences.Batch;

@@ -5,6 +5,7 @@ using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Storage;
+using Alle.Platform.Workers;
 using Npgsql;
 using NpgsqlTypes;
 

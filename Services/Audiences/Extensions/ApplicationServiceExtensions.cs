@@ -5,6 +5,10 @@ using Alle.Audiences.Privacy;
 using Alle.Audiences.RealTime;
 using Alle.Audiences.ReverseEtl;
 using Alle.Audiences.Storage;
+using Alle.Platform.Authentication;
+using Alle.Platform.Migrations;
+using Alle.Platform.Tracking;
+using Alle.Platform.Workers;
 
 namespace Alle.Audiences.Extensions;
 

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Alle.Audiences.Storage;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
+using Alle.Platform.Tracking;
+using Alle.Platform.Workers;
 using MassTransit;
 using Npgsql;
 

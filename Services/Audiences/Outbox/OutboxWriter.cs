@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alle.Audiences.Storage;
+using Alle.Platform.Outbox;
+using Alle.Platform.Tracking;
 using Npgsql;
 
 namespace Alle.Audiences.Outbox;

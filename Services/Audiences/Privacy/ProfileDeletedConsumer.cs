@@ -2,6 +2,7 @@ using Alle.Audiences.Conditions;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Storage;
 using Alle.Contracts;
+using Alle.Platform.Workers;
 using MassTransit;
 using Npgsql;
 

@@ -4,6 +4,7 @@ using Alle.Audiences.Outbox;
 using Alle.Audiences.Profiles;
 using Alle.Audiences.Storage;
 using Alle.Contracts;
+using Alle.Platform.Workers;
 using MassTransit;
 using Npgsql;
 

@@ -2,6 +2,7 @@ using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Profiles;
 using Alle.Audiences.Storage;
+using Alle.Platform.Workers;
 using Npgsql;
 
 namespace Alle.Audiences.RealTime;

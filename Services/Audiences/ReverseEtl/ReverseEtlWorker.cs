@@ -1,5 +1,6 @@
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Storage;
+using Alle.Platform.Workers;
 using Npgsql;
 
 namespace Alle.Audiences.ReverseEtl;

@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Alle.Ingestion.LiveStream;
 using Alle.Ingestion.Sources;
+using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Ingestion.Apis;

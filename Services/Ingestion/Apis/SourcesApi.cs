@@ -1,5 +1,6 @@
 using Alle.Ingestion.Sources;
 using Alle.Ingestion.Storage;
+using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Ingestion.Apis;

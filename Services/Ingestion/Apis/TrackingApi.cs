@@ -1,5 +1,6 @@
 using System.Globalization;
 using Alle.Ingestion.Tracking;
+using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 

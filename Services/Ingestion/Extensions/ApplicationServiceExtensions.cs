@@ -7,6 +7,8 @@ using Alle.Ingestion.Suppression;
 using Alle.Ingestion.Tracking;
 using Alle.Ingestion.TrackingPlans;
 using Alle.Ingestion.Warehouse;
+using Alle.Platform.Authentication;
+using Alle.Platform.Migrations;
 using Microsoft.Extensions.Options;
 
 namespace Alle.Ingestion.Extensions;

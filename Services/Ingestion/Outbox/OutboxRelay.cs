@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Alle.Contracts;
 using Alle.Ingestion.Storage;
+using Alle.Platform.Outbox;
 using MassTransit;
 using Npgsql;
 

@@ -8,6 +8,7 @@ using Alle.Ingestion.Sources;
 using Alle.Ingestion.Storage;
 using Alle.Ingestion.Suppression;
 using Alle.Ingestion.TrackingPlans;
+using Alle.Platform.Outbox;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

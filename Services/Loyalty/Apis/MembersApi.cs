@@ -1,5 +1,6 @@
 using Alle.Loyalty.Authorization;
 using Alle.Loyalty.Members;
+using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,7 @@
 using Alle.Loyalty.Authorization;
 using Alle.Loyalty.Offers;
 using Alle.Loyalty.Providers;
+using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Loyalty.Apis;

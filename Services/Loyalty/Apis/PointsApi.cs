@@ -2,6 +2,7 @@ using Alle.Loyalty.Authorization;
 using Alle.Loyalty.Points;
 using Alle.Loyalty.Providers;
 using Alle.Loyalty.Tiers;
+using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Loyalty.Apis;

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Alle.Loyalty.Authorization;
 using Alle.Loyalty.Members;
 using Alle.Loyalty.Providers;
+using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Loyalty.Apis;

@@ -1,5 +1,6 @@
 using Alle.Loyalty.Points;
 using Alle.Loyalty.Tiers;
+using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Loyalty.Apis;

@@ -8,6 +8,9 @@ using Alle.Loyalty.Privacy;
 using Alle.Loyalty.Providers;
 using Alle.Loyalty.Storage;
 using Alle.Loyalty.Tiers;
+using Alle.Platform.Migrations;
+using Alle.Platform.Tracking;
+using Alle.Platform.Workers;
 using Microsoft.Extensions.Options;
 
 namespace Alle.Loyalty.Extensions;

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Alle.Platform.Outbox;
+using Alle.Platform.Tracking;
 using Npgsql;
 using NpgsqlTypes;
 

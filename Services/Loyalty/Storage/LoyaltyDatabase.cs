@@ -1,4 +1,5 @@
 using Alle.Loyalty.Outbox;
+using Alle.Platform.Workers;
 using Npgsql;
 
 namespace Alle.Loyalty.Storage;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Integrations;
+using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 

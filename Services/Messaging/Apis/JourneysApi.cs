@@ -1,4 +1,6 @@
 using Alle.Messaging.Journeys;
+using Alle.Platform.Authentication;
+using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Messaging.Apis;

@@ -1,5 +1,7 @@
 using Alle.Messaging.Consent;
 using Alle.Messaging.Sending;
+using Alle.Platform.Authentication;
+using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Messaging.Apis;

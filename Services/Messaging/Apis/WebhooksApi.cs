@@ -4,6 +4,7 @@ using Alle.Messaging.Inbound;
 using Alle.Messaging.Outbox;
 using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
+using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -7,6 +7,10 @@ using Alle.Messaging.Privacy;
 using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
 using Alle.Messaging.Verification;
+using Alle.Platform.Authentication;
+using Alle.Platform.Migrations;
+using Alle.Platform.Tracking;
+using Alle.Platform.Workers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Alle.Messaging.Extensions;

@@ -5,6 +5,8 @@ using Alle.Messaging.Extensions;
 using Alle.Messaging.Integrations;
 using Alle.Messaging.Outbox;
 using Alle.Messaging.Sending;
+using Alle.Platform.Tracking;
+using Alle.Platform.Workers;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -3,6 +3,7 @@ using Alle.Messaging.Consent;
 using Alle.Messaging.Integrations;
 using Alle.Messaging.Outbox;
 using Alle.Messaging.Sending;
+using Alle.Platform.Workers;
 using Npgsql;
 
 namespace Alle.Messaging.Journeys;

@@ -1,4 +1,5 @@
 using Alle.Contracts;
+using Alle.Platform.Workers;
 using MassTransit;
 
 namespace Alle.Messaging.Journeys;

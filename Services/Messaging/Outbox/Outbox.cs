@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
+using Alle.Platform.Tracking;
 using Npgsql;
 using NpgsqlTypes;
 

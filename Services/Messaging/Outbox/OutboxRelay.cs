@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
+using Alle.Platform.Tracking;
+using Alle.Platform.Workers;
 using MassTransit;
 using Npgsql;
 

@@ -1,6 +1,7 @@
 using Alle.Contracts;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Outbox;
+using Alle.Platform.Workers;
 using MassTransit;
 using Npgsql;
 

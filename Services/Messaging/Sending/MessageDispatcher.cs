@@ -3,6 +3,7 @@ using Alle.Messaging.Extensions;
 using Alle.Messaging.Integrations;
 using Alle.Messaging.Outbox;
 using Alle.Messaging.Twilio;
+using Alle.Platform.Workers;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

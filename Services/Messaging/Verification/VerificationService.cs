@@ -1,6 +1,7 @@
 using System.Globalization;
 using Alle.Messaging.Extensions;
 using Alle.Messaging.Sending;
+using Alle.Platform.Workers;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Authentication;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Privacy;
 using Alle.Profiles.Reading;

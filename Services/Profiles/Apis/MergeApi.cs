@@ -1,4 +1,5 @@
 using Alle.Contracts;
+using Alle.Platform.Authentication;
 using Alle.Profiles.Merges;
 using Alle.Profiles.Privacy;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Alle.Contracts;
+using Alle.Platform.Authentication;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Reading;
 using Microsoft.AspNetCore.Http.HttpResults;

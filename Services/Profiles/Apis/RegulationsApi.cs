@@ -1,4 +1,6 @@
 using Alle.Contracts;
+using Alle.Platform.Authentication;
+using Alle.Platform.Workers;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Privacy;
 using Microsoft.AspNetCore.Http.HttpResults;

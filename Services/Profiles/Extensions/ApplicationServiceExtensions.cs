@@ -1,4 +1,6 @@
-using MassTransit;
+using Alle.Platform.Authentication;
+using Alle.Platform.Migrations;
+using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Merges;
@@ -6,6 +8,7 @@ using Alle.Profiles.Outbox;
 using Alle.Profiles.Privacy;
 using Alle.Profiles.Reading;
 using Alle.Profiles.Resolution;
+using MassTransit;
 
 namespace Alle.Profiles.Extensions;
 

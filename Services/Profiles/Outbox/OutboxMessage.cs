@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
 using Npgsql;
 using NpgsqlTypes;
 

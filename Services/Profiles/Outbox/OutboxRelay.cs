@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
+using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using MassTransit;
 using Npgsql;

@@ -1,4 +1,5 @@
 using Alle.Contracts;
+using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Outbox;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Outbox;

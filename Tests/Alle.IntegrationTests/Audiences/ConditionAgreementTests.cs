@@ -6,6 +6,7 @@ using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Profiles;
 using Alle.Audiences.RealTime;
+using Alle.Platform.Migrations;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 

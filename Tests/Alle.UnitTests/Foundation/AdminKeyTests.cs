@@ -1,4 +1,5 @@
 using System.Text;
+using Alle.Platform.Authentication;
 using Microsoft.Extensions.Hosting;
 
 namespace Alle.UnitTests.Foundation;

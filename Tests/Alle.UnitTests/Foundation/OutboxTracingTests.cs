@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Alle.Platform.Outbox;
 using Microsoft.Extensions.Hosting;
 
 namespace Alle.UnitTests.Foundation;

@@ -1,3 +1,4 @@
+using Alle.Platform.Authentication;
 using Alle.Web.Authentication;
 using Alle.Web.Extensions;
 using Microsoft.AspNetCore.Mvc;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Alle.Platform.Outbox;
 
 /// <summary>
 /// Carries a trace across an outbox. A row keeps the W3C <c>traceparent</c> of the activity that wrote it; the relay,

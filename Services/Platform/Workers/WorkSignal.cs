@@ -1,4 +1,6 @@
-namespace Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace Alle.Platform.Workers;
 
 /// <summary>
 /// Wakes the background worker <typeparamref name="TWorker"/> as soon as a committed transaction gave it work, instead

@@ -1,9 +1,10 @@
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Alle.Platform.Migrations;
 
 /// <summary>
 /// Applies a service's SQL migrations at start: the embedded resources under <c>Migrations/</c> (or another folder) whose

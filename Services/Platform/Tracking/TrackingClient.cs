@@ -4,8 +4,9 @@ using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Alle.Platform.Tracking;
 
 /// <summary>
 /// A server-side Segment client for our own services: sends identify and track calls to the ingestion service's
