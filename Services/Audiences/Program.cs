@@ -1,5 +1,6 @@
 using Alle.Audiences.Apis;
 using Alle.Audiences.Extensions;
+using Alle.Platform.Outbox;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,5 +15,7 @@ app.MapMembershipApi();
 app.MapComputedTraitsApi();
 app.MapModelsApi();
 app.MapModelRunsApi();
+
+app.MapOutboxApi("/api/audiences");
 
 app.Run();

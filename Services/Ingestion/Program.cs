@@ -1,5 +1,6 @@
 using Alle.Ingestion.Apis;
 using Alle.Ingestion.Extensions;
+using Alle.Platform.Outbox;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,5 +14,7 @@ app.MapTrackingApi();
 app.MapSourcesApi();
 app.MapTrackingPlansApi();
 app.MapLiveStreamApi();
+
+app.MapOutboxApi("/api/ingestion");
 
 app.Run();

@@ -19,7 +19,6 @@ internal sealed class LoyaltyOptions
 
     public CheckInOptions CheckIns { get; set; } = new();
 
-    public OutboxOptions Outbox { get; set; } = new();
 
     public MaturationOptions Maturation { get; set; } = new();
 
@@ -79,16 +78,6 @@ internal sealed class CheckInOptions
 {
     /// <summary>A second check-in at the same provider within this window returns the first (no second event).</summary>
     public TimeSpan RepeatWindow { get; set; } = TimeSpan.FromMinutes(10);
-}
-
-internal sealed class OutboxOptions
-{
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-    public int BatchSize { get; set; } = 200;
-    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>Sent rows are kept this long (for diagnosis), then deleted.</summary>
-    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 }
 
 internal sealed class MaturationOptions

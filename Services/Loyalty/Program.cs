@@ -1,5 +1,6 @@
 using Alle.Loyalty.Apis;
 using Alle.Loyalty.Extensions;
+using Alle.Platform.Outbox;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,5 +19,7 @@ app.MapOffersApi();
 app.MapProvidersApi();
 app.MapCheckInsApi();
 app.MapRulesApi();
+
+app.MapOutboxApi("/api/loyalty");
 
 app.Run();

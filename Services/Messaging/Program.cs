@@ -1,5 +1,6 @@
 using Alle.Messaging.Apis;
 using Alle.Messaging.Extensions;
+using Alle.Platform.Outbox;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,5 +15,7 @@ app.MapMessagesApi();
 app.MapConsentApi();
 app.MapJourneysApi();
 app.MapWebhooksApi();
+
+app.MapOutboxApi("/api/messaging");
 
 app.Run();

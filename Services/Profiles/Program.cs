@@ -1,5 +1,6 @@
 using Alle.Profiles.Apis;
 using Alle.Profiles.Extensions;
+using Alle.Platform.Outbox;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,5 +14,7 @@ app.MapProfileApi();
 app.MapLookupApi();
 app.MapMergeApi();
 app.MapRegulationsApi();
+
+app.MapOutboxApi("/api/profiles");
 
 app.Run();

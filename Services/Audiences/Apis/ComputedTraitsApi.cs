@@ -5,6 +5,7 @@ using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Storage;
 using Alle.Platform.Authentication;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;

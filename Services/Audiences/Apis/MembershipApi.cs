@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Alle.Audiences.Storage;
 using Alle.Platform.Authentication;
+using Alle.Platform.Sql;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Alle.Audiences.ReverseEtl;
-using Alle.Audiences.Storage;
 using Alle.Platform.Authentication;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;

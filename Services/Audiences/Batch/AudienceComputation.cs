@@ -4,6 +4,8 @@ using Alle.Audiences.Definitions;
 using Alle.Audiences.Membership;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Storage;
+using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Npgsql;
 
@@ -117,20 +119,20 @@ internal sealed class AudienceComputation(NpgsqlDataSource dataSource, CatalogCa
                 FROM history h JOIN profiles p ON p.profile_id = h.profile_id
             ),
             published AS (
-                INSERT INTO outbox (profile_id, kind, message_type, message_id, payload, created_at, next_attempt_at)
-                SELECT profile_id, 'publish', 'AudienceMembershipChanged', gen_random_uuid()::text,
-                       jsonb_build_object('audienceId', $1::uuid, 'audienceKey', $3::text, 'profileId', profile_id, 'userId', user_id,
-                                          'entered', {flag}, 'changedAt', $2::timestamptz), $2, $2
+                INSERT INTO outbox_messages (message_id, destination, message_type, ordering_key, payload, created_at, next_attempt_at)
+                SELECT 'bus-' || message_id, 'bus', 'Alle.Contracts.AudienceMembershipChanged', 'profile:' || profile_id,
+                       json_build_object('audienceId', $1::uuid, 'audienceKey', $3::text, 'profileId', profile_id, 'userId', user_id,
+                                         'entered', {flag}, 'changedAt', $2::timestamptz), $2, $2
                 FROM people
                 RETURNING 1
             ),
             tracked AS (
-                INSERT INTO outbox (profile_id, kind, message_id, payload, created_at, next_attempt_at)
-                SELECT profile_id, 'track', message_id,
+                INSERT INTO outbox_messages (message_id, destination, message_type, ordering_key, payload, created_at, next_attempt_at)
+                SELECT message_id, 'tracking', 'track', 'profile:' || profile_id,
                    jsonb_build_object('type', 'track', 'messageId', message_id, 'userId', user_id, 'event', '{eventName}',
                                       'properties', jsonb_build_object('audience_key', $3::text, 'audience_name', $4::text, 'audience_id', $1::text)
                                                     || jsonb_build_object($3::text, {flag}),
-                                      'context', $6::jsonb, 'timestamp', $2::timestamptz), $2, $2
+                                      'context', $6::jsonb, 'timestamp', $2::timestamptz)::json, $2, $2
                 FROM people WHERE user_id IS NOT NULL
                 RETURNING 1
             )

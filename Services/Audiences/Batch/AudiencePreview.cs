@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
-using Alle.Audiences.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Audiences.Batch;

@@ -1,4 +1,4 @@
-using Alle.Audiences.Storage;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Npgsql;
 

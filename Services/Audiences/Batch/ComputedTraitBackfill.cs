@@ -5,6 +5,8 @@ using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Storage;
+using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Npgsql;
 using NpgsqlTypes;
@@ -122,10 +124,10 @@ internal sealed class ComputedTraitBackfill(NpgsqlDataSource dataSource, Catalog
             ON CONFLICT (trait_id, profile_id) DO UPDATE SET value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
             """, cancellationToken, trait.Id, now);
         await connection.ExecuteAsync("""
-            INSERT INTO outbox (profile_id, kind, message_id, payload, created_at, next_attempt_at)
-            SELECT b.profile_id, 'track', m.message_id,
+            INSERT INTO outbox_messages (message_id, destination, message_type, ordering_key, payload, created_at, next_attempt_at)
+            SELECT m.message_id, 'tracking', 'identify', 'profile:' || b.profile_id,
                    jsonb_build_object('type', 'identify', 'messageId', m.message_id, 'userId', p.user_id,
-                                      'traits', jsonb_build_object($2::text, b.value), 'context', $4::jsonb, 'timestamp', $3::timestamptz), $3, $3
+                                      'traits', jsonb_build_object($2::text, b.value), 'context', $4::jsonb, 'timestamp', $3::timestamptz)::json, $3, $3
             FROM trait_backfill b
             JOIN profiles p ON p.profile_id = b.profile_id
             CROSS JOIN LATERAL (SELECT 'ctr-' || replace($1::text, '-', '') || '-' || replace(b.profile_id::text, '-', '') || '-' || b.version AS message_id) m

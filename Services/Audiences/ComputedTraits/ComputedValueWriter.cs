@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
-using Alle.Audiences.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Audiences.ComputedTraits;
@@ -23,7 +23,7 @@ internal static class ComputedValueWriter
             """, cancellationToken, trait.Id, profileId, NpgsqlCommandExtensions.Jsonb(json), version, now);
         if (userId is not null)
         {
-            await OutboxWriter.CallAsync(connection, profileId, OutboxCall.Identify(
+            await AudienceOutbox.CallAsync(connection, profileId, OutboxCall.Identify(
                 IdentifyMessageId(trait.Id, profileId, version), userId, null, new JsonObject { [trait.Key] = value?.DeepClone() }, now), now, cancellationToken);
         }
     }
@@ -41,7 +41,7 @@ internal static class ComputedValueWriter
         {
             if (catalog.ComputedTraits.FirstOrDefault(trait => trait.Id == traitId) is { } trait)
             {
-                await OutboxWriter.CallAsync(connection, profileId, OutboxCall.Identify(
+                await AudienceOutbox.CallAsync(connection, profileId, OutboxCall.Identify(
                     IdentifyMessageId(trait.Id, profileId, version), userId, null, new JsonObject { [trait.Key] = value?.DeepClone() }, now), now, cancellationToken);
             }
         }

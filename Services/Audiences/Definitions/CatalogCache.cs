@@ -1,6 +1,6 @@
 using Alle.Audiences.ComputedTraits;
 using Alle.Audiences.Conditions;
-using Alle.Audiences.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Audiences.Definitions;

@@ -54,5 +54,5 @@ internal static partial class DefinitionKeys
 
     /// <summary>Serialises definition changes, so reference and cycle checks never race with another change.</summary>
     public static Task LockCatalogAsync(Npgsql.NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        Storage.NpgsqlCommandExtensions.ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtextextended('audiences-catalog', 7))", cancellationToken);
+        Alle.Platform.Sql.NpgsqlCommandExtensions.ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtextextended('audiences-catalog', 7))", cancellationToken);
 }

@@ -4,9 +4,10 @@ using Alle.Audiences.Outbox;
 using Alle.Audiences.Privacy;
 using Alle.Audiences.RealTime;
 using Alle.Audiences.ReverseEtl;
-using Alle.Audiences.Storage;
 using Alle.Platform.Authentication;
 using Alle.Platform.Migrations;
+using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
 
@@ -19,12 +20,12 @@ internal static class ApplicationServiceExtensions
         builder.AddAdminKeyAuthentication();
         builder.AddNpgsqlDataSource("audiencesdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddKeyedNpgsqlDataSource("warehousedb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
+        builder.AddOutbox("audiencesdb");
         builder.AddDatabaseMigrations("audiencesdb");
         builder.AddTrackingClient();
 
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<ProfileEvaluator>();
-        builder.Services.AddSingleton<WorkSignal<OutboxRelay>>();
         builder.Services.AddSingleton<WorkSignal<ComputationWorker>>();
         builder.Services.AddSingleton<AudienceComputation>();
         builder.Services.AddSingleton<ComputedTraitBackfill>();
@@ -42,7 +43,6 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfileDeletedConsumer>();
         });
 
-        builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<ComputationWorker>();
         builder.Services.AddHostedService<WindowExpiryService>();
         builder.Services.AddHostedService<ReverseEtlWorker>();

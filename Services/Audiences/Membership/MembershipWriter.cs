@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
-using Alle.Audiences.Storage;
 using Alle.Contracts;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Audiences.Membership;
@@ -33,11 +33,11 @@ internal static class MembershipWriter
             INSERT INTO membership_history (audience_id, profile_id, entered, at, reason) VALUES ($1, $2, $3, $4, $5) RETURNING id
             """, cancellationToken, audience.Id, profileId, entered, at, reason);
 
-        await OutboxWriter.PublishAsync(connection, profileId,
+        await AudienceOutbox.PublishAsync(connection, profileId,
             new AudienceMembershipChanged(audience.Id, audience.Key, profileId, userId, entered, at), at, cancellationToken);
         if (trackEvent && userId is not null)
         {
-            await OutboxWriter.CallAsync(connection, profileId, OutboxCall.Track(
+            await AudienceOutbox.CallAsync(connection, profileId, OutboxCall.Track(
                 TrackMessageId(audience.Id, profileId, entered, historyId), userId, entered ? EnteredEvent : ExitedEvent,
                 TrackProperties(audience.Key, audience.Name, audience.Id, entered), at), at, cancellationToken);
         }

@@ -1,7 +1,8 @@
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Outbox;
-using Alle.Audiences.Storage;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using MassTransit;
 using Npgsql;
@@ -49,8 +50,7 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, WorkSi
         rows += await connection.ExecuteAsync("DELETE FROM events WHERE profile_id = ANY($1)", cancellationToken, profileIds);
         rows += await connection.ExecuteAsync("DELETE FROM computed_values WHERE profile_id = ANY($1)", cancellationToken, profileIds);
         rows += await connection.ExecuteAsync("DELETE FROM profile_due WHERE profile_id = ANY($1)", cancellationToken, profileIds);
-        rows += await connection.ExecuteAsync("DELETE FROM outbox WHERE profile_id = ANY($1) AND sent_at IS NULL", cancellationToken, profileIds);
-        await connection.ExecuteAsync("UPDATE outbox SET profile_id = NULL, payload = '{}' WHERE profile_id = ANY($1)", cancellationToken, profileIds);
+        rows += await connection.ForgetAsync([.. profileIds.Select(id => AudienceOutbox.ProfileKey(id)!)], cancellationToken);
         rows += await connection.ExecuteAsync("DELETE FROM profiles WHERE profile_id = ANY($1)", cancellationToken, profileIds) - claimed;
         rows += await connection.ExecuteAsync("DELETE FROM merged_profiles WHERE survivor_id = $1", cancellationToken, message.ProfileId);
 
@@ -62,9 +62,9 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, WorkSi
                     DELETE FROM etl_model_rows r USING etl_models m
                     WHERE r.model_id = m.id AND m.identifier_type = $1 AND r.identifier = $2
                     """, cancellationToken, identifier.Type, value);
-                // Reverse ETL identifies not yet sent name her by identifier, not by profile.
+                // Reverse ETL identifies name her by identifier, not by profile.
                 rows += await connection.ExecuteAsync("""
-                    DELETE FROM outbox WHERE sent_at IS NULL AND profile_id IS NULL
+                    DELETE FROM outbox_messages WHERE destination = 'tracking' AND ordering_key IS NULL
                     AND CASE WHEN $2 = 'user_id' THEN payload ->> 'userId' ELSE payload -> 'traits' ->> $2 END = $1
                     """, cancellationToken, value, identifier.Type);
             }
@@ -76,7 +76,7 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, WorkSi
                 INSERT INTO deleted_profiles (profile_id, regulation_id, deleted_at) VALUES ($1, $2, $3) ON CONFLICT (profile_id) DO NOTHING
                 """, cancellationToken, id, message.RegulationId, now);
         }
-        await OutboxWriter.PublishAsync(connection, null, new PersonalDataDeleted(message.RegulationId, message.ProfileId, ServiceName, rows, now), now, cancellationToken);
+        await AudienceOutbox.PublishAsync(connection, null, new PersonalDataDeleted(message.RegulationId, message.ProfileId, ServiceName, rows, now), now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
         logger.LogInformation("Deleted {Rows} rows for profile {ProfileId} (regulation {RegulationId}).", rows, message.ProfileId, message.RegulationId);

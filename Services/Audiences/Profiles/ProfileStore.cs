@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Alle.Audiences.Conditions;
-using Alle.Audiences.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Audiences.Profiles;

@@ -7,6 +7,7 @@ using Alle.Audiences.Membership;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Profiles;
 using Alle.Audiences.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -4,6 +4,8 @@ using Alle.Audiences.Outbox;
 using Alle.Audiences.Profiles;
 using Alle.Audiences.Storage;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using MassTransit;
 using Npgsql;

@@ -1,7 +1,8 @@
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Profiles;
-using Alle.Audiences.Storage;
+using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Npgsql;
 

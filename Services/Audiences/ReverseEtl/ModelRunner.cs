@@ -7,7 +7,8 @@ using Alle.Audiences.Batch;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
-using Alle.Audiences.Storage;
+using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Npgsql;
 using NpgsqlTypes;
@@ -201,18 +202,7 @@ internal sealed class ModelRunner(
             .Concat(changes.Removed.Select(removed => (removed.Identifier, Traits: ModelChanges.Cleared(removed.Previous))))
             .Select(change => IdentifyCall(model, runId, change.Identifier, change.Traits, now));
 
-        await using var importer = await connection.BeginBinaryImportAsync(
-            "COPY outbox (kind, message_id, payload, created_at, next_attempt_at) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var call in calls)
-        {
-            await importer.StartRowAsync(cancellationToken);
-            await importer.WriteAsync("track", NpgsqlDbType.Text, cancellationToken);
-            await importer.WriteAsync(call.MessageId, NpgsqlDbType.Text, cancellationToken);
-            await importer.WriteAsync(JsonSerializer.Serialize(call, OutboxWriter.Json), NpgsqlDbType.Jsonb, cancellationToken);
-            await importer.WriteAsync(now, NpgsqlDbType.TimestampTz, cancellationToken);
-            await importer.WriteAsync(now, NpgsqlDbType.TimestampTz, cancellationToken);
-        }
-        await importer.CompleteAsync(cancellationToken);
+        await connection.CopyAsync(calls.Select(call => OutboxEntry.Track(call.ToTrackingCall())), now, cancellationToken);
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 using Alle.Audiences.Apis;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
-using Alle.Audiences.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Audiences.ReverseEtl;

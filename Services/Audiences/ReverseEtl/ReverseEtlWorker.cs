@@ -1,5 +1,5 @@
 using Alle.Audiences.Definitions;
-using Alle.Audiences.Storage;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Npgsql;
 

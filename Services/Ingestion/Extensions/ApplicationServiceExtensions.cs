@@ -9,6 +9,7 @@ using Alle.Ingestion.TrackingPlans;
 using Alle.Ingestion.Warehouse;
 using Alle.Platform.Authentication;
 using Alle.Platform.Migrations;
+using Alle.Platform.Outbox;
 using Microsoft.Extensions.Options;
 
 namespace Alle.Ingestion.Extensions;
@@ -34,6 +35,8 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton(services => new SubjectIdentifiers(services.GetRequiredService<IOptions<IngestionOptions>>().Value.DefaultPhoneRegion));
 
         // Schema first, then seeds and the suppression list, then the bus: nothing is consumed or accepted before they exist.
+        // The request path delivers its own batches and deletes their rows; the relay takes what it left.
+        builder.AddOutbox(IngestionDatabase.Name, keyed: true, defaults: outbox => outbox.Retention = TimeSpan.Zero);
         builder.AddDatabaseMigrations(IngestionDatabase.Name, keyed: true);
         // The warehouse layout has its own history table: other services' scripts may share warehousedb.
         builder.AddDatabaseMigrations(WarehouseDatabase.Name, keyed: true, folder: "Warehouse.Schema", historyTable: "warehouse_schema_history");
@@ -55,8 +58,8 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<RejectedEvents>();
         builder.Services.AddSingleton<EventLog>();
         builder.Services.AddSingleton<BrokerAvailability>();
-        builder.Services.AddSingleton<OutboxRelay>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<OutboxRelay>());
+        builder.Services.AddSingleton<CommittedBatchPublisher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CommittedBatchPublisher>());
         builder.Services.AddSingleton<SourceRateLimiter>();
         builder.Services.AddSingleton<LiveEventStream>();
         builder.Services.AddSingleton<TrackingIntake>();

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Ingestion.Outbox;
 using Alle.Ingestion.Tracking;
 using Alle.Ingestion.TrackingPlans;
+using Alle.Platform.Outbox;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -37,12 +39,8 @@ internal sealed class EventLog([FromKeyedServices(IngestionDatabase.Name)] Npgsq
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (fresh.Count > 0)
         {
-            var outbox = new NpgsqlBatchCommand("INSERT INTO outbox (batch_id, source_id, payload, trace_parent) VALUES ($1, $2, $3, $4)");
-            outbox.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = request.BatchId });
-            outbox.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.SourceId });
-            outbox.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = JsonSerializer.SerializeToUtf8Bytes(fresh, PayloadOptions) });
-            outbox.Parameters.Add(new NpgsqlParameter { Value = (object?)request.TraceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            batch.BatchCommands.Add(outbox);
+            batch.BatchCommands.Add(OutboxWriter.Insert([CommittedBatchPublisher.Entry(request.BatchId, request.SourceId, fresh)], request.ReceivedAt,
+                firstAttemptAt: request.ReceivedAt + CommittedBatchPublisher.HandOverTime));
         }
         if (request.Rejected.Count > 0)
         {

@@ -40,7 +40,7 @@ internal sealed class TrackingIntake(
     SuppressionList suppressionList,
     TrackingPlanStore trackingPlans,
     EventLog eventLog,
-    OutboxRelay relay,
+    CommittedBatchPublisher publisher,
     BrokerAvailability broker,
     LiveEventStream liveStream,
     IOptions<IngestionOptions> options,
@@ -51,7 +51,7 @@ internal sealed class TrackingIntake(
 
     /// <summary>Whether new work can be made durable and delivered now; checked before a body is even read.</summary>
     public IntakeResult? RefuseWhenOverloaded() =>
-        !broker.IsAvailable || relay.Backlog > options.Value.MaxUnpublishedBatches
+        !broker.IsAvailable || publisher.Backlog > options.Value.MaxUnpublishedBatches
             ? new IntakeResult(IntakeStatus.Unavailable, RetryAfter)
             : null;
 
@@ -118,7 +118,7 @@ internal sealed class TrackingIntake(
 
         if (fresh.Count > 0)
         {
-            relay.Enqueue(new PendingBatch(stored.BatchId, source.Id, fresh, stored.TraceParent));
+            publisher.Enqueue(new PendingBatch(stored.BatchId, source.Id, fresh, stored.TraceParent));
         }
         if (liveStream.HasListeners(source.Id))
         {

@@ -2,13 +2,13 @@ using Alle.Loyalty.Authorization;
 using Alle.Loyalty.CheckIns;
 using Alle.Loyalty.Members;
 using Alle.Loyalty.Offers;
-using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Points;
 using Alle.Loyalty.Privacy;
 using Alle.Loyalty.Providers;
 using Alle.Loyalty.Storage;
 using Alle.Loyalty.Tiers;
 using Alle.Platform.Migrations;
+using Alle.Platform.Outbox;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
 using Microsoft.Extensions.Options;
@@ -40,6 +40,7 @@ internal static class ApplicationServiceExtensions
 
         builder.AddLoyaltyAuthorization();
         builder.AddNpgsqlDataSource("loyaltydb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
+        builder.AddOutbox("loyaltydb");
         builder.AddDatabaseMigrations("loyaltydb");
         builder.AddEventBus("eventbus", bus =>
         {
@@ -50,7 +51,6 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton(services => new TierPolicy(services.GetRequiredService<IOptions<LoyaltyOptions>>().Value.Tiers));
         builder.Services.AddSingleton(services => new EarningRules(services.GetRequiredService<IOptions<LoyaltyOptions>>().Value.Points));
-        builder.Services.AddSingleton<WorkSignal<OutboxRelay>>();
         builder.Services.AddSingleton<LoyaltyDatabase>();
         builder.Services.AddSingleton<TierChanges>();
         builder.Services.AddSingleton<PromotionCatalog>();
@@ -61,7 +61,6 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<ProviderDirectory>();
         builder.Services.AddSingleton<CheckInDesk>();
 
-        builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<PointsMaturation>();
     }
 }

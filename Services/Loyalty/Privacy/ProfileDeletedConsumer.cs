@@ -2,6 +2,7 @@ using Alle.Contracts;
 using Alle.Loyalty.Members;
 using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Storage;
+using Alle.Platform.Outbox;
 using MassTransit;
 
 namespace Alle.Loyalty.Privacy;
@@ -30,10 +31,11 @@ internal sealed class ProfileDeletedConsumer(LoyaltyDatabase database, TimeProvi
             var subjects = memberIds.Union(userIds).ToArray();
 
             long deleted = 0;
-            foreach (var table in new[] { "check_ins", "coupons", "point_maturations", "ledger_entries", "purchases", "outbox", "members" })
+            foreach (var table in new[] { "check_ins", "coupons", "point_maturations", "ledger_entries", "purchases", "members" })
             {
                 deleted += await transaction.ExecuteAsync($"DELETE FROM {table} WHERE member_id = ANY($1)", context.CancellationToken, (object)subjects);
             }
+            deleted += await transaction.Connection!.ForgetAsync([.. subjects.Select(FactOutbox.MemberKey)], context.CancellationToken);
             deleted += await transaction.ExecuteAsync("DELETE FROM audience_memberships WHERE user_id = ANY($1)", context.CancellationToken, (object)subjects);
 
             var now = clock.GetUtcNow();

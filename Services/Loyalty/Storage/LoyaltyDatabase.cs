@@ -1,4 +1,4 @@
-using Alle.Loyalty.Outbox;
+using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using Npgsql;
 

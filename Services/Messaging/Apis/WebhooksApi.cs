@@ -1,9 +1,9 @@
 using System.Security;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Inbound;
-using Alle.Messaging.Outbox;
 using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
+using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

@@ -2,13 +2,13 @@ using Alle.Messaging.Consent;
 using Alle.Messaging.Inbound;
 using Alle.Messaging.Integrations;
 using Alle.Messaging.Journeys;
-using Alle.Messaging.Outbox;
 using Alle.Messaging.Privacy;
 using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
 using Alle.Messaging.Verification;
 using Alle.Platform.Authentication;
 using Alle.Platform.Migrations;
+using Alle.Platform.Outbox;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +24,7 @@ internal static class ApplicationServiceExtensions
         builder.AddNpgsqlDataSource("messagingdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
         builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
+        builder.AddOutbox("messagingdb");
         builder.AddDatabaseMigrations("messagingdb");
         builder.AddEventBus("eventbus", bus =>
         {
@@ -49,7 +50,6 @@ internal static class ApplicationServiceExtensions
             http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
         });
 
-        builder.Services.AddSingleton<WorkSignal<OutboxRelay>>();
         builder.Services.AddSingleton<WorkSignal<MessageDispatcher>>();
         builder.Services.AddSingleton<WorkSignal<JourneyRunner>>();
         builder.Services.AddSingleton<ConsentStore>();
@@ -59,7 +59,6 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<VerificationService>();
         builder.Services.AddScoped<InboundMessageHandler>();
 
-        builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<MessageDispatcher>();
         builder.Services.AddHostedService<JourneyRunner>();
     }

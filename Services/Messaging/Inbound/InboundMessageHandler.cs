@@ -3,8 +3,8 @@ using System.Text;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Extensions;
 using Alle.Messaging.Integrations;
-using Alle.Messaging.Outbox;
 using Alle.Messaging.Sending;
+using Alle.Platform.Outbox;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
 using Microsoft.Extensions.Options;
@@ -72,7 +72,7 @@ internal sealed class InboundMessageHandler(
             await MessageStore.TransitionAsync(connection, transaction, replyId, MessageStatus.Sent, now, cancellationToken);
         }
 
-        await Outbox.Outbox.AddTrackAsync(connection, transaction, SmsReceived(message, userId, action, now), now, cancellationToken);
+        await connection.AddAsync(OutboxEntry.Track(SmsReceived(message, userId, action, now)), now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outboxSignal.Notify();
         logger.LogInformation("Inbound message {MessageSid} handled as {Action}", message.MessageSid, action);

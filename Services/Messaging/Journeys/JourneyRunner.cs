@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Integrations;
-using Alle.Messaging.Outbox;
 using Alle.Messaging.Sending;
 using Alle.Platform.Workers;
 using Npgsql;

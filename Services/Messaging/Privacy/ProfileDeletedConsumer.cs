@@ -1,6 +1,7 @@
 using Alle.Contracts;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Outbox;
+using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using MassTransit;
 using Npgsql;
@@ -33,8 +34,9 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Consen
             seen.Parameters.AddWithValue(deleted.ProfileId);
             if (await seen.ExecuteScalarAsync(cancellationToken) is long previous)
             {
-                await Outbox.Outbox.AddAsync(connection, transaction,
-                    new PersonalDataDeleted(deleted.RegulationId, deleted.ProfileId, ServiceName, previous, clock.GetUtcNow()), cancellationToken);
+                var now = clock.GetUtcNow();
+                await connection.AddAsync(MessagingFacts.DataDeleted(new PersonalDataDeleted(deleted.RegulationId, deleted.ProfileId, ServiceName, previous, now)),
+                    now, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 outboxSignal.Notify();
                 return;
@@ -111,9 +113,9 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Consen
             rows = (long)(await delete.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        // Outbox rows still waiting may carry the phone (SMS Received calls): they are the person's data too.
+        // Outbox rows, waiting or kept after delivery, may carry the phone (SMS Received calls): they are the person's data too.
         await using (var outbox = new NpgsqlCommand("""
-            DELETE FROM outbox WHERE published_at IS NULL AND kind = 'track'
+            DELETE FROM outbox_messages WHERE destination = 'tracking'
               AND (payload->>'userId' = ANY($2) OR payload->'context'->'traits'->>'phone' = ANY($1))
             """, connection, transaction))
         {
@@ -132,7 +134,7 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Consen
             record.Parameters.AddWithValue(at);
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
-        await Outbox.Outbox.AddAsync(connection, transaction, new PersonalDataDeleted(deleted.RegulationId, deleted.ProfileId, ServiceName, rows, at), cancellationToken);
+        await connection.AddAsync(MessagingFacts.DataDeleted(new PersonalDataDeleted(deleted.RegulationId, deleted.ProfileId, ServiceName, rows, at)), at, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outboxSignal.Notify();
         logger.LogInformation("Regulation {RegulationId}: deleted {Rows} rows for profile {ProfileId} ({Suppressed} numbers kept as suppressed hashes)",

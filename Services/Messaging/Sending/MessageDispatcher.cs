@@ -1,8 +1,8 @@
 using Alle.Messaging.Consent;
 using Alle.Messaging.Extensions;
 using Alle.Messaging.Integrations;
-using Alle.Messaging.Outbox;
 using Alle.Messaging.Twilio;
+using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using Microsoft.Extensions.Options;
 using Npgsql;

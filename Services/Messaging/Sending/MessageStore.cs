@@ -1,4 +1,6 @@
 using Alle.Contracts;
+using Alle.Messaging.Outbox;
+using Alle.Platform.Outbox;
 using Npgsql;
 
 namespace Alle.Messaging.Sending;
@@ -139,8 +141,8 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clo
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
         await AddEventAsync(connection, transaction, id, status, errorCode, skipReason ?? errorMessage, now, cancellationToken);
-        await Outbox.Outbox.AddAsync(connection, transaction,
-            new MessageStatusChanged(id, providerSid ?? current.ProviderSid, status, errorCode, current.UserId, current.JourneyId, now), cancellationToken);
+        await connection.AddAsync(MessagingFacts.StatusChanged(
+            new MessageStatusChanged(id, providerSid ?? current.ProviderSid, status, errorCode, current.UserId, current.JourneyId, now)), now, cancellationToken);
         return current with { Status = status, ProviderSid = providerSid ?? current.ProviderSid, ErrorCode = errorCode ?? current.ErrorCode };
     }
 

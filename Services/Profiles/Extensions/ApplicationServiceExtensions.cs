@@ -1,5 +1,6 @@
 using Alle.Platform.Authentication;
 using Alle.Platform.Migrations;
+using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
@@ -21,6 +22,8 @@ internal static class ApplicationServiceExtensions
         builder.AddNpgsqlDataSource("profilesdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
         builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
+        // One row per resolved event: delivered rows go at once rather than filling the table.
+        builder.AddOutbox("profilesdb", defaults: outbox => outbox.Retention = TimeSpan.Zero);
         builder.AddDatabaseMigrations("profilesdb");
         builder.AddEventBus("eventbus", bus =>
         {
@@ -47,8 +50,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<Unmerger>();
         builder.Services.AddSingleton<RegulationStore>();
         builder.Services.AddSingleton<WorkSignal<RegulationProcessor>>();
-        builder.Services.AddSingleton<WorkSignal<OutboxRelay>>();
-        builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddSingleton<IOutboxBusHooks, ProfileOutboxHooks>();
         builder.Services.AddHostedService<RegulationProcessor>();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
@@ -134,11 +135,11 @@ internal sealed class Unmerger(NpgsqlDataSource dataSource, ProfileCache cache, 
         }
         var movedEvents = batch.BatchCommands[1].RecordsAffected;
 
-        var messages = new List<OutboxMessage> { new(new ProfilesUnmerged(mergeId, holder, absorbedId, moved, now), [holder, absorbedId]) };
+        var messages = new List<OutboxMessage> { new(new ProfilesUnmerged(mergeId, holder, absorbedId, moved, now)) };
         foreach (var profileId in new[] { holder, absorbedId })
         {
             var (traits, userId) = await RecomputeAsync(connection, transaction, profileId, now, cancellationToken);
-            messages.Add(new OutboxMessage(new ProfileUpdated(profileId, userId, traits.Plain(), null, now), [profileId]));
+            messages.Add(new OutboxMessage(new ProfileUpdated(profileId, userId, traits.Plain(), null, now)));
         }
         await using (var write = new NpgsqlBatch(connection, transaction) { BatchCommands = { OutboxMessage.Insert(messages, now) } })
         {

@@ -1,4 +1,5 @@
 using Alle.Contracts;
+using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
@@ -154,18 +155,18 @@ internal sealed class RegulationProcessor(
                     record.Parameters.Add(Sql.Value(Sql.Utc(now)));
                     await record.ExecuteNonQueryAsync(cancellationToken);
                 }
-                messages.Add(new OutboxMessage(new ProfileDeleted(regulationId, profileId, person.Identifiers, now), person.ProfileId is { } id ? [id] : []));
+                messages.Add(new OutboxMessage(new ProfileDeleted(regulationId, profileId, person.Identifiers, now)));
                 touched.AddRange(person.ProfileId is { } deleted ? [deleted] : []);
                 forgotten.AddRange(person.Identifiers);
             }
         }
         if (suppressed.Count > 0)
         {
-            messages.Add(new OutboxMessage(new SubjectsSuppressed(regulationId, [.. suppressed.Distinct()], true, now), []));
+            messages.Add(new OutboxMessage(new SubjectsSuppressed(regulationId, [.. suppressed.Distinct()], true, now)));
         }
         if (lifted.Count > 0)
         {
-            messages.Add(new OutboxMessage(new SubjectsSuppressed(regulationId, [.. lifted.Distinct()], false, now), []));
+            messages.Add(new OutboxMessage(new SubjectsSuppressed(regulationId, [.. lifted.Distinct()], false, now)));
         }
 
         var done = next + values.Length >= count;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
@@ -231,7 +232,7 @@ internal sealed class ProfileResolver(
                 {
                     changed[name] = value;
                 }
-                changes.Outbox.Add(new OutboxMessage(new ProfilesMerged(profile.Id, [absorbedId], trackedEvent.MessageId, now), [profile.Id, absorbedId]));
+                changes.Outbox.Add(new OutboxMessage(new ProfilesMerged(profile.Id, [absorbedId], trackedEvent.MessageId, now)));
             }
             graph.Apply(resolution);
             foreach (var identifier in resolution.AddedIdentifiers)
@@ -266,7 +267,7 @@ internal sealed class ProfileResolver(
         {
             var profileId = graph.SurvivorOf(resolved.ProfileId);
             var userId = graph.IdentitiesOf(profileId).FirstOrDefault(i => i.Type == IdentifierTypes.UserId)?.Value;
-            changes.Outbox.Add(new OutboxMessage(new ProfileUpdated(profileId, userId, resolved.ChangedTraits, resolved.Event, now), [profileId]));
+            changes.Outbox.Add(new OutboxMessage(new ProfileUpdated(profileId, userId, resolved.ChangedTraits, resolved.Event, now)));
         }
         return changes;
     }

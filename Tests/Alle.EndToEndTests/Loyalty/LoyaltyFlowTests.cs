@@ -54,7 +54,7 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
 
             // The relay tried, failed, and kept the facts for a later attempt.
             await Eventually.TrueAsync(async () => await ScalarAsync(
-                "SELECT count(*) FROM outbox WHERE message_id = $1 AND sent_at IS NULL AND attempts > 0", $"loyalty-points-earned:{purchaseId}") == 1,
+                "SELECT count(*) FROM outbox_messages WHERE message_id = $1 AND sent_at IS NULL AND attempts > 0", $"loyalty-points-earned:{purchaseId}") == 1,
                 TimeSpan.FromSeconds(30), "a failed attempt to send Points Earned");
         }
         finally
@@ -66,7 +66,7 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
         var events = await TimelineAsync(memberId, events => Named(events, "Points Earned").Any(), "Points Earned after ingestion came back", TimeSpan.FromSeconds(60));
         Assert.Single(Named(events, "Points Earned"));
         Assert.Single(Named(events, "Purchase Completed"));
-        await Eventually.TrueAsync(async () => await ScalarAsync("SELECT count(*) FROM outbox WHERE member_id = $1 AND sent_at IS NULL", memberId) == 0,
+        await Eventually.TrueAsync(async () => await ScalarAsync("SELECT count(*) FROM outbox_messages WHERE ordering_key = 'member:' || $1 AND sent_at IS NULL", memberId) == 0,
             TimeSpan.FromSeconds(30), "every kept fact to be marked sent");
     }
 

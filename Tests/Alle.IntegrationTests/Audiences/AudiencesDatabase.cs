@@ -42,5 +42,5 @@ public sealed class AudiencesDatabase(DistributedAppFixture app)
 
     /// <summary>The Tracking API calls queued for a profile (payloads as JSON), oldest first.</summary>
     public Task<List<string>> CallsAsync(Guid profileId) =>
-        TextsAsync("SELECT payload::text FROM outbox WHERE profile_id = $1 AND kind = 'track' ORDER BY id", profileId);
+        TextsAsync("SELECT payload::text FROM outbox_messages WHERE ordering_key = 'profile:' || $1 AND destination = 'tracking' ORDER BY id", profileId);
 }

@@ -7,6 +7,7 @@ using Alle.Audiences.Definitions;
 using Alle.Audiences.Profiles;
 using Alle.Audiences.RealTime;
 using Alle.Platform.Migrations;
+using Alle.Platform.Outbox;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -43,7 +44,8 @@ public sealed class ConditionAgreementTests(DistributedAppFixture app) : IAsyncL
         }
         _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(app.ConnectionString("audiencesdb")) { Database = _database }.ConnectionString);
         await using var connection = await _dataSource.OpenConnectionAsync();
-        foreach (var (_, sql) in DatabaseMigrations.ReadScripts(typeof(Condition).Assembly))
+        var outbox = DatabaseMigrations.ReadScripts(typeof(OutboxRelay).Assembly, "Outbox.Migrations");
+        foreach (var (_, sql) in outbox.Concat(DatabaseMigrations.ReadScripts(typeof(Condition).Assembly)))
         {
             await using var migrate = new NpgsqlCommand(sql, connection);
             await migrate.ExecuteNonQueryAsync();

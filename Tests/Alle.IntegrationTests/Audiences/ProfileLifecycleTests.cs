@@ -77,7 +77,7 @@ public sealed class ProfileLifecycleTests(DistributedAppFixture app) : IAsyncLif
         {
             Assert.Equal(0, await _database.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE profile_id = $1", profileId));
         }
-        Assert.Equal(0, await _database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE payload::text LIKE $1", $"%{userId}%"));
+        Assert.Equal(0, await _database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE payload::text LIKE $1", $"%{userId}%"));
         // Her entry and exit still count in the audience's history, anonymously.
         var history = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/audiences/{key}/history");
         Assert.Equal(["exited:deleted", "entered:event"], history.GetProperty("data").EnumerateArray()
@@ -123,7 +123,7 @@ public sealed class ProfileLifecycleTests(DistributedAppFixture app) : IAsyncLif
         {
             Assert.Equal(0, await _database.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE profile_id = ANY($1)", ids));
         }
-        Assert.Equal(0, await _database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE profile_id = ANY($1) AND payload <> '{}'", ids));
+        Assert.Equal(0, await _database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE ordering_key IN (SELECT 'profile:' || id FROM unnest($1::uuid[]) AS id)", ids));
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class ReverseEtlTests(DistributedAppFixture app) : IAsyncLifetime
         Assert.Equal((1, 1, 1, 1), Counts(second));
         Assert.True(second.GetProperty("durationMs").GetInt64() >= 0);
 
-        var calls = (await _database.TextsAsync("SELECT payload::text FROM outbox WHERE message_id LIKE $1 ORDER BY id",
+        var calls = (await _database.TextsAsync("SELECT payload::text FROM outbox_messages WHERE message_id LIKE $1 ORDER BY id",
             $"etl-{second.GetProperty("id").GetGuid():N}-%")).Select(call => JsonDocument.Parse(call).RootElement).ToDictionary(call => call.GetProperty("userId").GetString()!);
         Assert.Equal(3, calls.Count);
         AssertJson("""{"propensity":0.3,"tier":null}""", calls[$"d-{tag}"].GetProperty("traits"));
@@ -94,7 +94,7 @@ public sealed class ReverseEtlTests(DistributedAppFixture app) : IAsyncLifetime
         Assert.Contains("division by zero", run.GetProperty("error").GetString(), StringComparison.Ordinal);
         var rows = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/audiences/models/{model}/rows");
         Assert.Empty(rows.GetProperty("data").EnumerateArray());
-        Assert.Equal(0, await _database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE message_id LIKE $1", $"etl-{run.GetProperty("id").GetGuid():N}-%"));
+        Assert.Equal(0, await _database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE message_id LIKE $1", $"etl-{run.GetProperty("id").GetGuid():N}-%"));
     }
 
     [Fact]

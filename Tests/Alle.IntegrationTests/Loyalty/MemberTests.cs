@@ -66,7 +66,7 @@ public sealed class MemberTests(DistributedAppFixture app)
         Assert.Single(bodies.Select(b => b.GetProperty("memberId").GetString()).Distinct());
         Assert.Single(bodies, b => b.GetProperty("claimedPreRegistration").GetBoolean());
         Assert.Equal(1, await _loyalty.CountAsync("SELECT count(*) FROM members WHERE phone = $1", phone));
-        Assert.Equal(1, await _loyalty.CountAsync("SELECT count(*) FROM outbox WHERE kind = 'publish' AND member_id = (SELECT member_id FROM members WHERE phone = $1)", phone));
+        Assert.Equal(1, await _loyalty.CountAsync("SELECT count(*) FROM outbox_messages WHERE destination = 'bus' AND ordering_key = (SELECT 'member:' || member_id FROM members WHERE phone = $1)", phone));
     }
 
     [Fact]

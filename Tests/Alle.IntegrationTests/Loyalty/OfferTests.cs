@@ -43,7 +43,7 @@ public sealed class OfferTests(DistributedAppFixture app)
         Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
         using var twice = await RedeemAsync(code, member.MemberId);
         await LoyaltyTestClient.AssertProblemAsync(twice, HttpStatusCode.Conflict, "urn:alle:loyalty:coupon-already-redeemed");
-        Assert.Equal(1, await _loyalty.CountAsync("SELECT count(*) FROM outbox WHERE payload->>'event' = 'Offer Redeemed' AND payload->'properties'->>'couponCode' = $1", code));
+        Assert.Equal(1, await _loyalty.CountAsync("SELECT count(*) FROM outbox_messages WHERE payload->>'event' = 'Offer Redeemed' AND payload->'properties'->>'couponCode' = $1", code));
     }
 
     [Fact]

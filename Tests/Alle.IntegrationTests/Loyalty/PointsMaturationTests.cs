@@ -56,7 +56,7 @@ public sealed class PointsMaturationTests(ReplicasFixture app)
         var announced = Assert.Single(events, IsPointsAvailable);
         Assert.Equal(200, announced.GetProperty("properties").GetProperty("points").GetInt32());
         Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM point_maturations WHERE member_id = $1", memberId));
-        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM outbox WHERE member_id = $1 AND payload->>'event' = 'Points Available'", memberId));
+        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM outbox_messages WHERE ordering_key = 'member:' || $1 AND payload->>'event' = 'Points Available'", memberId));
 
         // Both replicas serve redemptions; the member's available points are spent exactly once.
         var redemptions = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => member.PostAsJsonAsync($"/api/loyalty/members/{memberId}/redemptions",

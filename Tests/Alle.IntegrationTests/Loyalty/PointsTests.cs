@@ -132,7 +132,7 @@ public sealed class PointsTests(DistributedAppFixture app)
         Assert.Equal(5000, balance.GetProperty("pending").GetInt32());
         Assert.Equal("a-list", balance.GetProperty("tier").GetProperty("key").GetString());
         // member -> gold at 750, gold -> a-list at 1,500: two tier changes, each a fact.
-        Assert.Equal(2, await _loyalty.CountAsync("SELECT count(*) FROM outbox WHERE member_id = $1 AND payload->>'event' = 'Tier Changed'", member.MemberId));
+        Assert.Equal(2, await _loyalty.CountAsync("SELECT count(*) FROM outbox_messages WHERE ordering_key = 'member:' || $1 AND payload->>'event' = 'Tier Changed'", member.MemberId));
     }
 
     [Fact]

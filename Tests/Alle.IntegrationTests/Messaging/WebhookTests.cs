@@ -76,7 +76,7 @@ public sealed class WebhookTests(DistributedAppFixture app)
         var sid = reply.GetProperty("sid").GetString()!;
 
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(app.ConnectionString("messagingdb"));
-        await using var command = dataSource.CreateCommand("SELECT payload::text FROM outbox WHERE kind = 'track' AND payload->>'messageId' = $1");
+        await using var command = dataSource.CreateCommand("SELECT payload::text FROM outbox_messages WHERE destination = 'tracking' AND message_id = $1");
         command.Parameters.AddWithValue($"sms-received-{sid}");
         var call = JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!).RootElement;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
 using Alle.Profiles.Outbox;
 
 namespace Alle.UnitTests.Profiles;
@@ -11,8 +12,13 @@ public sealed class OutboxCoalescingTests
 
     private static ProfilesMerged Merge() => new(Guid.NewGuid(), [Guid.NewGuid()], "m1", DateTimeOffset.UnixEpoch);
 
+    private static PendingOutboxMessage Row(object message, string? traceParent = null) =>
+        new(Interlocked.Increment(ref s_rowId), $"row-{s_rowId}", message, null, traceParent);
+
+    private static long s_rowId;
+
     private static List<object> Published(params object[] messages) =>
-        [.. OutboxRelay.Coalesce(messages.Select(message => new PendingMessage(message, null))).Select(publication => publication.Message)];
+        [.. ProfileOutboxHooks.Coalesce(messages.Select(message => Row(message))).Select(publication => publication.Message)];
 
     private static string TraceParent(int n) => $"00-{n:x32}-{n:x16}-01";
 
@@ -34,11 +40,11 @@ public sealed class OutboxCoalescingTests
     [Fact]
     public void A_long_run_is_split_at_the_message_limit_without_losing_or_reordering_an_update()
     {
-        var updates = Enumerable.Range(0, OutboxRelay.UpdatesPerMessage * 2 + 5).Select(Update).ToList();
+        var updates = Enumerable.Range(0, ProfileOutboxHooks.UpdatesPerMessage * 2 + 5).Select(Update).ToList();
 
         var published = Published([.. updates]).Cast<ProfilesUpdated>().ToList();
 
-        Assert.Equal([OutboxRelay.UpdatesPerMessage, OutboxRelay.UpdatesPerMessage, 5], published.Select(batch => batch.Updates.Count));
+        Assert.Equal([ProfileOutboxHooks.UpdatesPerMessage, ProfileOutboxHooks.UpdatesPerMessage, 5], published.Select(batch => batch.Updates.Count));
         Assert.Equal(updates, published.SelectMany(batch => batch.Updates));
     }
 
@@ -53,15 +59,14 @@ public sealed class OutboxCoalescingTests
     }
 
     [Fact]
-    public void Each_message_carries_the_traces_of_the_rows_in_it_in_order()
+    public void Each_message_carries_the_rows_in_it_in_order_with_their_traces()
     {
-        var rows = new[] { new PendingMessage(Update(1), TraceParent(1)), new PendingMessage(Update(2), null), new PendingMessage(Merge(), TraceParent(3)),
-            new PendingMessage(Update(4), TraceParent(4)) };
+        var rows = new[] { Row(Update(1), TraceParent(1)), Row(Update(2)), Row(Merge(), TraceParent(3)), Row(Update(4), TraceParent(4)) };
 
-        var published = OutboxRelay.Coalesce(rows).ToList();
+        var published = ProfileOutboxHooks.Coalesce(rows).ToList();
 
-        Assert.Equal([TraceParent(1), null], published[0].TraceParents);
-        Assert.Equal([TraceParent(3)], published[1].TraceParents);
-        Assert.Equal([TraceParent(4)], published[2].TraceParents);
+        Assert.Equal([TraceParent(1), null], published[0].Rows.Select(row => row.TraceParent));
+        Assert.Equal([TraceParent(3)], published[1].Rows.Select(row => row.TraceParent));
+        Assert.Equal([TraceParent(4)], published[2].Rows.Select(row => row.TraceParent));
     }
 }

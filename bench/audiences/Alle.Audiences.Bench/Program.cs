@@ -10,6 +10,8 @@ using Alle.Audiences.Batch;
 using Alle.Audiences.ComputedTraits;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
+using Alle.Platform.Migrations;
+using Alle.Platform.Outbox;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NpgsqlTypes;
@@ -32,7 +34,7 @@ await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(
 }
 await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(server) { Database = Database, CommandTimeout = 0 }.ConnectionString);
 await using var connection = await dataSource.OpenConnectionAsync();
-foreach (var (_, sql) in DatabaseMigrations.ReadScripts(typeof(Condition).Assembly))
+foreach (var (_, sql) in DatabaseMigrations.ReadScripts(typeof(OutboxRelay).Assembly, "Outbox.Migrations").Concat(DatabaseMigrations.ReadScripts(typeof(Condition).Assembly)))
 {
     await new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync();
 }

@@ -2,10 +2,10 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Alle.Audiences.Storage;
+namespace Alle.Platform.Sql;
 
 /// <summary>Commands with positional parameters ($1, $2, …); commands join the connection's open transaction.</summary>
-internal static class NpgsqlCommandExtensions
+public static class NpgsqlCommandExtensions
 {
     public static NpgsqlCommand Command(this NpgsqlConnection connection, string sql, params object?[] values)
     {
@@ -68,10 +68,4 @@ internal static class NpgsqlCommandExtensions
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 
     public static DateTimeOffset Instant(this NpgsqlDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
-
-    /// <summary>Takes a transaction-scoped lock on a definition: shared by the real-time path, exclusive for a full computation.</summary>
-    public static Task LockDefinitionAsync(this NpgsqlConnection connection, Guid definitionId, bool exclusive, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(exclusive
-            ? "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))"
-            : "SELECT pg_advisory_xact_lock_shared(hashtextextended($1::text, 7))", cancellationToken, definitionId);
 }

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Alle.Audiences.Storage;
 using Alle.Platform.Outbox;
 using Alle.Platform.Tracking;
 using Npgsql;
@@ -43,25 +41,19 @@ internal sealed record OutboxCall(
         : new IdentifyCall(MessageId, UserId, AnonymousId, Traits, Timestamp) { Context = Context };
 }
 
-/// <summary>Writes outbox rows in the caller's transaction and trace; <see cref="OutboxRelay"/> delivers them after commit.</summary>
-internal static class OutboxWriter
+/// <summary>
+/// Audiences' facts in the shared outbox, written in the caller's transaction and trace; a profile's facts share its
+/// ordering key, by which a deletion also finds them.
+/// </summary>
+internal static class AudienceOutbox
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static Task PublishAsync<T>(NpgsqlConnection connection, Guid? profileId, T message, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class =>
-        connection.ExecuteAsync("""
-            INSERT INTO outbox (profile_id, kind, message_type, message_id, payload, created_at, next_attempt_at, trace_parent)
-            VALUES ($1, 'publish', $2, $3, $4, $5, $5, $6)
-            """, cancellationToken,
-            NpgsqlCommandExtensions.Uuid(profileId), typeof(T).Name, Guid.NewGuid().ToString(),
-            NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(message, Json)), now, NpgsqlCommandExtensions.Text(OutboxTracing.CurrentTraceParent));
+        connection.AddAsync(OutboxEntry.Publish(message, orderingKey: ProfileKey(profileId)), now, cancellationToken);
 
     public static Task CallAsync(NpgsqlConnection connection, Guid? profileId, OutboxCall call, DateTimeOffset now, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync("""
-            INSERT INTO outbox (profile_id, kind, message_id, payload, created_at, next_attempt_at, trace_parent)
-            VALUES ($1, 'track', $2, $3, $4, $4, $5)
-            """, cancellationToken,
-            NpgsqlCommandExtensions.Uuid(profileId), call.MessageId, NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(call, Json)), now,
-            NpgsqlCommandExtensions.Text(OutboxTracing.CurrentTraceParent));
+        connection.AddAsync(OutboxEntry.Track(call.ToTrackingCall(), ProfileKey(profileId)), now, cancellationToken);
+
+    /// <summary>The ordering key of a profile's facts; set-based SQL writes the same as <c>'profile:' || profile_id</c>.</summary>
+    public static string? ProfileKey(Guid? profileId) => profileId is { } id ? $"profile:{id}" : null;
 }
