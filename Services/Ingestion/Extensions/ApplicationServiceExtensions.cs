@@ -8,8 +8,8 @@ using Alle.Ingestion.Tracking;
 using Alle.Ingestion.TrackingPlans;
 using Alle.Ingestion.Warehouse;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
-using Microsoft.Extensions.Options;
 
 namespace Alle.Ingestion.Extensions;
 
@@ -31,7 +31,8 @@ internal static class ApplicationServiceExtensions
         builder.AddAdminKeyAuthentication();
 
         builder.Services.Configure<IngestionOptions>(builder.Configuration.GetSection("Ingestion"));
-        builder.Services.AddSingleton(services => new SubjectIdentifiers(services.GetRequiredService<IOptions<IngestionOptions>>().Value.DefaultPhoneRegion));
+        builder.AddIdentifierNormalization();
+        builder.Services.AddSingleton<SubjectIdentifiers>();
 
         // Schema first, then seeds and the suppression list, then the bus: nothing is consumed or accepted before they exist.
         builder.AddDatabaseMigrations(IngestionDatabase.Name, keyed: true);
