@@ -6,6 +6,7 @@ using Alle.Audiences.RealTime;
 using Alle.Audiences.ReverseEtl;
 using Alle.Audiences.Storage;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
@@ -20,6 +21,7 @@ internal static class ApplicationServiceExtensions
         builder.AddNpgsqlDataSource("audiencesdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddKeyedNpgsqlDataSource("warehousedb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddDatabaseMigrations("audiencesdb");
+        builder.AddIdentifierNormalization();
         builder.AddTrackingClient();
 
         builder.Services.AddSingleton<CatalogCache>();
