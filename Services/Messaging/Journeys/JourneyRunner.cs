@@ -3,6 +3,7 @@ using Alle.Messaging.Consent;
 using Alle.Messaging.Integrations;
 using Alle.Messaging.Outbox;
 using Alle.Messaging.Sending;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Workers;
 using Npgsql;
 
@@ -21,6 +22,7 @@ internal sealed class JourneyRunner(
     IServiceScopeFactory scopes,
     WorkSignal<JourneyRunner> signal,
     WorkSignal<MessageDispatcher> dispatch,
+    PhoneNumberNormalizer phones,
     TimeProvider clock,
     ILogger<JourneyRunner> logger) : BackgroundService
 {
@@ -142,7 +144,7 @@ internal sealed class JourneyRunner(
         {
             return new Step.Stop(EntryStatus.Skipped, "profile_not_found");
         }
-        if (PhoneNumber.Normalize(profile.Phone) is not { } phone)
+        if (phones.ToE164(profile.Phone) is not { } phone)
         {
             return new Step.Stop(EntryStatus.Skipped, "no_phone");
         }
