@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Alle.Web.Authentication;
 using Alle.Web.Services;
 using Alle.Web.Tracking;
@@ -33,6 +34,7 @@ public static class ApplicationServiceExtensions
         services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
             options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "alle:web:data-protection-keys"));
 
+        builder.AddIdentifierNormalization();
         services.AddRazorPages(pages =>
         {
             pages.Conventions.AuthorizeFolder("/Account", PortalAuthentication.Policy);

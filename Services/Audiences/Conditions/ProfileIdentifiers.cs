@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Alle.Platform.Identifiers;
 
 namespace Alle.Audiences.Conditions;
 
@@ -11,8 +12,11 @@ internal enum IdentifierType
 }
 
 /// <summary>
-/// How a profile and a model row are matched: the user id as is, the e-mail trimmed and lower-cased, the phone trimmed
-/// (profiles hold phones in E.164 already). The SQL compiler's identifier expressions do the same.
+/// How a profile and a model row are matched. A model row's identifier is read as the platform reads identifiers
+/// (<see cref="OfModelRow"/>: phones in E.164, e-mails by <see cref="EmailNormalizer"/>). A profile's side is its user id,
+/// or its e-mail or phone trait trimmed of spaces (e-mails lower-cased), because the SQL compiler's identifier
+/// expressions must compute exactly the same and cannot run libphonenumber: a phone trait matches when it was sent in
+/// E.164, as Loyalty and Messaging send it.
 /// </summary>
 internal static class ProfileIdentifiers
 {
@@ -25,6 +29,15 @@ internal static class ProfileIdentifiers
 
     public static string NameOf(IdentifierType type) => Names.First(pair => pair.Value == type).Key;
 
+    /// <summary>A model row's identifier in the form profiles are matched by, or null when it is not one.</summary>
+    public static string? OfModelRow(IdentifierType type, string? raw, PhoneNumberNormalizer phones) => type switch
+    {
+        IdentifierType.UserId => string.IsNullOrWhiteSpace(raw) ? null : raw,
+        IdentifierType.Email => EmailNormalizer.Normalize(raw),
+        _ => phones.ToE164(raw),
+    };
+
+    /// <summary>A profile trait's value as compared (mirrored in SQL by <see cref="SqlPredicateCompiler"/>).</summary>
     public static string? Normalize(IdentifierType type, string? raw) => type switch
     {
         _ when string.IsNullOrWhiteSpace(raw) => null,

@@ -5,6 +5,7 @@ using Alle.Audiences.Privacy;
 using Alle.Audiences.RealTime;
 using Alle.Audiences.ReverseEtl;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
 using Alle.Platform.Sql;
@@ -22,6 +23,7 @@ internal static class ApplicationServiceExtensions
         builder.AddKeyedNpgsqlDataSource("warehousedb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddOutbox("audiencesdb");
         builder.AddDatabaseMigrations("audiencesdb");
+        builder.AddIdentifierNormalization();
         builder.AddTrackingClient();
 
         builder.Services.AddSingleton<CatalogCache>();

@@ -1,6 +1,7 @@
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Outbox;
 using Alle.Contracts;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Outbox;
 using Alle.Platform.Sql;
 using Alle.Platform.Workers;
@@ -17,7 +18,8 @@ namespace Alle.Audiences.Privacy;
 /// <see cref="PersonalDataDeleted"/> for the regulation. A tombstone (the profile id alone) stops a late message from
 /// bringing her back.
 /// </summary>
-internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, WorkSignal<OutboxRelay> outbox, TimeProvider clock, ILogger<ProfileDeletedConsumer> logger)
+internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, WorkSignal<OutboxRelay> outbox, PhoneNumberNormalizer phones, TimeProvider clock,
+    ILogger<ProfileDeletedConsumer> logger)
     : IConsumer<ProfileDeleted>
 {
     public const string ServiceName = "audiences";
@@ -56,7 +58,7 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, WorkSi
 
         foreach (var identifier in message.Identifiers ?? [])
         {
-            if (ProfileIdentifiers.Names.TryGetValue(identifier.Type, out var type) && ProfileIdentifiers.Normalize(type, identifier.Value) is { } value)
+            if (ProfileIdentifiers.Names.TryGetValue(identifier.Type, out var type) && ProfileIdentifiers.OfModelRow(type, identifier.Value, phones) is { } value)
             {
                 rows += await connection.ExecuteAsync("""
                     DELETE FROM etl_model_rows r USING etl_models m

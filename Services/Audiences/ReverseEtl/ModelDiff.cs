@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alle.Audiences.Conditions;
+using Alle.Platform.Identifiers;
 
 namespace Alle.Audiences.ReverseEtl;
 
@@ -16,7 +17,7 @@ internal sealed record ModelResult(IReadOnlyDictionary<string, JsonObject> Rows,
     /// Reads the rows of a query (each a JSON object of column → value). A row without an identifier, or repeating one
     /// already seen, fails (the first occurrence wins); the reasons are kept (without the values, which may be personal).
     /// </summary>
-    public static ModelResult Read(IEnumerable<JsonElement> rows, ModelMapping mapping)
+    public static ModelResult Read(IEnumerable<JsonElement> rows, ModelMapping mapping, PhoneNumberNormalizer phones)
     {
         var result = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
         var problems = new List<string>();
@@ -28,8 +29,8 @@ internal sealed record ModelResult(IReadOnlyDictionary<string, JsonObject> Rows,
             var raw = row.TryGetProperty(mapping.IdentifierColumn, out var identifierJson) ? identifierJson : default;
             var identifier = raw.ValueKind switch
             {
-                JsonValueKind.String => ProfileIdentifiers.Normalize(mapping.IdentifierType, raw.GetString()),
-                JsonValueKind.Number => ProfileIdentifiers.Normalize(mapping.IdentifierType, raw.GetRawText()),
+                JsonValueKind.String => ProfileIdentifiers.OfModelRow(mapping.IdentifierType, raw.GetString(), phones),
+                JsonValueKind.Number => ProfileIdentifiers.OfModelRow(mapping.IdentifierType, raw.GetRawText(), phones),
                 _ => null,
             };
             if (identifier is null)

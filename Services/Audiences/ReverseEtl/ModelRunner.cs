@@ -7,6 +7,7 @@ using Alle.Audiences.Batch;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Outbox;
 using Alle.Platform.Sql;
 using Alle.Platform.Workers;
@@ -27,6 +28,7 @@ internal sealed class ModelRunner(
     CatalogCache catalogs,
     WorkSignal<OutboxRelay> outbox,
     WorkSignal<ComputationWorker> computations,
+    PhoneNumberNormalizer phones,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<ReverseEtlOptions> options,
     ILogger<ModelRunner> logger)
@@ -129,7 +131,7 @@ internal sealed class ModelRunner(
 
     private async Task SyncAsync(ModelDefinitionRow model, Guid runId, List<JsonElement> rows, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
-        var result = ModelResult.Read(rows, model.Mapping);
+        var result = ModelResult.Read(rows, model.Mapping, phones);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (await ModelDefinitionRow.FindAsync(connection, model.Id.ToString(), cancellationToken, forUpdate: true) is null)

@@ -8,9 +8,9 @@ using Alle.Ingestion.Tracking;
 using Alle.Ingestion.TrackingPlans;
 using Alle.Ingestion.Warehouse;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
-using Microsoft.Extensions.Options;
 
 namespace Alle.Ingestion.Extensions;
 
@@ -32,7 +32,8 @@ internal static class ApplicationServiceExtensions
         builder.AddAdminKeyAuthentication();
 
         builder.Services.Configure<IngestionOptions>(builder.Configuration.GetSection("Ingestion"));
-        builder.Services.AddSingleton(services => new SubjectIdentifiers(services.GetRequiredService<IOptions<IngestionOptions>>().Value.DefaultPhoneRegion));
+        builder.AddIdentifierNormalization();
+        builder.Services.AddSingleton<SubjectIdentifiers>();
 
         // Schema first, then seeds and the suppression list, then the bus: nothing is consumed or accepted before they exist.
         // The request path delivers its own batches and deletes their rows; the relay takes what it left.

@@ -6,9 +6,6 @@ internal sealed class IngestionOptions
     /// <summary>Events per second a source may send when it has no limit of its own.</summary>
     public int DefaultRateLimitPerSecond { get; set; } = 100_000;
 
-    /// <summary>The region phone numbers without a country code are read in (ISO 3166 code).</summary>
-    public string DefaultPhoneRegion { get; set; } = "US";
-
     /// <summary>Batches waiting to be published beyond which new requests get 503 (the broker is not keeping up).</summary>
     public int MaxUnpublishedBatches { get; set; } = 10_000;
 

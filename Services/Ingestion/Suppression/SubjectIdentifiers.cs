@@ -1,21 +1,17 @@
 using System.Text.Json;
 using Alle.Contracts;
-using PhoneNumbers;
+using Alle.Platform.Identifiers;
 
 namespace Alle.Ingestion.Suppression;
 
 /// <summary>
 /// The identifiers of the person an event is about, normalised the way Profiles keys people: <c>user_id</c>,
-/// <c>anonymous_id</c>, <c>phone</c> in E.164 (numbers without a country code are read in <see cref="DefaultRegion"/>) and
-/// <c>email</c> trimmed and lower-cased. Phones and e-mails are read from <c>traits</c>, <c>context.traits</c> and
-/// <c>context.externalIds</c>.
+/// <c>anonymous_id</c>, <c>phone</c> and <c>email</c> as the platform reads them (<see cref="PhoneNumberNormalizer"/>,
+/// <see cref="EmailNormalizer"/>). Phones and e-mails are read from <c>traits</c>, <c>context.traits</c> and
+/// <c>context.externalIds</c>, as strings or (like Profiles) as JSON numbers.
 /// </summary>
-internal sealed class SubjectIdentifiers(string defaultRegion)
+internal sealed class SubjectIdentifiers(PhoneNumberNormalizer phones)
 {
-    private static readonly PhoneNumberUtil s_phoneNumbers = PhoneNumberUtil.GetInstance();
-
-    public string DefaultRegion { get; } = defaultRegion;
-
     public static string Key(Identifier identifier) => $"{identifier.Type}:{identifier.Value}";
 
     /// <summary>Every identifier the event carries, normalised, without repeats.</summary>
@@ -94,23 +90,10 @@ internal sealed class SubjectIdentifiers(string defaultRegion)
         }
         return identifier.Type switch
         {
-            "phone" => NormalizePhone(value) is { } phone ? new Identifier("phone", phone) : null,
-            "email" => new Identifier("email", value.ToLowerInvariant()),
+            "phone" => phones.ToE164(value) is { } phone ? new Identifier("phone", phone) : null,
+            "email" => EmailNormalizer.Normalize(value) is { } email ? new Identifier("email", email) : null,
             _ => new Identifier(identifier.Type, value),
         };
-    }
-
-    public string? NormalizePhone(string raw)
-    {
-        try
-        {
-            var number = s_phoneNumbers.Parse(raw, DefaultRegion);
-            return s_phoneNumbers.Format(number, PhoneNumberFormat.E164);
-        }
-        catch (NumberParseException)
-        {
-            return null;
-        }
     }
 
     private void FromTraits(JsonElement? traits, Action<Identifier?> add)
@@ -130,5 +113,10 @@ internal sealed class SubjectIdentifiers(string defaultRegion)
     }
 
     private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.TryGetProperty(name, out var value) ? value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            _ => null,
+        } : null;
 }

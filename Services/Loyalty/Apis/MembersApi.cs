@@ -1,6 +1,7 @@
 using Alle.Loyalty.Authorization;
 using Alle.Loyalty.Members;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -21,14 +22,16 @@ internal static class MembersApi
     }
 
     private static async Task<Results<Created<EnrolmentResponse>, Ok<EnrolmentResponse>, ValidationProblem>> Enrol(
-        EnrolmentRequest request, MemberEnrolment enrolment, MemberTokens tokens, IOptions<LoyaltyOptions> options, TimeProvider clock, CancellationToken cancellationToken)
+        EnrolmentRequest request, MemberEnrolment enrolment, MemberTokens tokens, PhoneNumberNormalizer phones, IOptions<LoyaltyOptions> options, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
-        var phone = PhoneNumber.ToE164(request.Phone);
-        errors.Require(phone is not null, "phone", "A phone number in E.164 or US national format is required.");
+        var phone = phones.ToE164(request.Phone);
+        var email = EmailNormalizer.Normalize(request.Email);
+        errors.Require(phone is not null, "phone", $"A phone number in E.164 or {phones.DefaultRegion} national format is required.");
         errors.Require(!string.IsNullOrWhiteSpace(request.FirstName) && request.FirstName.Length <= 100, "firstName", "A first name of at most 100 characters is required.");
         errors.Require(!string.IsNullOrWhiteSpace(request.LastName) && request.LastName.Length <= 100, "lastName", "A last name of at most 100 characters is required.");
-        errors.Require(request.Email is null || (request.Email.Length <= 254 && System.Net.Mail.MailAddress.TryCreate(request.Email, out _)), "email", "Not an e-mail address.");
+        errors.Require(request.Email is null || email is not null, "email", "Not an e-mail address.");
         errors.Require(request.Zip is null || System.Text.RegularExpressions.Regex.IsMatch(request.Zip, "^[0-9]{5}$"), "zip", "A US zip code has five digits.");
         errors.Require(request.Birthday is null || (request.Birthday > new DateOnly(1900, 1, 1) && request.Birthday < DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddYears(-18))),
             "birthday", "Members must be at least 18 years old.");
@@ -41,7 +44,7 @@ internal static class MembersApi
         }
 
         var (outcome, member) = await enrolment.EnrolAsync(new Enrolment(
-            phone!, request.FirstName!.Trim(), request.LastName!.Trim(), request.Email?.Trim().ToLowerInvariant(), request.Birthday, request.Zip,
+            phone!, request.FirstName!.Trim(), request.LastName!.Trim(), email, request.Birthday, request.Zip,
             request.TransactionalConsent ?? true, request.MarketingConsent!.Value,
             string.IsNullOrWhiteSpace(request.ConsentWording) ? enrolment.DefaultConsentWording : request.ConsentWording,
             request.Source ?? "portal"), cancellationToken);
@@ -53,9 +56,10 @@ internal static class MembersApi
             : TypedResults.Created($"/api/loyalty/members/{member.MemberId}", response);
     }
 
-    private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult, ValidationProblem>> Lookup(string? phone, MemberEnrolment enrolment, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult, ValidationProblem>> Lookup(string? phone, MemberEnrolment enrolment,
+        PhoneNumberNormalizer phones, CancellationToken cancellationToken)
     {
-        if (PhoneNumber.ToE164(phone) is not { } e164)
+        if (phones.ToE164(phone) is not { } e164)
         {
             return Problems.Invalid("phone", "A phone number is required.");
         }
@@ -75,7 +79,9 @@ internal static class MembersApi
         var errors = new RequestErrors();
         errors.Require(request.FirstName is null || (!string.IsNullOrWhiteSpace(request.FirstName) && request.FirstName.Length <= 100), "firstName", "A first name of at most 100 characters.");
         errors.Require(request.LastName is null || (!string.IsNullOrWhiteSpace(request.LastName) && request.LastName.Length <= 100), "lastName", "A last name of at most 100 characters.");
-        errors.Require(string.IsNullOrEmpty(request.Email) || (request.Email.Length <= 254 && System.Net.Mail.MailAddress.TryCreate(request.Email, out _)), "email", "Not an e-mail address.");
+        // "" clears the e-mail; anything else must be one.
+        var email = request.Email is "" ? "" : EmailNormalizer.Normalize(request.Email);
+        errors.Require(request.Email is null || email is not null, "email", "Not an e-mail address.");
         errors.Require(string.IsNullOrEmpty(request.Zip) || System.Text.RegularExpressions.Regex.IsMatch(request.Zip, "^[0-9]{5}$"), "zip", "A US zip code has five digits.");
         errors.Require(request.Birthday is null || (request.Birthday > new DateOnly(1900, 1, 1) && request.Birthday < DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddYears(-18))),
             "birthday", "Members must be at least 18 years old.");
@@ -83,7 +89,7 @@ internal static class MembersApi
         {
             return Problems.Invalid(errors.All);
         }
-        var details = new MemberDetails(request.FirstName?.Trim(), request.LastName?.Trim(), request.Email?.Trim().ToLowerInvariant(), request.Birthday, request.Zip);
+        var details = new MemberDetails(request.FirstName?.Trim(), request.LastName?.Trim(), email, request.Birthday, request.Zip);
         return await enrolment.UpdateDetailsAsync(memberId, details, cancellationToken) is { } member
             ? TypedResults.Ok(MemberResponse.From(member))
             : Problems.NotFound("Member", $"Member '{memberId}' does not exist.");

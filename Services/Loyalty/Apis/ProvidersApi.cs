@@ -3,6 +3,7 @@ using Alle.Loyalty.Authorization;
 using Alle.Loyalty.Members;
 using Alle.Loyalty.Providers;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Loyalty.Apis;
@@ -51,10 +52,11 @@ internal static partial class ProvidersApi
             : Problems.NotFound("Provider", $"Provider '{providerId}' does not exist.");
 
     private static async Task<Results<Created<DeskMemberResponse>, Ok<DeskMemberResponse>, ProblemHttpResult, ValidationProblem>> PreRegister(
-        string providerId, PreRegistrationRequest request, MemberEnrolment enrolment, ProviderDirectory directory, CancellationToken cancellationToken)
+        string providerId, PreRegistrationRequest request, MemberEnrolment enrolment, ProviderDirectory directory, PhoneNumberNormalizer phones,
+        CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
-        var phone = PhoneNumber.ToE164(request.Phone);
+        var phone = phones.ToE164(request.Phone);
         errors.Require(phone is not null, "phone", "The patient's phone number is required.");
         errors.Require(request.FirstName is null || request.FirstName.Length <= 100, "firstName", "At most 100 characters.");
         errors.Require(request.LastName is null || request.LastName.Length <= 100, "lastName", "At most 100 characters.");
@@ -72,9 +74,9 @@ internal static partial class ProvidersApi
     }
 
     private static async Task<Results<Ok<DeskMemberResponse>, ProblemHttpResult, ValidationProblem>> FindMember(
-        string providerId, string? phone, MemberEnrolment enrolment, CancellationToken cancellationToken)
+        string providerId, string? phone, MemberEnrolment enrolment, PhoneNumberNormalizer phones, CancellationToken cancellationToken)
     {
-        if (PhoneNumber.ToE164(phone) is not { } e164)
+        if (phones.ToE164(phone) is not { } e164)
         {
             return Problems.Invalid("phone", "The patient's phone number is required.");
         }

@@ -7,6 +7,7 @@ using Alle.Loyalty.Privacy;
 using Alle.Loyalty.Providers;
 using Alle.Loyalty.Storage;
 using Alle.Loyalty.Tiers;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
 using Alle.Platform.Tracking;
@@ -48,6 +49,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfileDeletedConsumer>();
         });
         builder.AddTrackingClient();
+        builder.AddIdentifierNormalization();
 
         builder.Services.AddSingleton(services => new TierPolicy(services.GetRequiredService<IOptions<LoyaltyOptions>>().Value.Tiers));
         builder.Services.AddSingleton(services => new EarningRules(services.GetRequiredService<IOptions<LoyaltyOptions>>().Value.Points));

@@ -1,7 +1,7 @@
 using Alle.Contracts;
-using Alle.Loyalty.Members;
 using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Storage;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Outbox;
 using MassTransit;
 
@@ -12,7 +12,8 @@ namespace Alle.Loyalty.Privacy;
 /// check-ins, audience memberships, facts still in the outbox) is deleted, not anonymised, and
 /// <see cref="PersonalDataDeleted"/> is reported once per regulation (a redelivery deletes nothing more and reports nothing new).
 /// </summary>
-internal sealed class ProfileDeletedConsumer(LoyaltyDatabase database, TimeProvider clock, ILogger<ProfileDeletedConsumer> logger) : IConsumer<ProfileDeleted>
+internal sealed class ProfileDeletedConsumer(LoyaltyDatabase database, PhoneNumberNormalizer phoneNumbers, TimeProvider clock, ILogger<ProfileDeletedConsumer> logger)
+    : IConsumer<ProfileDeleted>
 {
     public const string ServiceName = "loyalty";
 
@@ -20,8 +21,8 @@ internal sealed class ProfileDeletedConsumer(LoyaltyDatabase database, TimeProvi
     {
         var deletion = context.Message;
         var userIds = Values(deletion, "user_id").ToArray();
-        var phones = Values(deletion, "phone").Select(PhoneNumber.ToE164).OfType<string>().ToArray();
-        var emails = Values(deletion, "email").Select(email => email.ToLowerInvariant()).ToArray();
+        var phones = Values(deletion, "phone").Select(phoneNumbers.ToE164).OfType<string>().ToArray();
+        var emails = Values(deletion, "email").Select(EmailNormalizer.Normalize).OfType<string>().ToArray();
 
         await database.InTransactionAsync(async transaction =>
         {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Integrations;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -24,9 +25,10 @@ internal static class ConsentApi
         preferences.MapPut("/", SetOwn);
     }
 
-    private static async Task<Results<Ok<ConsentView>, ValidationProblem>> GetByPhone(string phone, ConsentStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ConsentView>, ValidationProblem>> GetByPhone(string phone, ConsentStore store, PhoneNumberNormalizer phones,
+        CancellationToken cancellationToken)
     {
-        if (PhoneNumber.Normalize(phone) is not { } normalized)
+        if (phones.ToE164(phone) is not { } normalized)
         {
             return InvalidPhone();
         }
@@ -36,9 +38,9 @@ internal static class ConsentApi
     }
 
     private static async Task<Results<Ok<ConsentView>, ValidationProblem>> SetByPhone(string phone, SetConsentRequest? request, ConsentStore store,
-        TimeProvider clock, CancellationToken cancellationToken)
+        PhoneNumberNormalizer phones, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (PhoneNumber.Normalize(phone) is not { } normalized)
+        if (phones.ToE164(phone) is not { } normalized)
         {
             return InvalidPhone();
         }
@@ -65,22 +67,22 @@ internal static class ConsentApi
         }
         await store.ApplyAsync([new ConsentChange(normalized, request!.Category!, request.Subscribed!.Value, request.Source!, request.Evidence, clock.GetUtcNow())],
             cancellationToken);
-        return await GetByPhone(normalized, store, cancellationToken);
+        return await GetByPhone(normalized, store, phones, cancellationToken);
     }
 
     private static async Task<Results<Ok<PreferencesView>, ProblemHttpResult>> GetOwn(ClaimsPrincipal user, NpgsqlDataSource dataSource,
-        ProfilesClient profiles, ConsentStore store, CancellationToken cancellationToken)
+        ProfilesClient profiles, ConsentStore store, PhoneNumberNormalizer phones, CancellationToken cancellationToken)
     {
-        if (await FindPhoneAsync(user.MemberId()!, dataSource, profiles, cancellationToken) is not { } phone)
+        if (await FindPhoneAsync(user.MemberId()!, dataSource, profiles, phones, cancellationToken) is not { } phone)
         {
             return NoPhone();
         }
         var state = await store.GetStateAsync(phone, cancellationToken);
-        return TypedResults.Ok(new PreferencesView(MaskPhone(phone), state.Marketing == true && !state.Suppressed, state.Transactional != false && !state.Suppressed));
+        return TypedResults.Ok(new PreferencesView(PhoneNumberMask.Of(phone), state.Marketing == true && !state.Suppressed, state.Transactional != false && !state.Suppressed));
     }
 
     private static async Task<Results<Ok<PreferencesView>, ValidationProblem, ProblemHttpResult>> SetOwn(SetPreferencesRequest? request, ClaimsPrincipal user,
-        NpgsqlDataSource dataSource, ProfilesClient profiles, ConsentStore store, TimeProvider clock, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, ProfilesClient profiles, ConsentStore store, PhoneNumberNormalizer phones, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (request?.Marketing is null)
         {
@@ -91,17 +93,18 @@ internal static class ConsentApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["evidence"] = ["At most 2000 characters."] });
         }
         var memberId = user.MemberId()!;
-        if (await FindPhoneAsync(memberId, dataSource, profiles, cancellationToken) is not { } phone)
+        if (await FindPhoneAsync(memberId, dataSource, profiles, phones, cancellationToken) is not { } phone)
         {
             return NoPhone();
         }
         await store.ApplyAsync([new ConsentChange(phone, ConsentCategory.Marketing, request.Marketing.Value, "portal",
             request.Evidence ?? $"Member {memberId} changed marketing preference in the portal", clock.GetUtcNow())], cancellationToken);
         var state = await store.GetStateAsync(phone, cancellationToken);
-        return TypedResults.Ok(new PreferencesView(MaskPhone(phone), state.Marketing == true && !state.Suppressed, state.Transactional != false && !state.Suppressed));
+        return TypedResults.Ok(new PreferencesView(PhoneNumberMask.Of(phone), state.Marketing == true && !state.Suppressed, state.Transactional != false && !state.Suppressed));
     }
 
-    private static async Task<string?> FindPhoneAsync(string memberId, NpgsqlDataSource dataSource, ProfilesClient profiles, CancellationToken cancellationToken)
+    private static async Task<string?> FindPhoneAsync(string memberId, NpgsqlDataSource dataSource, ProfilesClient profiles, PhoneNumberNormalizer phones,
+        CancellationToken cancellationToken)
     {
         await using (var command = dataSource.CreateCommand("SELECT phone FROM members WHERE member_id = $1"))
         {
@@ -113,16 +116,13 @@ internal static class ConsentApi
         }
         try
         {
-            return PhoneNumber.Normalize((await profiles.FindByUserIdAsync(memberId, cancellationToken))?.Phone);
+            return phones.ToE164((await profiles.FindByUserIdAsync(memberId, cancellationToken))?.Phone);
         }
         catch (HttpRequestException)
         {
             return null;
         }
     }
-
-    /// <summary>Only the last digits go back to the browser.</summary>
-    internal static string MaskPhone(string phone) => phone.Length <= 4 ? "••••" : new string('•', phone.Length - 4) + phone[^4..];
 
     private static ValidationProblem InvalidPhone() =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["phone"] = ["Not a phone number (E.164, e.g. +15555550100)."] });

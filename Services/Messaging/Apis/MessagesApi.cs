@@ -1,6 +1,7 @@
 using Alle.Messaging.Consent;
 using Alle.Messaging.Sending;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -18,10 +19,10 @@ internal static class MessagesApi
     }
 
     private static async Task<Results<Accepted<SendResponse>, Ok<SendResponse>, ValidationProblem>> Send(SendRequest? request, MessageStore store,
-        WorkSignal<MessageDispatcher> dispatch, CancellationToken cancellationToken)
+        WorkSignal<MessageDispatcher> dispatch, PhoneNumberNormalizer phones, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var to = PhoneNumber.Normalize(request?.To);
+        var to = phones.ToE164(request?.To);
         if (to is null)
         {
             errors["to"] = ["A phone number in E.164 form is required."];
@@ -51,7 +52,7 @@ internal static class MessagesApi
         return created ? TypedResults.Accepted($"/api/messaging/messages/{id}", response) : TypedResults.Ok(response);
     }
 
-    private static async Task<Results<Ok<MessageList>, ValidationProblem>> List(MessageStore store, CancellationToken cancellationToken,
+    private static async Task<Results<Ok<MessageList>, ValidationProblem>> List(MessageStore store, PhoneNumberNormalizer phones, CancellationToken cancellationToken,
         string? userId = null, string? phone = null, Guid? journeyId = null, string? status = null, int limit = 50, DateTimeOffset? before = null)
     {
         if (status is not null && !MessageStatus.All.Contains(status))
@@ -59,7 +60,7 @@ internal static class MessagesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = [$"One of: {string.Join(", ", MessageStatus.All)}."] });
         }
         string? normalizedPhone = null;
-        if (phone is not null && (normalizedPhone = PhoneNumber.Normalize(phone)) is null)
+        if (phone is not null && (normalizedPhone = phones.ToE164(phone)) is null)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["phone"] = ["Not a phone number."] });
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Verification;
+using Alle.Platform.Identifiers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Messaging.Apis;
@@ -19,9 +20,9 @@ internal static class VerifyApi
     }
 
     private static async Task<Results<Accepted<StartResponse>, ValidationProblem, ProblemHttpResult>> Start(StartRequest? request, HttpResponse response,
-        VerificationService verifications, CancellationToken cancellationToken)
+        VerificationService verifications, PhoneNumberNormalizer phones, CancellationToken cancellationToken)
     {
-        if (PhoneNumber.Normalize(request?.Phone) is not { } phone)
+        if (phones.ToE164(request?.Phone) is not { } phone)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["phone"] = ["A phone number in E.164 form (+15555550100) is required."] });
         }
@@ -37,10 +38,10 @@ internal static class VerifyApi
     }
 
     private static async Task<Results<Ok<CheckResponse>, ValidationProblem>> Check(CheckRequest? request, VerificationService verifications,
-        CancellationToken cancellationToken)
+        PhoneNumberNormalizer phones, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var phone = PhoneNumber.Normalize(request?.Phone);
+        var phone = phones.ToE164(request?.Phone);
         if (phone is null)
         {
             errors["phone"] = ["A phone number in E.164 form is required."];

@@ -3,6 +3,7 @@ using Alle.Messaging.Consent;
 using Alle.Messaging.Inbound;
 using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -75,7 +76,7 @@ internal static class WebhooksApi
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Inbound(HttpRequest request, InboundMessageHandler handler,
-        IOptions<TwilioOptions> twilio, CancellationToken cancellationToken)
+        IOptions<TwilioOptions> twilio, PhoneNumberNormalizer phones, CancellationToken cancellationToken)
     {
         var (form, problem) = await ReadSignedFormAsync(request, twilio.Value.AuthToken, cancellationToken);
         if (problem is not null)
@@ -83,7 +84,7 @@ internal static class WebhooksApi
             return problem;
         }
         var fields = form!;
-        var from = PhoneNumber.Normalize(fields.GetValueOrDefault("From"));
+        var from = phones.ToE164(fields.GetValueOrDefault("From"));
         var sid = fields.GetValueOrDefault("MessageSid") ?? fields.GetValueOrDefault("SmsMessageSid");
         if (from is null || sid is null)
         {

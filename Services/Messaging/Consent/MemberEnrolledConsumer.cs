@@ -1,4 +1,5 @@
 using Alle.Contracts;
+using Alle.Platform.Identifiers;
 using MassTransit;
 using Npgsql;
 
@@ -8,12 +9,12 @@ namespace Alle.Messaging.Consent;
 /// Records the consent a member gave when she joined, with the exact wording she saw as evidence, and remembers her
 /// number for the preferences API. Idempotent: the audit entry is keyed by member, category and enrolment time.
 /// </summary>
-internal sealed class MemberEnrolledConsumer(NpgsqlDataSource dataSource, ILogger<MemberEnrolledConsumer> logger) : IConsumer<MemberEnrolled>
+internal sealed class MemberEnrolledConsumer(NpgsqlDataSource dataSource, PhoneNumberNormalizer phones, ILogger<MemberEnrolledConsumer> logger) : IConsumer<MemberEnrolled>
 {
     public async Task Consume(ConsumeContext<MemberEnrolled> context)
     {
         var enrolled = context.Message;
-        if (PhoneNumber.Normalize(enrolled.Phone) is not { } phone)
+        if (phones.ToE164(enrolled.Phone) is not { } phone)
         {
             logger.LogWarning("Enrolment of member {MemberId} carries no usable phone number; no consent recorded", enrolled.MemberId);
             return;

@@ -7,6 +7,7 @@ using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
 using Alle.Messaging.Verification;
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
 using Alle.Platform.Tracking;
@@ -34,6 +35,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfileUpdatedConsumer>();
         });
         builder.AddTrackingClient();
+        builder.AddIdentifierNormalization();
 
         builder.Services.Configure<MessagingOptions>(builder.Configuration.GetSection(MessagingOptions.Section));
         builder.Services.AddTwilioClient(builder.Configuration.GetSection(TwilioOptions.Section));

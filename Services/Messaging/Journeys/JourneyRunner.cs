@@ -2,6 +2,7 @@ using System.Text.Json;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Integrations;
 using Alle.Messaging.Sending;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Workers;
 using Npgsql;
 
@@ -20,6 +21,7 @@ internal sealed class JourneyRunner(
     IServiceScopeFactory scopes,
     WorkSignal<JourneyRunner> signal,
     WorkSignal<MessageDispatcher> dispatch,
+    PhoneNumberNormalizer phones,
     TimeProvider clock,
     ILogger<JourneyRunner> logger) : BackgroundService
 {
@@ -141,7 +143,7 @@ internal sealed class JourneyRunner(
         {
             return new Step.Stop(EntryStatus.Skipped, "profile_not_found");
         }
-        if (PhoneNumber.Normalize(profile.Phone) is not { } phone)
+        if (phones.ToE164(profile.Phone) is not { } phone)
         {
             return new Step.Stop(EntryStatus.Skipped, "no_phone");
         }

@@ -1,6 +1,7 @@
 using Alle.Contracts;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Outbox;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using MassTransit;
@@ -14,8 +15,8 @@ namespace Alle.Messaging.Privacy;
 /// A number that had opted out is kept only as a keyed hash in <c>suppressions</c>, so the deleted person is never
 /// texted again. A redelivered request reports the same figures.
 /// </summary>
-internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, ConsentStore consent, WorkSignal<OutboxRelay> outboxSignal, TimeProvider clock,
-    ILogger<ProfileDeletedConsumer> logger) : IConsumer<ProfileDeleted>
+internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, ConsentStore consent, PhoneNumberNormalizer phoneNumbers, WorkSignal<OutboxRelay> outboxSignal,
+    TimeProvider clock, ILogger<ProfileDeletedConsumer> logger) : IConsumer<ProfileDeleted>
 {
     public const string ServiceName = "messaging";
 
@@ -23,7 +24,7 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Consen
     {
         var deleted = context.Message;
         var cancellationToken = context.CancellationToken;
-        var phones = deleted.Identifiers.Where(i => i.Type == "phone").Select(i => PhoneNumber.Normalize(i.Value) ?? i.Value).Distinct().ToList();
+        var phones = deleted.Identifiers.Where(i => i.Type == "phone").Select(i => phoneNumbers.ToE164(i.Value) ?? i.Value).Distinct().ToList();
         var userIds = deleted.Identifiers.Where(i => i.Type == "user_id").Select(i => i.Value).Distinct().ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using Alle.Platform.Authentication;
+using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
@@ -31,9 +32,9 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<PersonalDataDeletedConsumer>();
         });
 
+        builder.AddIdentifierNormalization();
         var identityOptions = builder.Configuration.GetSection(IdentityResolutionOptions.Section).Get<IdentityResolutionOptions>() ?? new();
-        identityOptions.DefaultRegion ??= builder.Configuration["Profiles:DefaultRegion"];
-        builder.Services.AddSingleton(new IdentifierNormalizer(new IdentityRules(identityOptions)));
+        builder.Services.AddSingleton(services => new IdentifierNormalizer(new IdentityRules(identityOptions), services.GetRequiredService<PhoneNumberNormalizer>()));
         builder.Services.Configure<PrivacyOptions>(builder.Configuration.GetSection(PrivacyOptions.Section));
 
         builder.Services.AddSingleton(services => new LocalProfileCache(services.GetRequiredService<TimeProvider>(),

@@ -25,7 +25,4 @@ internal sealed class IdentityResolutionOptions
 
     /// <summary>Values blocked for one type only, e.g. <c>email: ["test@example.com"]</c>.</summary>
     public Dictionary<string, string[]>? BlockedValuesByType { get; set; }
-
-    /// <summary>Region used for phone numbers written without a country code (configuration <c>Profiles:DefaultRegion</c>).</summary>
-    public string? DefaultRegion { get; set; }
 }

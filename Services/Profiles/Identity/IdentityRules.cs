@@ -44,10 +44,7 @@ internal sealed class IdentityRules
             p => p.Key, p => new HashSet<string>(p.Value, StringComparer.OrdinalIgnoreCase), StringComparer.Ordinal);
         _blockedPatterns = [.. (options.BlockedPatterns ?? [.. DefaultBlockedPatterns])
             .Select(pattern => new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(50)))];
-        DefaultRegion = string.IsNullOrWhiteSpace(options.DefaultRegion) ? "US" : options.DefaultRegion.Trim().ToUpperInvariant();
     }
-
-    public string DefaultRegion { get; }
 
     /// <summary>How many values of <paramref name="type"/> one profile may hold; null when unbounded.</summary>
     public int? LimitOf(string type)

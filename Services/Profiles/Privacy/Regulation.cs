@@ -1,4 +1,5 @@
 using Alle.Contracts;
+using Alle.Platform.Identifiers;
 using Alle.Profiles.Identity;
 
 namespace Alle.Profiles.Privacy;
@@ -81,8 +82,8 @@ internal sealed record RegulationRequest(string? RegulationType, string? Subject
         {
             var value = type switch
             {
-                IdentifierTypes.Phone => IdentifierNormalizer.NormalizePhone(SubjectIds[i], normalizer.Rules.DefaultRegion),
-                IdentifierTypes.Email => IdentifierNormalizer.NormalizeEmail(SubjectIds[i]),
+                IdentifierTypes.Phone => normalizer.Phones.ToE164(SubjectIds[i]),
+                IdentifierTypes.Email => EmailNormalizer.Normalize(SubjectIds[i]),
                 _ => string.IsNullOrWhiteSpace(SubjectIds[i]) ? null : SubjectIds[i].Trim(),
             };
             if (value is null)

@@ -2,11 +2,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.ReverseEtl;
+using Alle.Platform.Identifiers;
 
 namespace Alle.UnitTests.Audiences;
 
 public sealed class ModelDiffTests
 {
+    private static readonly PhoneNumberNormalizer s_phones = new("US");
     private static readonly ModelMapping s_mapping = new("user_id", IdentifierType.UserId,
         new Dictionary<string, string> { ["score"] = "offer_propensity", ["best_offer"] = "best_offer" });
 
@@ -63,10 +65,24 @@ public sealed class ModelDiffTests
     {
         var mapping = new ModelMapping("email", IdentifierType.Email, new Dictionary<string, string>());
 
-        var result = ModelResult.Read(JsonDocument.Parse("""[{"email": "  Maria@Example.COM "}]""").RootElement.EnumerateArray(), mapping);
+        var result = ModelResult.Read(JsonDocument.Parse("""[{"email": "  Maria@Example.COM "}, {"email": "Maria <maria@example.com>"}]""").RootElement.EnumerateArray(),
+            mapping, s_phones);
 
         Assert.Equal(["maria@example.com"], result.Rows.Keys);
+        Assert.Equal(1, result.Failed);
     }
 
-    private static ModelResult Read(string rows) => ModelResult.Read(JsonDocument.Parse(rows).RootElement.EnumerateArray().Select(row => row.Clone()).ToList(), s_mapping);
+    [Fact]
+    public void Phone_identifiers_are_matched_in_E164()
+    {
+        var mapping = new ModelMapping("phone", IdentifierType.Phone, new Dictionary<string, string>());
+
+        var result = ModelResult.Read(JsonDocument.Parse("""[{"phone": "(201) 555-0123"}, {"phone": 2125550199}, {"phone": "+1 201 555 0123"}, {"phone": "555-0100"}]""")
+            .RootElement.EnumerateArray(), mapping, s_phones);
+
+        Assert.Equal(["+12015550123", "+12125550199"], result.Rows.Keys);
+        Assert.Equal(2, result.Failed);
+    }
+
+    private static ModelResult Read(string rows) => ModelResult.Read(JsonDocument.Parse(rows).RootElement.EnumerateArray().Select(row => row.Clone()).ToList(), s_mapping, s_phones);
 }

@@ -34,24 +34,8 @@ public sealed class GeoDistanceTests
     }
 }
 
-public sealed class PhoneNumberTests
+public sealed class MemberIdTests
 {
-    [Theory]
-    [InlineData("+1 (201) 555-0123")]
-    [InlineData("201-555-0123")]
-    [InlineData("(201) 555 0123")]
-    [InlineData("+12015550123")]
-    public void Common_ways_of_writing_a_number_meet_on_one_E164_form(string typed) =>
-        Assert.Equal("+12015550123", PhoneNumber.ToE164(typed));
-
-    [Theory]
-    [InlineData(null)]
-    [InlineData("")]
-    [InlineData("12")]
-    [InlineData("not a phone")]
-    [InlineData("+1 201 555 0123 4567 8901")]
-    public void What_cannot_be_a_phone_number_is_refused(string? typed) => Assert.Null(PhoneNumber.ToE164(typed));
-
     [Fact]
     public void Member_ids_are_random_prefixed_and_recognisable()
     {

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Identifiers;
 using Alle.Profiles.Identity;
 
 namespace Alle.UnitTests.Profiles;
 
 public sealed class IdentifierExtractionTests
 {
-    private static readonly IdentifierNormalizer s_normalizer = new(new IdentityRules());
+    private static readonly IdentifierNormalizer s_normalizer = new(new IdentityRules(), new PhoneNumberNormalizer("US"));
 
     [Theory]
     [InlineData("(555) 555-0100", "US", "+15555550100")]
@@ -15,16 +16,18 @@ public sealed class IdentifierExtractionTests
     [InlineData("020 7946 0958", "GB", "+442079460958")]
     [InlineData("not a phone", "US", null)]
     [InlineData("12", "US", null)]
+    [InlineData("555-0100", "US", null)]
     public void Phones_are_normalised_to_E164_in_the_default_region(string raw, string region, string? expected) =>
-        Assert.Equal(expected, IdentifierNormalizer.NormalizePhone(raw, region));
+        Assert.Equal(expected, new IdentifierNormalizer(new IdentityRules(), new PhoneNumberNormalizer(region)).Normalize(IdentifierTypes.Phone, raw)?.Value);
 
     [Theory]
     [InlineData("  Jane.Doe@Example.COM ", "jane.doe@example.com")]
     [InlineData("no-at-sign", null)]
     [InlineData("two@@example.com", null)]
+    [InlineData("Jane <jane@example.com>", null)]
     [InlineData("", null)]
     public void Emails_are_trimmed_and_lower_cased(string raw, string? expected) =>
-        Assert.Equal(expected, IdentifierNormalizer.NormalizeEmail(raw));
+        Assert.Equal(expected, s_normalizer.Normalize(IdentifierTypes.Email, raw)?.Value);
 
     [Theory]
     [InlineData("null")]
@@ -42,7 +45,7 @@ public sealed class IdentifierExtractionTests
         var normalizer = new IdentifierNormalizer(new IdentityRules(new IdentityResolutionOptions
         {
             BlockedValuesByType = new() { ["email"] = ["test@example.com"] },
-        }));
+        }), new PhoneNumberNormalizer("US"));
 
         Assert.Null(normalizer.Normalize("email", "TEST@example.com"));
         Assert.NotNull(normalizer.Normalize("user_id", "test@example.com"));

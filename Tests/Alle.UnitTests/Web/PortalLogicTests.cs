@@ -41,19 +41,6 @@ public sealed class PortalLogicTests
     }
 
     [Theory]
-    [InlineData("(555) 555-0100", "+15555550100")]
-    [InlineData("555.555.0100", "+15555550100")]
-    [InlineData("+1 555 555 0100", "+15555550100")]
-    [InlineData("+44 20 7946 0958", "+442079460958")]
-    [InlineData("12", null)]
-    [InlineData("not a phone", null)]
-    [InlineData("", null)]
-    public void Phone_numbers_are_read_as_people_type_them(string typed, string? e164) => Assert.Equal(e164, PhoneNumber.ToE164(typed));
-
-    [Fact]
-    public void Only_the_last_four_digits_of_a_phone_are_shown() => Assert.Equal("••••••••0100", PhoneNumber.Mask("+15555550100"));
-
-    [Theory]
     [InlineData("/Index", "Welcome")]
     [InlineData("/SignIn/Index", "SignIn")]
     [InlineData("/SignIn/Code", "Code")]

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Alle.Platform.Identifiers;
 
 namespace Alle.Web.Pages.Account;
 
@@ -11,7 +12,7 @@ public class MemberDetailsInput
     [Required(ErrorMessage = "Enter your last name."), StringLength(100)]
     public string? LastName { get; set; }
 
-    [EmailAddress(ErrorMessage = "Enter an e-mail address like name@example.com."), StringLength(254)]
+    [PlatformEmail(ErrorMessage = "Enter an e-mail address like name@example.com."), StringLength(EmailNormalizer.MaxLength)]
     public string? Email { get; set; }
 
     [DataType(DataType.Date)]

@@ -1,3 +1,4 @@
+using Alle.Platform.Identifiers;
 using Alle.Web.Authentication;
 using Alle.Web.Extensions;
 using Alle.Web.Services.Loyalty;
@@ -23,7 +24,7 @@ public sealed class CodeModel(MessagingService messaging, LoyaltyAdminService lo
         {
             return RedirectToPage("Index");
         }
-        MaskedPhone = PhoneNumber.Mask(state.Phone);
+        MaskedPhone = PhoneNumberMask.Of(state.Phone);
         return Page();
     }
 
@@ -34,7 +35,7 @@ public sealed class CodeModel(MessagingService messaging, LoyaltyAdminService lo
             TempData["Notice"] = "Your sign-in took too long. Please start again.";
             return RedirectToPage("Index");
         }
-        MaskedPhone = PhoneNumber.Mask(state.Phone);
+        MaskedPhone = PhoneNumberMask.Of(state.Phone);
         var code = new string((Code ?? "").Where(char.IsAsciiDigit).ToArray());
         if (code.Length != 6)
         {

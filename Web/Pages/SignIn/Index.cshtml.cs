@@ -1,3 +1,4 @@
+using Alle.Platform.Identifiers;
 using Alle.Web.Authentication;
 using Alle.Web.Extensions;
 using Alle.Web.Services.Messaging;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace Alle.Web.Pages.SignIn;
 
 [EnableRateLimiting(ApplicationServiceExtensions.SignInRateLimit)]
-public sealed class IndexModel(MessagingService messaging, SignInFlow flow, PortalTracking tracking) : PageModel
+public sealed class IndexModel(MessagingService messaging, PhoneNumberNormalizer phones, SignInFlow flow, PortalTracking tracking) : PageModel
 {
     [BindProperty]
     public string? Phone { get; set; }
@@ -21,7 +22,7 @@ public sealed class IndexModel(MessagingService messaging, SignInFlow flow, Port
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        if (PhoneNumber.ToE164(Phone) is not { } phone)
+        if (phones.ToE164(Phone) is not { } phone)
         {
             ModelState.AddModelError(nameof(Phone), "Enter a mobile number, e.g. (555) 555-0100.");
             return Page();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Alle.Platform.Identifiers;
 using Alle.Web.Authentication;
 using Alle.Web.Pages.Account;
 using Alle.Web.Services;
@@ -27,7 +28,7 @@ public sealed class JoinModel(LoyaltyAdminService loyalty, SignInFlow flow, Port
         {
             return RedirectToPage("Index");
         }
-        MaskedPhone = PhoneNumber.Mask(state.Phone);
+        MaskedPhone = PhoneNumberMask.Of(state.Phone);
         // A provider may have registered her at the desk: start from what they typed.
         if (await loyalty.FindByPhoneAsync(state.Phone, cancellationToken) is { } preRegistered)
         {
@@ -44,7 +45,7 @@ public sealed class JoinModel(LoyaltyAdminService loyalty, SignInFlow flow, Port
             TempData["Notice"] = "Please verify your number again.";
             return RedirectToPage("Index");
         }
-        MaskedPhone = PhoneNumber.Mask(state.Phone);
+        MaskedPhone = PhoneNumberMask.Of(state.Phone);
         if (!TimeZones.IsKnown(Input.TimeZone))
         {
             ModelState.AddModelError("Input.TimeZone", "Choose a time zone from the list.");
