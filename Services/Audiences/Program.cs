@@ -1,5 +1,6 @@
 using Alle.Audiences.Apis;
 using Alle.Audiences.Extensions;
+using Alle.Platform.DeadLetters;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,5 +15,6 @@ app.MapMembershipApi();
 app.MapComputedTraitsApi();
 app.MapModelsApi();
 app.MapModelRunsApi();
+app.MapDeadLettersApi("/api/audiences");
 
 app.Run();

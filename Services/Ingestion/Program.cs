@@ -1,5 +1,6 @@
 using Alle.Ingestion.Apis;
 using Alle.Ingestion.Extensions;
+using Alle.Platform.DeadLetters;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,5 +14,6 @@ app.MapTrackingApi();
 app.MapSourcesApi();
 app.MapTrackingPlansApi();
 app.MapLiveStreamApi();
+app.MapDeadLettersApi("/api/ingestion");
 
 app.Run();

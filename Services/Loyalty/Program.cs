@@ -1,5 +1,6 @@
 using Alle.Loyalty.Apis;
 using Alle.Loyalty.Extensions;
+using Alle.Platform.DeadLetters;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,5 +19,6 @@ app.MapOffersApi();
 app.MapProvidersApi();
 app.MapCheckInsApi();
 app.MapRulesApi();
+app.MapDeadLettersApi("/api/loyalty");
 
 app.Run();

@@ -1,5 +1,6 @@
 using Alle.Messaging.Apis;
 using Alle.Messaging.Extensions;
+using Alle.Platform.DeadLetters;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,5 +15,6 @@ app.MapMessagesApi();
 app.MapConsentApi();
 app.MapJourneysApi();
 app.MapWebhooksApi();
+app.MapDeadLettersApi("/api/messaging");
 
 app.Run();

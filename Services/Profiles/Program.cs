@@ -1,3 +1,4 @@
+using Alle.Platform.DeadLetters;
 using Alle.Profiles.Apis;
 using Alle.Profiles.Extensions;
 
@@ -13,5 +14,6 @@ app.MapProfileApi();
 app.MapLookupApi();
 app.MapMergeApi();
 app.MapRegulationsApi();
+app.MapDeadLettersApi("/api/profiles");
 
 app.Run();

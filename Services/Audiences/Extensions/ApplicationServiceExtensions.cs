@@ -6,6 +6,7 @@ using Alle.Audiences.RealTime;
 using Alle.Audiences.ReverseEtl;
 using Alle.Audiences.Storage;
 using Alle.Platform.Authentication;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Migrations;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
@@ -41,6 +42,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfilesMergedConsumer>();
             bus.AddConsumer<ProfileDeletedConsumer>();
         });
+        builder.AddDeadLetters();
 
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<ComputationWorker>();

@@ -8,6 +8,7 @@ using Alle.Loyalty.Privacy;
 using Alle.Loyalty.Providers;
 using Alle.Loyalty.Storage;
 using Alle.Loyalty.Tiers;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Migrations;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
@@ -46,6 +47,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<AudienceMembershipChangedConsumer>();
             bus.AddConsumer<ProfileDeletedConsumer>();
         });
+        builder.AddDeadLetters();
         builder.AddTrackingClient();
 
         builder.Services.AddSingleton(services => new TierPolicy(services.GetRequiredService<IOptions<LoyaltyOptions>>().Value.Tiers));

@@ -8,6 +8,7 @@ using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
 using Alle.Messaging.Verification;
 using Alle.Platform.Authentication;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Migrations;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
@@ -32,6 +33,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<AudienceMembershipChangedConsumer>();
             bus.AddConsumer<ProfileUpdatedConsumer>();
         });
+        builder.AddDeadLetters();
         builder.AddTrackingClient();
 
         builder.Services.Configure<MessagingOptions>(builder.Configuration.GetSection(MessagingOptions.Section));

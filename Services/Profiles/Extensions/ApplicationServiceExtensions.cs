@@ -1,4 +1,5 @@
 using Alle.Platform.Authentication;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Migrations;
 using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
@@ -27,6 +28,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<EventsIngestedConsumer, EventsIngestedConsumerDefinition>();
             bus.AddConsumer<PersonalDataDeletedConsumer>();
         });
+        builder.AddDeadLetters();
 
         var identityOptions = builder.Configuration.GetSection(IdentityResolutionOptions.Section).Get<IdentityResolutionOptions>() ?? new();
         identityOptions.DefaultRegion ??= builder.Configuration["Profiles:DefaultRegion"];
