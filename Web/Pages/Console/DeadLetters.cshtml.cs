@@ -55,6 +55,11 @@ public sealed class DeadLettersModel(DeadLettersAdminService deadLetters) : Page
         {
             TempData["Notice"] = $"Nothing more was changed: {problem.Describe()}";
         }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            // A replay the broker confirmed stays done; the list below shows what is left.
+            TempData["Notice"] = $"{service} did not answer; what it moved before that stays moved.";
+        }
         return RedirectToPage();
     }
 
