@@ -1,5 +1,6 @@
 using Alle.Audiences.Apis;
 using Alle.Audiences.Extensions;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Outbox;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,7 +16,7 @@ app.MapMembershipApi();
 app.MapComputedTraitsApi();
 app.MapModelsApi();
 app.MapModelRunsApi();
-
+app.MapDeadLettersApi("/api/audiences");
 app.MapOutboxApi("/api/audiences");
 
 app.Run();

@@ -1,5 +1,6 @@
 using Alle.Messaging.Apis;
 using Alle.Messaging.Extensions;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Outbox;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,7 +16,7 @@ app.MapMessagesApi();
 app.MapConsentApi();
 app.MapJourneysApi();
 app.MapWebhooksApi();
-
+app.MapDeadLettersApi("/api/messaging");
 app.MapOutboxApi("/api/messaging");
 
 app.Run();

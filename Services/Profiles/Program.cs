@@ -1,3 +1,4 @@
+using Alle.Platform.DeadLetters;
 using Alle.Profiles.Apis;
 using Alle.Profiles.Extensions;
 using Alle.Platform.Outbox;
@@ -14,7 +15,7 @@ app.MapProfileApi();
 app.MapLookupApi();
 app.MapMergeApi();
 app.MapRegulationsApi();
-
+app.MapDeadLettersApi("/api/profiles");
 app.MapOutboxApi("/api/profiles");
 
 app.Run();

@@ -7,6 +7,7 @@ using Alle.Loyalty.Privacy;
 using Alle.Loyalty.Providers;
 using Alle.Loyalty.Storage;
 using Alle.Loyalty.Tiers;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
@@ -48,6 +49,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<AudienceMembershipChangedConsumer>();
             bus.AddConsumer<ProfileDeletedConsumer>();
         });
+        builder.AddDeadLetters();
         builder.AddTrackingClient();
         builder.AddIdentifierNormalization();
 

@@ -1,0 +1,36 @@
+using System.Net.Http.Json;
+using Alle.Platform.DeadLetters;
+
+namespace Alle.Web.Services.DeadLetters;
+
+/// <summary>
+/// The dead-letter API every service maps under its own prefix (<c>/api/{service}/dead-letters</c>), for the console
+/// (admin key). One client per service, without the default retries: a replay is not repeated behind the operator's back.
+/// </summary>
+public sealed class DeadLettersAdminService(IHttpClientFactory clients)
+{
+    public static readonly IReadOnlyList<string> Services = ["ingestion", "profiles", "audiences", "messaging", "loyalty"];
+
+    public static string ClientName(string service) => $"dead-letters-{service}";
+
+    public Task<DeadLetterOverview> OverviewAsync(string service, CancellationToken cancellationToken) =>
+        Client(service).GetAsync($"/api/{service}/dead-letters", cancellationToken).ReadAsync<DeadLetterOverview>(cancellationToken);
+
+    /// <summary>Replays one message (by id) or, without an id, the whole queue (up to the service's limit per call).</summary>
+    public Task<DeadLetterOutcome> ReplayAsync(string service, string queue, Guid? messageId, CancellationToken cancellationToken) =>
+        MoveAsync(service, queue, "replay", messageId, cancellationToken);
+
+    public Task<DeadLetterOutcome> DiscardAsync(string service, string queue, Guid? messageId, CancellationToken cancellationToken) =>
+        MoveAsync(service, queue, "discard", messageId, cancellationToken);
+
+    private Task<DeadLetterOutcome> MoveAsync(string service, string queue, string action, Guid? messageId, CancellationToken cancellationToken)
+    {
+        object selection = messageId is { } id ? new { messageIds = new[] { id } } : new { all = true };
+        return Client(service).PostAsJsonAsync($"/api/{service}/dead-letters/{ServiceResponses.Escape(queue)}/{action}", selection, cancellationToken)
+            .ReadAsync<DeadLetterOutcome>(cancellationToken);
+    }
+
+    private HttpClient Client(string service) => Services.Contains(service)
+        ? clients.CreateClient(ClientName(service))
+        : throw new ArgumentException($"'{service}' has no dead-letter API.", nameof(service));
+}
