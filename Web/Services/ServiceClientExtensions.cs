@@ -1,8 +1,8 @@
 using Alle.Web.Services.Audiences;
-using Alle.Web.Services.DeadLetters;
 using Alle.Web.Services.Ingestion;
 using Alle.Web.Services.Loyalty;
 using Alle.Web.Services.Messaging;
+using Alle.Web.Services.Operations;
 using Alle.Web.Services.Profiles;
 
 namespace Alle.Web.Services;
@@ -30,9 +30,9 @@ public static class ServiceClientExtensions
 
         // Replays move up to a thousand messages per call, each confirmed by the broker: more time, and no blind retries.
 #pragma warning disable EXTEXP0001
-        foreach (var service in DeadLettersAdminService.Services)
+        foreach (var service in OperationsClients.Services)
         {
-            services.AddHttpClient(DeadLettersAdminService.ClientName(service), http =>
+            services.AddHttpClient(OperationsClients.Name(service), http =>
                 {
                     http.BaseAddress = new Uri($"http://{service}");
                     http.Timeout = TimeSpan.FromSeconds(60);
@@ -42,6 +42,7 @@ public static class ServiceClientExtensions
         }
 #pragma warning restore EXTEXP0001
         services.AddTransient<DeadLettersAdminService>();
+        services.AddTransient<OutboxStatusService>();
 
         // A live stream stays open as long as the operator watches: no time-out, no retries.
 #pragma warning disable EXTEXP0001

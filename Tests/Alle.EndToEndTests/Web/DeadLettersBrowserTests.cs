@@ -7,7 +7,10 @@ using RabbitMQ.Client;
 
 namespace Alle.EndToEndTests.Web;
 
-/// <summary>The console's dead letters in a real browser: a message nobody consumes is listed, then discarded after a confirmation.</summary>
+/// <summary>
+/// The console's dead letters in a real browser: every service's outbox is shown, a message nobody consumes is listed,
+/// then discarded after a confirmation.
+/// </summary>
 [Collection(StackCollection.Name)]
 public sealed class DeadLettersBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
@@ -33,6 +36,7 @@ public sealed class DeadLettersBrowserTests(DistributedAppFixture app, Chromium 
         foreach (var service in new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty" })
         {
             await Assertions.Expect(page.GetByTestId($"dead-letters-{service}")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId($"outbox-{service}")).ToContainTextAsync(new Regex(@"Outbox:\s+(flowing|retrying)\s+[\d,]+ pending, [\d,]+ failing"));
         }
         await Chromium.ScreenshotAsync(page, "32-console-dead-letters");
 

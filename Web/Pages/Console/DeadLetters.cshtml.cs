@@ -1,31 +1,48 @@
 using Alle.Platform.DeadLetters;
+using Alle.Platform.Outbox;
 using Alle.Web.Services;
-using Alle.Web.Services.DeadLetters;
+using Alle.Web.Services.Operations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Alle.Web.Pages.Console;
 
 /// <summary>
-/// Every service's dead-letter queues: counts, the first and last message with its error, and replay or discard of one
-/// message or of the whole queue, each after a confirmation.
+/// What every service has not managed to deliver: its outbox (pending and failing rows, the oldest one's age, the last
+/// error) and its dead-letter queues (counts, the first and last message with its error, and replay or discard of one
+/// message or of the whole queue, each after a confirmation).
 /// </summary>
-public sealed class DeadLettersModel(DeadLettersAdminService deadLetters) : PageModel
+public sealed class DeadLettersModel(DeadLettersAdminService deadLetters, OutboxStatusService outboxes) : PageModel
 {
     public IReadOnlyList<ServiceDeadLetters> Services { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Services = await Task.WhenAll(DeadLettersAdminService.Services.Select(async service =>
+        Services = await Task.WhenAll(OperationsClients.Services.Select(async service =>
         {
+            var outbox = ReadOutboxAsync(service, cancellationToken);
             try
             {
-                return new ServiceDeadLetters(service, (await deadLetters.OverviewAsync(service, cancellationToken)).Queues, null);
+                return new ServiceDeadLetters(service, (await deadLetters.OverviewAsync(service, cancellationToken)).Queues, null, await outbox);
             }
             catch (Exception exception) when (exception is ServiceProblem or HttpRequestException or TaskCanceledException)
             {
-                return new ServiceDeadLetters(service, [], exception is ServiceProblem problem ? problem.Describe() : "The service did not answer.");
+                return new ServiceDeadLetters(service, [], Describe(exception), await outbox);
             }
         }));
+
+    private async Task<OutboxReading> ReadOutboxAsync(string service, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new OutboxReading(await outboxes.StatusAsync(service, cancellationToken), null);
+        }
+        catch (Exception exception) when (exception is ServiceProblem or HttpRequestException or TaskCanceledException)
+        {
+            return new OutboxReading(null, Describe(exception));
+        }
+    }
+
+    private static string Describe(Exception exception) => exception is ServiceProblem problem ? problem.Describe() : "The service did not answer.";
 
     public Task<IActionResult> OnPostReplayAsync(string service, string queue, Guid? messageId, string? confirm, CancellationToken cancellationToken) =>
         ActAsync(service, queue, messageId, confirm, replay: true, cancellationToken);
@@ -35,7 +52,7 @@ public sealed class DeadLettersModel(DeadLettersAdminService deadLetters) : Page
 
     private async Task<IActionResult> ActAsync(string service, string queue, Guid? messageId, string? confirm, bool replay, CancellationToken cancellationToken)
     {
-        if (!DeadLettersAdminService.Services.Contains(service))
+        if (!OperationsClients.Services.Contains(service))
         {
             return NotFound();
         }
@@ -77,7 +94,15 @@ public sealed class DeadLettersModel(DeadLettersAdminService deadLetters) : Page
         return text;
     }
 
-    public sealed record ServiceDeadLetters(string Service, IReadOnlyList<DeadLetterQueueOverview> Queues, string? Error)
+    public sealed record OutboxReading(OutboxStatusResponse? Status, string? Error)
+    {
+        /// <summary>The age past which the service's own health check reports its outbox Degraded.</summary>
+        public static readonly TimeSpan DegradedAfter = new OutboxOptions().DegradedAfter;
+
+        public bool Behind => Status is { } status && (status.OldestPendingAgeSeconds > DegradedAfter.TotalSeconds || status.ReadError is not null);
+    }
+
+    public sealed record ServiceDeadLetters(string Service, IReadOnlyList<DeadLetterQueueOverview> Queues, string? Error, OutboxReading Outbox)
     {
         public IEnumerable<DeadLetterQueueOverview> NonEmpty => Queues.Where(q => q.MessageCount > 0 || q.Busy);
     }

@@ -1,18 +1,14 @@
 using System.Net.Http.Json;
 using Alle.Platform.DeadLetters;
 
-namespace Alle.Web.Services.DeadLetters;
+namespace Alle.Web.Services.Operations;
 
 /// <summary>
 /// The dead-letter API every service maps under its own prefix (<c>/api/{service}/dead-letters</c>), for the console
-/// (admin key). One client per service, without the default retries: a replay is not repeated behind the operator's back.
+/// (admin key), through <see cref="OperationsClients"/>.
 /// </summary>
 public sealed class DeadLettersAdminService(IHttpClientFactory clients)
 {
-    public static readonly IReadOnlyList<string> Services = ["ingestion", "profiles", "audiences", "messaging", "loyalty"];
-
-    public static string ClientName(string service) => $"dead-letters-{service}";
-
     public Task<DeadLetterOverview> OverviewAsync(string service, CancellationToken cancellationToken) =>
         Client(service).GetAsync($"/api/{service}/dead-letters", cancellationToken).ReadAsync<DeadLetterOverview>(cancellationToken);
 
@@ -30,7 +26,5 @@ public sealed class DeadLettersAdminService(IHttpClientFactory clients)
             .ReadAsync<DeadLetterOutcome>(cancellationToken);
     }
 
-    private HttpClient Client(string service) => Services.Contains(service)
-        ? clients.CreateClient(ClientName(service))
-        : throw new ArgumentException($"'{service}' has no dead-letter API.", nameof(service));
+    private HttpClient Client(string service) => OperationsClients.Create(clients, service);
 }
