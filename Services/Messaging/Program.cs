@@ -14,5 +14,6 @@ app.MapMessagesApi();
 app.MapConsentApi();
 app.MapJourneysApi();
 app.MapWebhooksApi();
+app.MapPrivacyApi();
 
 app.Run();
