@@ -4,6 +4,7 @@ using Alle.Web.Authentication;
 using Alle.Web.Services;
 using Alle.Web.Tracking;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using StackExchange.Redis;
@@ -38,7 +39,17 @@ public static class ApplicationServiceExtensions
             pages.Conventions.AuthorizeFolder("/Account", PortalAuthentication.Policy);
             pages.Conventions.AuthorizeFolder("/Console", ConsoleAuthentication.Policy);
             pages.Conventions.AllowAnonymousToPage("/Console/SignIn");
-        }).AddMvcOptions(mvc => mvc.Filters.Add<PageViewTracking>());
+        }).AddMvcOptions(mvc =>
+        {
+            mvc.Filters.Add<PageViewTracking>();
+            // What a person reads beside a field, instead of "The value 'x' is not valid for Birthday."
+            var messages = mvc.ModelBindingMessageProvider;
+            messages.SetAttemptedValueIsInvalidAccessor((value, field) => $"\"{value}\" is not a valid {field}.");
+            messages.SetValueMustBeANumberAccessor(field => $"Enter a number for the {field}.");
+            messages.SetValueIsInvalidAccessor(value => $"\"{value}\" is not valid here.");
+            messages.SetMissingBindRequiredValueAccessor(field => $"Enter your {field}.");
+            messages.SetValueMustNotBeNullAccessor(value => "This cannot be empty.");
+        });
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = ".alle.antiforgery";
@@ -57,6 +68,9 @@ public static class ApplicationServiceExtensions
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
 
+        services.AddScoped<MemberTimeZone>();
+        services.AddScoped<Alle.Web.Privacy.DataExport>();
+        services.TryAddSingleton(TimeProvider.System);
         builder.AddPortalTracking();
         builder.AddServiceClients();
     }
