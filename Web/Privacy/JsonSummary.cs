@@ -37,7 +37,7 @@ public static class JsonSummary
         JsonValueKind.False => "no",
         JsonValueKind.String when value.TryGetDateTimeOffset(out var time) && value.GetString()!.Length >= 20 => time.ToString("MMM d, yyyy h:mm tt 'UTC'", CultureInfo.InvariantCulture),
         JsonValueKind.String => value.GetString()!,
-        JsonValueKind.Array => string.Join(", ", value.EnumerateArray().Select(Text)),
+        JsonValueKind.Array => value.GetArrayLength() == 0 ? "none" : string.Join(", ", value.EnumerateArray().Select(Text)),
         _ => value.GetRawText(),
     };
 

@@ -76,7 +76,7 @@ public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium
             await page.GetByLabel("Last name").FillAsync("Lopez");
             await page.GetByLabel("Date of birth").FillAsync(DateTime.UtcNow.AddYears(-10).ToString("yyyy-MM-dd"));
             await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
-            await Assertions.Expect(page.Locator("#first-name-error")).ToHaveTextAsync("Your first name can be at most 100 characters long.");
+            await Assertions.Expect(page.Locator("#first-name-error")).ToHaveTextAsync("Your first name can be at most 100 characters long (this one has 101).");
             await Assertions.Expect(page.Locator("#birthday-error")).ToHaveTextAsync("Members must be 18 or older.");
             await Assertions.Expect(page.GetByLabel("First name")).ToHaveValueAsync(longName);
             Assert.DoesNotContain("The field", await page.InnerTextAsync("main"), StringComparison.Ordinal);
@@ -312,7 +312,7 @@ public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium
             await page.GetByTestId("marketing-toggle").CheckAsync();
             await page.GetByRole(AriaRole.Button, new() { Name = "Save text preferences" }).ClickAsync();
             await Assertions.Expect(page.GetByTestId("marketing-state")).ToHaveTextAsync("on");
-            await page.GetByLabel("Time zone").SelectOptionAsync(night);
+            await page.Locator("#timeZone").SelectOptionAsync(night);
             await page.GetByRole(AriaRole.Button, new() { Name = "Save time zone" }).ClickAsync();
             await IdentifyAsync(memberId, new Dictionary<string, object> { ["web_night_run"] = run });
             await Eventually.TrueAsync(async () =>

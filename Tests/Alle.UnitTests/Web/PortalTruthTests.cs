@@ -34,16 +34,18 @@ public sealed class PortalTruthTests
     }
 
     [Fact]
-    public void A_name_over_the_limit_is_refused_with_the_limit_stated()
+    public void A_name_over_the_limit_is_refused_with_the_limit_stated_and_no_maxlength_lets_a_browser_cut_it()
     {
-        var input = new MemberDetailsInput { FirstName = new string('a', 101), LastName = "Silva" };
-        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        var input = new MemberDetailsInput { FirstName = new string('a', 101), LastName = "Silva", Birthday = new DateOnly(2015, 1, 1) };
 
-        var valid = System.ComponentModel.DataAnnotations.Validator.TryValidateObject(input, new(input), results, validateAllProperties: true);
+        var problems = input.Check(new DateOnly(2026, 12, 7)).ToList();
 
-        Assert.False(valid);
-        Assert.Equal("Your first name can be at most 100 characters long.", Assert.Single(results).ErrorMessage);
-        Assert.Equal(101, input.FirstName.Length);
+        Assert.Contains((nameof(MemberDetailsInput.FirstName), "Your first name can be at most 100 characters long (this one has 101)."), problems);
+        Assert.Contains((nameof(MemberDetailsInput.Birthday), "Members must be 18 or older."), problems);
+        Assert.Empty(new MemberDetailsInput { FirstName = new string('a', 100), LastName = "Silva" }.Check(new DateOnly(2026, 12, 7)));
+        // [StringLength] would render maxlength, which makes the browser cut a longer name silently.
+        Assert.DoesNotContain(typeof(MemberDetailsInput).GetProperties().SelectMany(p => p.GetCustomAttributes(true)),
+            a => a is System.ComponentModel.DataAnnotations.StringLengthAttribute or System.ComponentModel.DataAnnotations.MaxLengthAttribute);
     }
 
     [Fact]

@@ -42,17 +42,6 @@ public sealed class CodeModel(MessagingService messaging, LoyaltyAdminService lo
         return Page();
     }
 
-    /// <summary>What became of the code's text, for the page to follow while she waits.</summary>
-    public async Task<IActionResult> OnGetDeliveryAsync(CancellationToken cancellationToken)
-    {
-        if (flow.Read(HttpContext) is not { VerificationId: { } id })
-        {
-            return new JsonResult(new { delivery = "unknown" });
-        }
-        var delivery = await messaging.GetDeliveryAsync(id, cancellationToken);
-        return new JsonResult(new { delivery = delivery?.Delivery ?? "unknown", reason = delivery?.Reason });
-    }
-
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         if (flow.Read(HttpContext) is not { } state)

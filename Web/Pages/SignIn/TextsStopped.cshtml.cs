@@ -14,7 +14,7 @@ namespace Alle.Web.Pages.SignIn;
 /// lets her continue to a code.
 /// </summary>
 [EnableRateLimiting(ApplicationServiceExtensions.SignInRateLimit)]
-public sealed class TextsStoppedModel(MessagingService messaging, MessagingAdminService consent, SignInFlow flow, PortalTracking tracking) : PageModel
+public sealed class TextsStoppedModel(MessagingService messaging, SignInFlow flow, PortalTracking tracking) : PageModel
 {
     public string MaskedPhone { get; private set; } = "";
 
@@ -30,17 +30,6 @@ public sealed class TextsStoppedModel(MessagingService messaging, MessagingAdmin
         }
         Show(state);
         return Page();
-    }
-
-    /// <summary>Whether texts to her number are still stopped (the page asks every few seconds while she is here).</summary>
-    public async Task<IActionResult> OnGetStatusAsync(CancellationToken cancellationToken)
-    {
-        if (flow.Read(HttpContext) is not { } state)
-        {
-            return new JsonResult(new { stopped = true, expired = true });
-        }
-        var view = await consent.GetConsentAsync(state.Phone, cancellationToken);
-        return new JsonResult(new { stopped = view.TextsStopped });
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)

@@ -3,9 +3,9 @@
   const status = document.getElementById('delivery-status');
   let tries = 0;
   const timer = setInterval(async () => {
-    if (++tries > 60) { clearInterval(timer); return; }
+    if (++tries > 45) { clearInterval(timer); return; }
     try {
-      const response = await fetch(location.pathname + '?handler=Delivery', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+      const response = await fetch('/sign-in/status/delivery', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
       if (!response.ok) return;
       const state = await response.json();
       if (state.delivery === 'delivered') {
@@ -16,5 +16,5 @@
         location.reload();
       }
     } catch { /* next tick */ }
-  }, 1500);
+  }, 2000);
 })();

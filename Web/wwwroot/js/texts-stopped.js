@@ -5,7 +5,7 @@
   let timer = 0;
   const check = async () => {
     try {
-      const response = await fetch(location.pathname + '?handler=Status', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+      const response = await fetch('/sign-in/status/texts', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
       if (response.ok) {
         const state = await response.json();
         if (!state.stopped) {
