@@ -59,13 +59,15 @@ public static class ApplicationServiceExtensions
         services.AddHttpContextAccessor();
         builder.AddPortalAuthentication();
 
-        // Codes and admin keys are guessable only by trying: few tries per client address.
+        // Codes and admin keys are guessable only by trying: few tries per client address. Only posts are tries — showing
+        // a sign-in page again (or the code page reloading to tell what became of the text) costs nothing.
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.AddPolicy(SignInRateLimit, context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+                ? RateLimitPartition.GetNoLimiter("page views")
+                : RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
 
         services.AddScoped<MemberTimeZone>();

@@ -19,7 +19,10 @@ internal sealed record ExportedBalance(int Available, int Pending, int PointsEar
 internal sealed record ExportedCoupon(string Code, Guid OfferId, string OfferTitle, string OfferKind, decimal Value, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt,
     DateTimeOffset? RedeemedAt, string? RedeemedProviderId);
 
-internal sealed record LoyaltyExport(Member Member, ExportedBalance Balance, IReadOnlyList<HistoryEntry> Ledger, IReadOnlyList<ExportedPurchase> Purchases,
+/// <param name="ConsentWording">The consent wording she saw when she joined, with her choices.</param>
+internal sealed record ExportedEnrolment(string? ConsentWording, string? Source, string? PreRegisteredBy);
+
+internal sealed record LoyaltyExport(Member Member, ExportedEnrolment Enrolment, ExportedBalance Balance, IReadOnlyList<HistoryEntry> Ledger, IReadOnlyList<ExportedPurchase> Purchases,
     IReadOnlyList<ExportedTierChange> TierHistory, IReadOnlyList<ExportedCoupon> Coupons, IReadOnlyList<CheckIn> CheckIns,
     IReadOnlyList<ExportedAudience> AudienceMemberships);
 
@@ -33,6 +36,8 @@ internal sealed class PersonalDataExport(LoyaltyDatabase database, MemberEnrolme
             return null;
         }
         var (balance, _) = await ledger.BalanceAsync(memberId, cancellationToken);
+        var enrolment = await database.DataSource.Command("SELECT consent_wording, enrolment_source, pre_registered_by FROM members WHERE member_id = $1", memberId)
+            .SingleOrDefaultAsync(reader => new ExportedEnrolment(reader.NullableString(0), reader.NullableString(1), reader.NullableString(2)), cancellationToken);
         var purchases = await database.DataSource.Command("""
             SELECT purchase_id, provider_id, amount, treatments::text, earning::text, purchased_at, recorded_at, refunded_at
             FROM purchases WHERE member_id = $1 ORDER BY purchased_at DESC
@@ -46,7 +51,7 @@ internal sealed class PersonalDataExport(LoyaltyDatabase database, MemberEnrolme
             "SELECT audience_key, is_member, changed_at FROM audience_memberships WHERE user_id = $1 ORDER BY changed_at DESC", memberId)
             .ListAsync(reader => new ExportedAudience(reader.GetString(0), reader.GetBoolean(1), reader.Time(2)), cancellationToken);
         var held = await coupons.WithOffersForMemberAsync(memberId, cancellationToken);
-        return new LoyaltyExport(member, new ExportedBalance(balance.Available, balance.Pending, balance.EarnedInRollingYear, member.Tier),
+        return new LoyaltyExport(member, enrolment ?? new ExportedEnrolment(null, null, null), new ExportedBalance(balance.Available, balance.Pending, balance.EarnedInRollingYear, member.Tier),
             await ledger.HistoryAsync(memberId, 100_000, cancellationToken), purchases, tiers,
             [.. held.Select(h => new ExportedCoupon(h.Coupon.Code, h.Coupon.OfferId, h.Offer.Title, h.Offer.Kind == OfferKind.Flash ? "flash" : "standard",
                 h.Coupon.Value, h.Coupon.IssuedAt, h.Coupon.ExpiresAt, h.Coupon.RedeemedAt, h.Coupon.RedeemedProviderId))],

@@ -119,7 +119,7 @@ public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium
             await Accessibility.CheckAsync(page, "04-portal-home-points");
 
             // Find a provider: the search is recorded on her profile by Loyalty.
-            await page.GetByRole(AriaRole.Link, new() { Name = "Find a provider", Exact = true }).ClickAsync();
+            await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Find a provider", Exact = true }).ClickAsync();
             await page.GetByLabel("Zip code").FillAsync(ProviderZip);
             await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
             await Assertions.Expect(page.Locator($"[data-provider-id={Provider}]")).ToBeVisibleAsync();
@@ -148,7 +148,7 @@ public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium
             }, s_timeout, "the member's time zone and phone on her profile");
 
             // Check in: the flash offer comes with it; its coupon lands in her wallet and by text.
-            await page.GetByRole(AriaRole.Link, new() { Name = "Check in", Exact = true }).ClickAsync();
+            await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Check in", Exact = true }).ClickAsync();
             var card = page.Locator($"[data-provider-id={Provider}]");
             await card.GetByRole(AriaRole.Button, new() { Name = "I'm here — check in" }).ClickAsync();
             // The reward is in her wallet the moment she checks in, with its offer, value and where it is valid; its text is on its way (daytime).
@@ -292,6 +292,8 @@ public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium
         {
             title = "Night owl: $15 off", value = 15, providerIds = new[] { Provider }, audienceKey, endsAt = DateTimeOffset.UtcNow.AddDays(2), couponValidDays = 7,
         });
+        // A standard offer for the same audience shows when Loyalty has heard she is in it.
+        var audienceOfferId = await CreateOfferAsync("/api/loyalty/offers", new { title = "Night owls' welcome", value = 5, audienceKey, endsAt = DateTimeOffset.UtcNow.AddDays(1) });
         var journeyId = await CreateJourneyAsync(new
         {
             name = $"Night flash {run}",
@@ -316,7 +318,8 @@ public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium
             await page.GetByRole(AriaRole.Button, new() { Name = "Save time zone" }).ClickAsync();
             await IdentifyAsync(memberId, new Dictionary<string, object> { ["web_night_run"] = run });
             await Eventually.TrueAsync(async () =>
-                (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{memberId}/offers")).EnumerateArray().Any()
+                (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{memberId}/offers")).EnumerateArray()
+                    .Any(o => o.GetProperty("offer").GetProperty("offerId").GetString() == audienceOfferId)
                 && (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/lookup?userId={memberId}")).GetProperty("traits") is var traits
                 && traits.TryGetProperty("timezone", out var zone) && zone.GetString() == night,
                 s_timeout, "her night time zone on her profile and the flash offer's audience at Loyalty");
@@ -353,6 +356,7 @@ public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium
         finally
         {
             await app.AdminGateway.PostAsync($"/api/loyalty/offers/{flashOfferId}/deactivate", null);
+            await app.AdminGateway.PostAsync($"/api/loyalty/offers/{audienceOfferId}/deactivate", null);
             await app.AdminGateway.PostAsync($"/api/messaging/journeys/{journeyId}/pause", null);
         }
     }
