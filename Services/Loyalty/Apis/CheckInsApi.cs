@@ -31,9 +31,12 @@ internal static class CheckInsApi
             return Problems.NotFound("Provider", $"Provider '{request.ProviderId}' does not exist.");
         }
         var (outcome, result, refusal) = await desk.CheckInAsync(memberId, provider, cancellationToken);
+        var validAt = result?.FlashOffer is { } offer
+            ? (await directory.FindManyAsync(offer.ProviderIds, cancellationToken)).ToDictionary(p => p.ProviderId, StringComparer.Ordinal)
+            : null;
         return outcome switch
         {
-            CheckInOutcome.CheckedIn => TypedResults.Created($"/api/loyalty/members/{memberId}/check-ins/{result!.CheckIn.CheckInId}", CheckInResponse.From(result)),
+            CheckInOutcome.CheckedIn => TypedResults.Created($"/api/loyalty/members/{memberId}/check-ins/{result!.CheckIn.CheckInId}", CheckInResponse.From(result, validAt)),
             CheckInOutcome.Refused => Refused(refusal!),
             _ => Problems.NotFound("Member", $"Member '{memberId}' does not exist."),
         };
@@ -71,8 +74,9 @@ internal sealed record CheckInRequest(string? ProviderId);
 /// <param name="Coupon">The flash offer's coupon this check-in put in her wallet, if one ran here for her.</param>
 internal sealed record CheckInResponse(string CheckInId, string ProviderId, string ProviderName, Guid? FlashOfferId, DateTimeOffset CheckedInAt, CouponResponse? Coupon)
 {
-    public static CheckInResponse From(CheckInResult result) => new(result.CheckIn.CheckInId, result.CheckIn.ProviderId, result.CheckIn.ProviderName,
-        result.CheckIn.FlashOfferId, result.CheckIn.CheckedInAt, result.Coupon is null ? null : CouponResponse.From(result.Coupon, result.FlashOffer));
+    public static CheckInResponse From(CheckInResult result, IReadOnlyDictionary<string, Provider>? providers) => new(result.CheckIn.CheckInId,
+        result.CheckIn.ProviderId, result.CheckIn.ProviderName, result.CheckIn.FlashOfferId, result.CheckIn.CheckedInAt,
+        result.Coupon is null ? null : CouponResponse.From(result.Coupon, result.FlashOffer, providers));
 }
 
 internal sealed record CheckInView(string CheckInId, string ProviderId, string ProviderName, Guid? FlashOfferId, DateTimeOffset CheckedInAt)

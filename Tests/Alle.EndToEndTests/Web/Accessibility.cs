@@ -21,7 +21,7 @@ internal static class Accessibility
             await Chromium.ScreenshotAsync(page, $"{screenshot}-360");
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
             var culprits = overflow <= 0 ? "" : await page.EvaluateAsync<string>("""
-                () => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-scroll'))
+                () => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.parentElement?.closest('.table-scroll'))
                     .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).replaceAll(' ', '.') : '')).join(', ')
                 """);
             Assert.True(overflow <= 0, $"{page.Url} scrolls {overflow} px sideways at 360 px wide: {culprits}");
