@@ -28,7 +28,7 @@ internal sealed class ProviderDirectory(LoyaltyDatabase database, TimeProvider c
     public Task<List<Provider>> FindManyAsync(IReadOnlyCollection<string> providerIds, CancellationToken cancellationToken) =>
         providerIds.Count == 0
             ? Task.FromResult(new List<Provider>())
-            : database.DataSource.Command($"SELECT {Provider.Columns} FROM providers WHERE provider_id = ANY($1) ORDER BY name", providerIds.ToArray())
+            : database.DataSource.Command($"SELECT {Provider.Columns} FROM providers WHERE provider_id = ANY($1) ORDER BY name", (object)providerIds.ToArray())
                 .ListAsync(Provider.Read, cancellationToken);
 
     public Task<ZipCode?> ZipAsync(string zip, CancellationToken cancellationToken) =>
