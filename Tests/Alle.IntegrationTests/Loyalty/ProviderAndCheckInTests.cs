@@ -41,7 +41,16 @@ public sealed class ProviderAndCheckInTests(DistributedAppFixture app)
         await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=1000"), HttpStatusCode.BadRequest);
         await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=10001&radiusMiles=500"), HttpStatusCode.BadRequest);
         await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=10001&radiusMiles=far"), HttpStatusCode.BadRequest);
-        await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=99999"), HttpStatusCode.NotFound);
+        await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=00011"), HttpStatusCode.NotFound);
+
+        // A real zip with nobody within the radius gets the nearest providers, marked as such, rather than an error.
+        var montana = await member.Client.GetFromJsonAsync<JsonElement>("/api/loyalty/providers/search?zip=59801&radiusMiles=25");
+        Assert.True(montana.GetProperty("nearest").GetBoolean());
+        Assert.True(montana.GetProperty("approximate").GetBoolean());
+        Assert.Equal("MT", montana.GetProperty("state").GetString());
+        var nearest = montana.GetProperty("providers").EnumerateArray().Select(p => p.GetProperty("distanceMiles").GetDouble()).ToList();
+        Assert.Equal(3, nearest.Count);
+        Assert.True(nearest[0] > 25 && nearest.SequenceEqual(nearest.Order()));
         await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/prv_nowhere"), HttpStatusCode.NotFound);
         await LoyaltyTestClient.AssertProblemAsync(await app.Gateway.GetAsync("/api/loyalty/providers/search?zip=10001"), HttpStatusCode.Unauthorized);
     }
@@ -98,9 +107,10 @@ public sealed class ProviderAndCheckInTests(DistributedAppFixture app)
         // The journey asks for the flash coupon and gets the one already issued; it is redeemable only where the flash offer runs.
         using var coupon = await _loyalty.Admin.PostAsJsonAsync($"/api/loyalty/offers/{flashOfferId}/coupons", new { memberId = member.MemberId });
         Assert.Equal(HttpStatusCode.OK, coupon.StatusCode);
-        Assert.Equal(flashCoupon.GetProperty("code").GetString(), (await coupon.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        var code = (await coupon.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString();
+        Assert.Equal(flashCoupon.GetProperty("code").GetString(), code);
         using var redeemElsewhere = await _loyalty.ProviderDesk.PostAsJsonAsync(
-            $"/api/loyalty/providers/{elsewhere}/coupons/{(await coupon.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()}/redemption", new { memberId = member.MemberId });
+            $"/api/loyalty/providers/{elsewhere}/coupons/{code}/redemption", new { memberId = member.MemberId });
         await LoyaltyTestClient.AssertProblemAsync(redeemElsewhere, HttpStatusCode.Conflict, "urn:alle:loyalty:coupon-not-at-this-provider");
     }
 
