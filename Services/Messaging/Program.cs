@@ -16,6 +16,7 @@ app.MapMessagesApi();
 app.MapConsentApi();
 app.MapJourneysApi();
 app.MapWebhooksApi();
+app.MapPrivacyApi();
 app.MapDeadLettersApi("/api/messaging");
 app.MapOutboxApi("/api/messaging");
 

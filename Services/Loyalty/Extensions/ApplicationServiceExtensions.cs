@@ -64,6 +64,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<Coupons>();
         builder.Services.AddSingleton<ProviderDirectory>();
         builder.Services.AddSingleton<CheckInDesk>();
+        builder.Services.AddSingleton<PersonalDataExport>();
 
         builder.Services.AddHostedService<PointsMaturation>();
     }

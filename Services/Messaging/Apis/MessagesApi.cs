@@ -48,7 +48,7 @@ internal static class MessagesApi
         var key = "api:" + (request!.IdempotencyKey ?? Guid.NewGuid().ToString("N"));
         var (id, created) = await store.EnqueueAsync(new OutgoingMessage(key, to!, request.Body!, category, request.UserId, Purpose: "api"), cancellationToken);
         dispatch.Notify();
-        var response = new SendResponse(id, MessageStatus.Pending, SegmentCounter.Count(request.Body!));
+        var response = new SendResponse(id, MessageStatus.Pending, SmartEncoding.Apply(request.Body!).Count);
         return created ? TypedResults.Accepted($"/api/messaging/messages/{id}", response) : TypedResults.Ok(response);
     }
 

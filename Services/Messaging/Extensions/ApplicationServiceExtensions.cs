@@ -56,11 +56,13 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton<WorkSignal<MessageDispatcher>>();
         builder.Services.AddSingleton<WorkSignal<JourneyRunner>>();
+        builder.Services.AddSingleton<MessageSeal>();
         builder.Services.AddSingleton<ConsentStore>();
         builder.Services.AddSingleton<MessageStore>();
         builder.Services.AddSingleton<JourneyStore>();
         builder.Services.AddSingleton<FrequencyCapCounter>();
         builder.Services.AddSingleton<VerificationService>();
+        builder.Services.AddSingleton<PersonalDataExport>();
         builder.Services.AddScoped<InboundMessageHandler>();
 
         builder.Services.AddHostedService<MessageDispatcher>();
