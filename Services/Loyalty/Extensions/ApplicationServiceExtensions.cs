@@ -35,10 +35,6 @@ internal static class ApplicationServiceExtensions
         builder.Services.Configure<LoyaltyOptions>(builder.Configuration.GetSection(LoyaltyOptions.Section));
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
-        // Unreadable bodies throw in every environment, and become problems with their own status (see BadRequestExceptionHandler).
-        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
-        builder.Services.AddExceptionHandler<Apis.BadRequestExceptionHandler>();
-
         builder.AddLoyaltyAuthorization();
         builder.AddNpgsqlDataSource("loyaltydb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddOutbox("loyaltydb");
