@@ -19,9 +19,16 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static partial class ProblemResponses
 {
+    /// <summary>
+    /// The gateway's own limit: it answers 413 before a larger body reaches a service (a smaller limit here would make
+    /// the gateway see a reset connection instead of the service's answer). Field lengths are validated on top of it.
+    /// </summary>
+    public const long MaxRequestBodyBytes = 4 * 1024 * 1024;
+
     public static TBuilder AddProblemResponses<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddProblemDetails();
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         // Development throws binding failures and production answers a bodiless 400: both become the same problem here.
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -138,7 +145,7 @@ public static partial class ProblemResponses
             var (status, title, detail) = exception switch
             {
                 BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "Request body too large",
-                    "The request body is larger than this service accepts."),
+                    $"Request bodies are limited to {MaxRequestBodyBytes / 1024 / 1024} MiB."),
                 BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } badRequest => (415, "Unsupported media type", badRequest.Message),
                 BadHttpRequestException { InnerException: JsonException json } badRequest => (badRequest.StatusCode, "Malformed request body", Describe(json)),
                 BadHttpRequestException badRequest => (badRequest.StatusCode, "Malformed request", badRequest.Message),
