@@ -37,7 +37,9 @@ internal static class EndpointCorpus
             {
                 yield return Post(s, route, Caller.WriteKey) with
                 {
-                    Body = _ => Json(body), SegmentTracking = true, AnyValue = ["traits", "properties"], Optional = ["name", "traits", "properties"],
+                    // Segment reads numeric ids as text: a number there is valid.
+                    Body = _ => Json(body), SegmentTracking = true, AnyValue = ["traits", "properties", "userId", "groupId", "previousId"],
+                    Optional = ["name", "traits", "properties"],
                 };
             }
         }
@@ -46,7 +48,7 @@ internal static class EndpointCorpus
             yield return Post(s, route, Caller.WriteKey) with
             {
                 Body = _ => Json("""{"batch": [{"type": "track", "userId": "bad-input-user", "event": "Bad Input Probe", "properties": {"step": 1, "label": "first"}}]}"""),
-                SegmentTracking = true, AnyValue = ["batch[0].properties"], Optional = ["batch[0].properties"],
+                SegmentTracking = true, AnyValue = ["batch[0].properties", "batch[0].userId"], Optional = ["batch[0].properties"],
             };
         }
         yield return Get(s, "/v1/projects/{writeKey}/settings", Caller.Anonymous) with { Values = w => new() { ["writeKey"] = w.WriteKey } };
@@ -112,15 +114,17 @@ internal static class EndpointCorpus
             Lookup = true, Query = new() { ["afterType"] = QueryKind.Text, ["afterValue"] = QueryKind.Text, ["limit"] = QueryKind.Integer },
         };
         var profile = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["space"] = "default", ["identifier"] = $"user_id:{w.MemberA}" });
+        // There is one space: any space id reads it, as Segment's clients name their own.
+        string[] anySpace = ["space"];
         const string profileApi = "/api/profiles/v1/spaces/{space}/collections/users/profiles/{identifier}";
         yield return Get(s, $"{profileApi}/traits", Caller.Admin) with
         {
-            Values = profile, Lookup = true,
+            Values = profile, AnyPathValue = anySpace, Lookup = true,
             Query = new() { ["include"] = QueryKind.Text, ["limit"] = QueryKind.Integer, ["next"] = QueryKind.Text, ["class"] = QueryKind.Text, ["verbose"] = QueryKind.Boolean },
         };
         yield return Get(s, $"{profileApi}/events", Caller.Admin) with
         {
-            Values = profile, Lookup = true,
+            Values = profile, AnyPathValue = anySpace, Lookup = true,
             Query = new()
             {
                 ["limit"] = QueryKind.Integer, ["next"] = QueryKind.Text, ["sort"] = QueryKind.Text, ["include"] = QueryKind.Text, ["exclude"] = QueryKind.Text,
@@ -129,10 +133,10 @@ internal static class EndpointCorpus
         };
         yield return Get(s, $"{profileApi}/external_ids", Caller.Admin) with
         {
-            Values = profile, Lookup = true, Query = new() { ["include"] = QueryKind.Text, ["limit"] = QueryKind.Integer, ["next"] = QueryKind.Text },
+            Values = profile, AnyPathValue = anySpace, Lookup = true, Query = new() { ["include"] = QueryKind.Text, ["limit"] = QueryKind.Integer, ["next"] = QueryKind.Text },
         };
-        yield return Get(s, $"{profileApi}/metadata", Caller.Admin) with { Values = profile };
-        yield return Get(s, $"{profileApi}/links", Caller.Admin) with { Values = profile, Lookup = true, Query = new() { ["limit"] = QueryKind.Integer } };
+        yield return Get(s, $"{profileApi}/metadata", Caller.Admin) with { Values = profile, AnyPathValue = anySpace };
+        yield return Get(s, $"{profileApi}/links", Caller.Admin) with { Values = profile, AnyPathValue = anySpace, Lookup = true, Query = new() { ["limit"] = QueryKind.Integer } };
         yield return Get(s, "/api/profiles/{profileId:guid}/identity-decisions", Caller.Admin) with { Values = _ => new() { ["profileId"] = Guid.NewGuid().ToString() }, Lookup = true };
         yield return Get(s, "/api/profiles/{profileId:guid}/merges", Caller.Admin) with { Values = _ => new() { ["profileId"] = Guid.NewGuid().ToString() }, Lookup = true };
     }
@@ -152,16 +156,17 @@ internal static class EndpointCorpus
         yield return Post(s, "/api/audiences/", Caller.Admin) with
         {
             Body = w => definition(w).Also(body => body["key"] = $"bad_input_new_{w.Tag}"), Optional = ["description", "condition.and[1].within"],
+            AnyValue = ["condition.and[0].value"],
         };
         yield return Post(s, "/api/audiences/preview", Caller.Admin) with
         {
             Body = w => Json($$"""{"condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{w.Tag}}"}, "sampleSize": 5}"""),
-            Optional = ["sampleSize"], Lookup = true,
+            Optional = ["sampleSize"], AnyValue = ["condition.value"], Lookup = true,
         };
         yield return Get(s, "/api/audiences/{audience}", Caller.Admin) with { Values = audience };
         yield return new EndpointSpec(s, "PUT", "/api/audiences/{audience}", Caller.Admin) with
         {
-            Values = audience, Body = definition, Optional = ["key", "description", "condition.and[1].within"],
+            Values = audience, Body = definition, Optional = ["key", "description", "condition.and[1].within"], AnyValue = ["condition.and[0].value"],
         };
         yield return new EndpointSpec(s, "DELETE", "/api/audiences/{audience}", Caller.Admin) with { Values = audience };
         yield return Post(s, "/api/audiences/{audience}/compute", Caller.Admin) with { Values = audience };

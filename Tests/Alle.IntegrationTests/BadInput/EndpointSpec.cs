@@ -52,6 +52,9 @@ internal sealed record EndpointSpec(string Service, string Method, string Route,
     /// <summary>Body members that take any JSON value (a filter's value, event properties): their types are not checked.</summary>
     public string[] AnyValue { get; init; } = [];
 
+    /// <summary>Path parameters whose value the endpoint does not check (any value reads the same).</summary>
+    public string[] AnyPathValue { get; init; } = [];
+
     public Dictionary<string, QueryKind> Query { get; init; } = [];
 
     /// <summary>
