@@ -24,9 +24,9 @@ internal static class PrivacyApi
     private static async Task<Results<Ok<MessagingExport>, ValidationProblem>> Export(string userId, PersonalDataExport export, PhoneNumberNormalizer phoneNumbers,
         CancellationToken cancellationToken, string? phone = null)
     {
-        if (string.IsNullOrWhiteSpace(userId) || userId.Length > 200)
+        if (string.IsNullOrWhiteSpace(userId) || userId.Length > 200 || userId.Any(char.IsControl))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userId"] = ["A user id of at most 200 characters."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userId"] = ["A user id of at most 200 characters, without control characters."] });
         }
         string[] phones = [];
         if (phone is not null)

@@ -59,6 +59,9 @@ internal sealed class BadInputWorld
 
     public string AuthToken => App.Parameter("twilio-auth-token");
 
+    /// <summary>One dead-letter queue of each service (empty: replaying or discarding "all" of it moves nothing).</summary>
+    public Dictionary<string, string> DeadLetterQueue { get; } = [];
+
     public static async Task<BadInputWorld> CreateAsync(DistributedAppFixture app)
     {
         var world = new BadInputWorld(app);
@@ -111,6 +114,11 @@ internal sealed class BadInputWorld
         await OkAsync(admin.PostAsync($"/api/messaging/journeys/{JourneyId}/pause", null), HttpStatusCode.OK);
         MessageId = (await OkAsync(admin.PostAsJsonAsync("/api/messaging/messages", new { to = SpareMessagePhone, body = "Bad input corpus", idempotencyKey = $"bi-{Tag}" }),
             HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        foreach (var service in new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty" })
+        {
+            var overview = await OkAsync(admin.GetAsync($"/api/{service}/dead-letters"), HttpStatusCode.OK);
+            DeadLetterQueue[service] = overview.GetProperty("queues")[0].GetProperty("name").GetString()!;
+        }
     }
 
     /// <summary>The phone the world's one message went to (not <see cref="SparePhone"/>, which must stay untouched).</summary>

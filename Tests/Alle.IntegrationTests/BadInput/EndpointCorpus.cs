@@ -11,13 +11,31 @@ internal static class EndpointCorpus
     /// <summary>Mapped by every service for the orchestrator's probes; they read no input and the gateway does not forward them.</summary>
     public static readonly string[] Probes = ["/health", "/alive"];
 
-    public static IReadOnlyList<EndpointSpec> All { get; } = [.. Ingestion(), .. Profiles(), .. Audiences(), .. Messaging(), .. Loyalty(), .. Web()];
+    public static IReadOnlyList<EndpointSpec> All { get; } =
+    [
+        .. Ingestion(), .. Profiles(), .. Audiences(), .. Messaging(), .. Loyalty(), .. Web(),
+        .. new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty" }.SelectMany(DeadLetters),
+    ];
 
     private static JsonObject Json(string json) => JsonNode.Parse(json)!.AsObject();
 
     private static EndpointSpec Get(string service, string route, Caller caller) => new(service, "GET", route, caller);
 
     private static EndpointSpec Post(string service, string route, Caller caller) => new(service, "POST", route, caller);
+
+    private static IEnumerable<EndpointSpec> DeadLetters(string s)
+    {
+        var queue = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["queue"] = w.DeadLetterQueue[s] });
+        yield return Get(s, $"/api/{s}/dead-letters/", Caller.Admin);
+        yield return Get(s, $"/api/{s}/dead-letters/{{queue}}/messages", Caller.Admin) with { Values = queue, Query = new() { ["limit"] = QueryKind.Integer } };
+        foreach (var action in new[] { "replay", "discard" })
+        {
+            yield return Post(s, $"/api/{s}/dead-letters/{{queue}}/{action}", Caller.Admin) with
+            {
+                Values = queue, Body = _ => Json("""{"all": true}"""), Optional = ["all"],
+            };
+        }
+    }
 
     private static IEnumerable<EndpointSpec> Ingestion()
     {
@@ -259,6 +277,13 @@ internal static class EndpointCorpus
             Optional = ["category", "userId", "idempotencyKey"],
         };
         yield return Get(s, "/api/messaging/messages/{id:guid}", Caller.Admin) with { Values = w => new() { ["id"] = w.MessageId.ToString() } };
+        yield return Get(s, "/api/messaging/verify/{id:guid}", Caller.Anonymous) with { Values = _ => new() { ["id"] = Guid.NewGuid().ToString() } };
+        yield return Get(s, "/api/messaging/members/{userId}/export", Caller.Admin) with
+        {
+            // An access request about someone Messaging never texted is an empty export, not an error.
+            Values = w => new() { ["userId"] = w.MemberA }, Query = new() { ["phone"] = QueryKind.Text }, Lookup = true,
+        };
+        yield return Post(s, "/api/messaging/templates/preview", Caller.Admin) with { Body = _ => Json("""{"template": "Hi {{ first_name }}, your offer is ready."}""") };
         yield return Post(s, "/api/messaging/verify/start", Caller.Anonymous) with { Body = w => Json($$"""{"phone": "{{w.SparePhone}}"}""") };
         yield return Post(s, "/api/messaging/verify/check", Caller.Anonymous) with { Body = w => Json($$"""{"phone": "{{w.SparePhone}}", "code": "123456"}""") };
         yield return Post(s, "/webhooks/twilio/status", Caller.Twilio) with
@@ -297,10 +322,12 @@ internal static class EndpointCorpus
         {
             Values = memberA, Body = w => Json($$"""{"adjustmentId": "bad-input-{{w.Tag}}", "points": 500, "reason": "Goodwill"}"""),
         };
-        yield return Post(s, "/api/loyalty/members/{memberId}/check-ins", Caller.Member) with
+        yield return Post(s, "/api/loyalty/members/{memberId}/check-ins/", Caller.Member) with
         {
             Values = memberA, Body = _ => Json($$"""{"providerId": "{{BadInputWorld.Provider}}"}"""),
         };
+        yield return Get(s, "/api/loyalty/members/{memberId}/check-ins/", Caller.Member) with { Values = memberA };
+        yield return Get(s, "/api/loyalty/members/{memberId}/export", Caller.Member) with { Values = memberA };
         yield return Get(s, "/api/loyalty/members/{memberId}/coupons", Caller.Member) with { Values = memberA };
         yield return Get(s, "/api/loyalty/members/{memberId}/offers", Caller.Member) with { Values = memberA };
         yield return Post(s, "/api/loyalty/members/{memberId}/offers/{offerId:guid}/coupon", Caller.Member) with
@@ -374,10 +401,10 @@ internal static class EndpointCorpus
         const string s = "web";
         string[] pages =
         [
-            "/", "/Error", "/check-in", "/console", "/console/audiences", "/console/audiences/new", "/console/audiences/{key}", "/console/computed-traits",
+            "/", "/Error", "/check-in", "/console", "/console/audiences", "/console/audiences/new", "/console/audiences/{key}", "/console/computed-traits", "/console/dead-letters",
             "/console/journeys", "/console/messages", "/console/models", "/console/models/{key}", "/console/offers", "/console/profiles", "/console/sign-in",
             "/console/sign-out", "/console/sources", "/console/sources/{id}/live", "/console/sources/{id}/plan", "/history", "/home", "/join",
-            "/preferences", "/privacy", "/providers", "/sign-in", "/sign-in/code", "/sign-out", "/wallet/{code}",
+            "/preferences", "/privacy", "/privacy/summary", "/providers", "/sign-in", "/sign-in/code", "/sign-in/texts-stopped", "/sign-out", "/wallet/{code}",
         ];
         foreach (var page in pages)
         {
@@ -387,6 +414,8 @@ internal static class EndpointCorpus
             };
         }
         yield return Get(s, "/console/sources/{id}/stream", Caller.Browser) with { Values = w => new() { ["id"] = w.SourceId } };
+        yield return Get(s, "/sign-in/status/delivery", Caller.Browser);
+        yield return Get(s, "/sign-in/status/texts", Caller.Browser);
     }
 
     private static JsonObject Also(this JsonObject body, Action<JsonObject> change)
