@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -12,6 +13,7 @@ using Alle.Destinations.Network;
 using Alle.Destinations.Syncs;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OpenTelemetry;
 
 namespace Alle.Destinations.Delivery;
 
@@ -19,7 +21,8 @@ namespace Alle.Destinations.Delivery;
 /// One pass of a destination's lane: claim due deliveries (a batch of them, in one transaction), make the requests —
 /// at most the destination's concurrency at once, paced by its rate limit — and record every outcome before the
 /// transaction commits. A webhook with batching waits, holding its claim, until its batch is full or its oldest event
-/// has waited the batch time.
+/// has waited the batch time. A pass is one span (<c>deliver</c>, with its counts); the requests themselves are not
+/// traced one by one (at thousands a second they would cost more than the deliveries; the delivery log has each attempt).
 /// </summary>
 internal sealed class DeliveryLane(
     NpgsqlDataSource dataSource,
@@ -29,6 +32,7 @@ internal sealed class DeliveryLane(
     TimeProvider clock,
     ILogger<DeliveryLane> logger)
 {
+    private static readonly ActivitySource s_tracing = new("Alle.Destinations");
     private readonly ConcurrentDictionary<(Guid, int), RateLimiter> _rateLimiters = new();
 
     private DeliveryOptions Settings => options.Value.Delivery;
@@ -54,6 +58,8 @@ internal sealed class DeliveryLane(
         {
             return (0, null);
         }
+        using var activity = s_tracing.StartActivity("deliver");
+        activity?.SetTag("alle.destination.id", destination.Id.ToString());
         if (webhook is { Batched: true } && claimed.Count < limit)
         {
             await FillBatchAsync(connection, destination, webhook, claimed, limit, cancellationToken);
@@ -95,6 +101,10 @@ internal sealed class DeliveryLane(
 
         await DeliveryQueue.RecordAsync(connection, destination.Id, results, clock.GetUtcNow(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        foreach (var outcome in results.GroupBy(r => r.Outcome))
+        {
+            activity?.SetTag($"alle.deliveries.{outcome.Key}", outcome.Count());
+        }
         return (claimed.Count, pause);
     }
 
@@ -136,7 +146,11 @@ internal sealed class DeliveryLane(
 
         await using var scope = scopes.CreateAsyncScope();
         var sender = scope.ServiceProvider.GetRequiredService<DestinationHttpClient>();
-        var result = await sender.SendAsync(request, destination.Secret, destination.Definition.Delivery.Timeout, Settings.LoggedBodyLength, cancellationToken);
+        SendResult result;
+        using (SuppressInstrumentationScope.Begin())
+        {
+            result = await sender.SendAsync(request, destination.Secret, destination.Definition.Delivery.Timeout, Settings.LoggedBodyLength, cancellationToken);
+        }
         var outcome = result.Refused ? AttemptOutcome.Failed : RetrySchedule.Classify(result.StatusCode);
         var retryAfter = outcome == AttemptOutcome.Retry ? Schedule.RetryAfter(result.RetryAfter, clock.GetUtcNow()) : null;
         if (outcome == AttemptOutcome.Failed)
