@@ -75,7 +75,7 @@ var messaging = builder.AddProject<Projects.Messaging>("messaging")
     .WaitFor(messagingDb).WaitFor(cache).WaitFor(eventBus);
 
 var destinations = builder.AddProject<Projects.Destinations>("destinations")
-    .WithReference(destinationsDb).WithReference(eventBus).WithReference(profiles).WithReference(audiences)
+    .WithReference(destinationsDb).WithReference(eventBus).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WaitFor(destinationsDb).WaitFor(eventBus);
 

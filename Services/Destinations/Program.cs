@@ -1,5 +1,6 @@
 using Alle.Destinations.Apis;
 using Alle.Destinations.Extensions;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Outbox;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,7 +18,9 @@ app.MapDestinationsApi();
 app.MapMappingsApi();
 app.MapSyncsApi();
 app.MapDeliveryApi();
+app.MapPrivacyApi();
 
 app.MapOutboxApi("/api/destinations");
+app.MapDeadLettersApi("/api/destinations");
 
 app.Run();

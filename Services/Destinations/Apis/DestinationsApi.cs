@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alle.Destinations.Configuration;
 using Alle.Destinations.Extensions;
+using Alle.Destinations.Integrations;
 using Alle.Destinations.Network;
 using Alle.Destinations.Validation;
 using Alle.Platform.Authentication;
@@ -88,7 +89,7 @@ internal static class DestinationsApi
     }
 
     private static async Task<Results<Ok<DestinationResponse>, ValidationProblem, ProblemHttpResult>> Connect(Guid id, string sourceId, CatalogStore store,
-        TimeProvider clock, CancellationToken cancellationToken)
+        IngestionClient ingestion, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (!IsSourceId(sourceId))
         {
@@ -98,12 +99,25 @@ internal static class DestinationsApi
         {
             return Problems.DestinationNotFound(id);
         }
+        try
+        {
+            if (!await ingestion.SourceExistsAsync(sourceId, cancellationToken))
+            {
+                return Problems.NotFound("Source", $"Ingestion has no source {sourceId}: create it first.");
+            }
+        }
+        catch (HttpRequestException exception)
+        {
+            return TypedResults.Problem(statusCode: 503, title: "Ingestion unavailable", detail: $"The source could not be checked: {exception.Message}");
+        }
         await store.ConnectAsync(id, sourceId, clock.GetUtcNow(), cancellationToken);
         return TypedResults.Ok(DestinationResponse.From((await store.GetAsync(cancellationToken)).Find(id)!));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Disconnect(Guid id, string sourceId, CatalogStore store, CancellationToken cancellationToken) =>
-        await store.DisconnectAsync(id, sourceId, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("Connection", $"Destination {id} is not connected to {sourceId}.");
+        IsSourceId(sourceId) && await store.DisconnectAsync(id, sourceId, cancellationToken)
+            ? TypedResults.NoContent()
+            : Problems.NotFound("Connection", $"Destination {id} is not connected to that source.");
 
     private static bool IsSourceId(string id) =>
         id.Length is >= 2 and <= 63 && char.IsAsciiLetterLower(id[0]) && id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');

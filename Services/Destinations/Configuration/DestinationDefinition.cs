@@ -52,6 +52,7 @@ internal sealed record WebhookSettings(Uri Url, IReadOnlyDictionary<string, stri
             errors.Add(path, "A webhook needs settings: {\"url\": \"https://…\", \"headers\": {…}, \"batchSize\": 1, \"batchWaitMs\": 0}.");
             return null;
         }
+        errors.OnlyMembers(settings, path, "url", "headers", "batchSize", "batchWaitMs");
         var url = settings.TryGetProperty("url", out var urlJson) && urlJson.ValueKind == JsonValueKind.String ? urlJson.GetString() : null;
         if (policy.Check(url, out var parsed) is { } problem)
         {
@@ -68,7 +69,7 @@ internal sealed record WebhookSettings(Uri Url, IReadOnlyDictionary<string, stri
             {
                 foreach (var header in headersJson.EnumerateObject())
                 {
-                    var ok = header.Value.ValueKind == JsonValueKind.String && header.Value.GetString()!.Length <= 4000
+                    var ok = header.Value.ValueKind == JsonValueKind.String && header.Value.GetString()!.Length <= 4000 && !header.Value.GetString()!.Any(char.IsControl)
                         && !MappingTemplate.ReservedHeaders.Contains(header.Name) && header.Name.Length is > 0 and <= 100
                         && header.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
                     if (ok)
@@ -132,6 +133,8 @@ internal sealed record DestinationDefinition(
         var type = request.Type?.Trim().ToLowerInvariant();
         errors.Require(type is DestinationTypes.Webhook or DestinationTypes.Http, "$.type", "The type is webhook or http.");
         var webhook = type == DestinationTypes.Webhook ? WebhookSettings.Parse(request.Settings, "$.settings", policy, errors) : null;
+        errors.Require(type != DestinationTypes.Http || request.Settings is null or { ValueKind: JsonValueKind.Null } || request.Settings is { ValueKind: JsonValueKind.Object } empty
+            && !empty.EnumerateObject().Any(), "$.settings", "An http destination sends what its mappings say: it has no settings.");
 
         var categories = (request.ConsentCategories ?? []).Select(c => c?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
         errors.Require(categories.Count <= MaxConsentCategories && categories.All(c => c.Length is > 0 and <= 100),

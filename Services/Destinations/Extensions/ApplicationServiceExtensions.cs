@@ -7,6 +7,7 @@ using Alle.Destinations.Network;
 using Alle.Destinations.Privacy;
 using Alle.Destinations.Syncs;
 using Alle.Platform.Authentication;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
@@ -25,7 +26,6 @@ internal static class ApplicationServiceExtensions
             throw new InvalidOperationException("Destinations configuration is invalid: " + string.Join(" ", problems));
         }
         builder.Services.Configure<DestinationsOptions>(builder.Configuration.GetSection(DestinationsOptions.Section));
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
 
         builder.AddAdminKeyAuthentication();
         builder.AddNpgsqlDataSource("destinationsdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
@@ -39,6 +39,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfileDeletedConsumer>();
             bus.AddConsumer<SubjectsSuppressedConsumer>();
         });
+        builder.AddDeadLetters();
         builder.AddIdentifierNormalization();
         builder.Services.AddMemoryCache();
 
@@ -54,6 +55,11 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddHttpClient<ProfilesClient>(http =>
         {
             http.BaseAddress = new Uri(builder.Configuration["Destinations:ProfilesBaseAddress"] ?? "http://profiles");
+            http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
+        });
+        builder.Services.AddHttpClient<IngestionClient>(http =>
+        {
+            http.BaseAddress = new Uri(builder.Configuration["Destinations:IngestionBaseAddress"] ?? "http://ingestion");
             http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
         });
         builder.Services.AddHttpClient<AudiencesClient>(http =>

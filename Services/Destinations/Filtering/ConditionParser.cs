@@ -46,6 +46,12 @@ internal static class ConditionParser
                 : "A condition is one of type, event, field, and, or, not: combine several with \"and\".");
             return null;
         }
+        errors.OnlyMembers(json, path, s_kinds.First(kind => json.TryGetProperty(kind, out _)) switch
+        {
+            "event" => ["event", "where"],
+            "field" => ["field", "operator", "value"],
+            var kind => [kind],
+        });
         if (json.TryGetProperty("and", out var and))
         {
             return List(and, ValidationErrors.Member(path, "and"), errors, depth, ref nodes) is { } all ? new AllOf(all) : null;
@@ -129,6 +135,7 @@ internal static class ConditionParser
                     errors.Add(itemPath, "A property filter is {\"property\": …, \"operator\": …, \"value\": …}.");
                     continue;
                 }
+                errors.OnlyMembers(filter, itemPath, "property", "operator", "value");
                 if (Field(filter, "property", itemPath, errors) is { } field)
                 {
                     // Properties are read from the event's properties, as in the audience language.

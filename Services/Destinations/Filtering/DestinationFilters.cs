@@ -143,6 +143,12 @@ internal sealed class DestinationFilters
                 return null;
             }
         }
+        errors.OnlyMembers(json, path, action.GetString() switch
+        {
+            "keepProperties" or "dropProperties" => ["action", "if", "properties"],
+            "sample" => ["action", "if", "percent", "by"],
+            _ => ["action", "if"],
+        });
         switch (action.GetString())
         {
             case "drop":
@@ -170,7 +176,8 @@ internal sealed class DestinationFilters
                     errors.Add(percentPath, "A percentage between 0 and 100 is required.");
                     return null;
                 }
-                var by = json.TryGetProperty("by", out var byJson) ? byJson.GetString() : "messageId";
+                var by = !json.TryGetProperty("by", out var byJson) || byJson.ValueKind == JsonValueKind.Null ? "messageId"
+                    : byJson.ValueKind == JsonValueKind.String ? byJson.GetString() : null;
                 if (by is not ("messageId" or "userId"))
                 {
                     errors.Add(ValidationErrors.Member(path, "by"), "Sample by messageId (each event) or userId (each person).");

@@ -49,7 +49,9 @@ internal sealed class MappingTemplate
             errors.Add(path, "A request is {\"method\": …, \"url\": …, \"headers\": {…}, \"body\": …}.");
             return null;
         }
-        var method = request.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()!.ToUpperInvariant() : "POST";
+        errors.OnlyMembers(request, path, "method", "url", "headers", "body");
+        var method = !request.TryGetProperty("method", out var m) || m.ValueKind == JsonValueKind.Null ? "POST"
+            : m.ValueKind == JsonValueKind.String ? m.GetString()!.ToUpperInvariant() : "";
         errors.Require(Methods.Contains(method), ValidationErrors.Member(path, "method"), "The method is one of GET, POST, PUT, PATCH, DELETE.");
         var sources = new List<string>();
         var url = Template(request, "url", path, errors, required: true, sources);
@@ -71,9 +73,9 @@ internal sealed class MappingTemplate
                         errors.Add(headerPath, "Not a header a mapping may set.");
                         continue;
                     }
-                    if (header.Value.ValueKind != JsonValueKind.String || header.Value.GetString()!.Length > 4000)
+                    if (header.Value.ValueKind != JsonValueKind.String || header.Value.GetString()!.Length > 4000 || header.Value.GetString()!.Any(char.IsControl))
                     {
-                        errors.Add(headerPath, "A header value is a string of at most 4,000 characters.");
+                        errors.Add(headerPath, "A header value is a string of at most 4,000 characters, without control characters.");
                         continue;
                     }
                     if (Compile(header.Value.GetString()!, headerPath, errors, sources) is { } value)

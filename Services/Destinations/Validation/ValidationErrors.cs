@@ -24,6 +24,15 @@ internal sealed class ValidationErrors
         }
     }
 
+    /// <summary>Refuses members <paramref name="json"/> may not have: a misspelt member would otherwise be ignored without a word.</summary>
+    public void OnlyMembers(System.Text.Json.JsonElement json, string path, params string[] allowed)
+    {
+        foreach (var member in json.EnumerateObject().Where(member => !allowed.Contains(member.Name, StringComparer.Ordinal)))
+        {
+            Add(Member(path, member.Name), $"Unknown member; expected {string.Join(", ", allowed)}.");
+        }
+    }
+
     public bool Contains(string path) => _errors.ContainsKey(path);
 
     public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), StringComparer.Ordinal);

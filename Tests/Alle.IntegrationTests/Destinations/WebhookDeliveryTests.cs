@@ -176,12 +176,13 @@ public sealed class WebhookDeliveryTests(DistributedAppFixture app) : IAsyncLife
         var granted = NewMessageId();
         var deniedByStoredPreference = NewMessageId();
         var noPreferenceKnown = NewMessageId();
+        var refuser = $"consent-no-{Guid.NewGuid():N}";
 
         await DestinationsClient.BatchAsync(tracking,
         [
-            new { type = "track", messageId = deniedByEvent, userId = "consent-no", @event = "Ad Clicked", context = Consent(false), timestamp = at },
+            new { type = "track", messageId = deniedByEvent, userId = refuser, @event = "Ad Clicked", context = Consent(false), timestamp = at },
             new { type = "track", messageId = granted, userId = "consent-yes", @event = "Ad Clicked", context = Consent(true), timestamp = at },
-            new { type = "track", messageId = deniedByStoredPreference, userId = "consent-no", @event = "Ad Clicked", timestamp = at.AddSeconds(1) },
+            new { type = "track", messageId = deniedByStoredPreference, userId = refuser, @event = "Ad Clicked", timestamp = at.AddSeconds(1) },
             new { type = "track", messageId = noPreferenceKnown, userId = $"consent-unknown-{Guid.NewGuid():N}", @event = "Ad Clicked", timestamp = at.AddSeconds(1) },
         ]);
 
@@ -195,5 +196,13 @@ public sealed class WebhookDeliveryTests(DistributedAppFixture app) : IAsyncLife
         }
         Assert.Equal(2, (await _destinations.TotalsAsync(destination.Id)).GetProperty("consentBlocked").GetInt64());
         Assert.Single(_receiver.For(granted));
+
+        // Her part of "download my data": the consent she sent and what became of her events here.
+        var export = await _destinations.GetAsync($"/api/destinations/members/{refuser}/export");
+        Assert.False(export.GetProperty("consent").GetProperty("categoryPreferences").GetProperty("advertising").GetBoolean());
+        var deliveries = export.GetProperty("deliveries").EnumerateArray().ToList();
+        Assert.Equal(new[] { deniedByEvent, deniedByStoredPreference }.Order(StringComparer.Ordinal),
+            deliveries.Select(d => d.GetProperty("messageId").GetString()!).Order(StringComparer.Ordinal));
+        Assert.All(deliveries, d => Assert.Equal((destination.Id, "consent_blocked"), (d.GetProperty("destinationId").GetGuid(), d.GetProperty("status").GetString())));
     }
 }

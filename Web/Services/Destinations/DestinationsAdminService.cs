@@ -6,6 +6,10 @@ namespace Alle.Web.Services.Destinations;
 /// <summary>Destinations for the console (admin key): configuration, sources, mappings and their tests, syncs, the delivery log, counts and dead letters.</summary>
 public sealed class DestinationsAdminService(HttpClient http)
 {
+    /// <summary>A member's part of her data export: her consent, her events' deliveries, what syncs told destinations about her.</summary>
+    public Task<JsonElement> ExportMemberAsync(string userId, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/destinations/members/{ServiceResponses.Escape(userId)}/export", cancellationToken).ReadAsync<JsonElement>(cancellationToken);
+
     public async Task<IReadOnlyList<Destination>> ListAsync(CancellationToken cancellationToken) =>
         (await http.GetAsync("/api/destinations", cancellationToken).ReadAsync<DataList<Destination>>(cancellationToken)).Data;
 
