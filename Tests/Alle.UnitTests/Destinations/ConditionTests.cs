@@ -83,6 +83,10 @@ public sealed class ConditionTests
         Assert.Contains("$.if.or", Errors("""{"or": []}""").Keys);
         Assert.Contains("$.if", Errors("""{"type": "track", "event": "E"}""").Keys);
         Assert.Contains("$.if.field", Errors("""{"field": "a..b", "operator": "exists"}""").Keys);
+        // A misspelt member would otherwise be ignored and the condition match more than meant.
+        Assert.Contains("$.if.wher", Errors("""{"event": "E", "wher": [{"property": "n", "operator": "exists"}]}""").Keys);
+        Assert.Contains("$.if.where[0].operater", Errors("""{"event": "E", "where": [{"property": "n", "operator": "exists", "operater": "equals"}]}""").Keys);
+        Assert.Contains("$.if.and[0].unexpected", Errors("""{"and": [{"type": "track", "unexpected": true}]}""").Keys);
     }
 
     [Fact]

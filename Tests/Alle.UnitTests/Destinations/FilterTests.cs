@@ -85,6 +85,8 @@ public sealed class FilterTests
     [InlineData("""[{"action": "sample", "percent": 120}]""", "$.filters[0].percent")]
     [InlineData("""[{"action": "sample", "percent": 5, "by": "day"}]""", "$.filters[0].by")]
     [InlineData("""[{"action": "rename"}]""", "$.filters[0].action")]
+    [InlineData("""[{"action": "sample", "percent": 5, "by": 7}]""", "$.filters[0].by")]
+    [InlineData("""[{"action": "dropProperties", "properties": ["email"], "percent": 5}]""", "$.filters[0].percent")]
     [InlineData("""{"action": "drop"}""", "$.filters")]
     public void Invalid_filters_are_refused_by_path(string json, string path)
     {
