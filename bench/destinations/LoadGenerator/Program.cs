@@ -124,7 +124,7 @@ try
         });
         latencyRows.Add(LatencyRow("baseline: this process posting to the receiver directly", roundTrips));
     }
-    notes.Add($"latency: the publisher started its calls a median {Percentiles.Of(publishLate, 50):N2} ms (p99 {Percentiles.Of(publishLate, 99):N2} ms) after they were due");
+    notes.Add($"latency: the publisher started its calls a median {Percentiles.Of(publishLate, 0.50):N2} ms (p99 {Percentiles.Of(publishLate, 0.99):N2} ms) after they were due");
 }
 finally
 {
@@ -148,7 +148,7 @@ notes.ForEach(Console.WriteLine);
 return 0;
 
 string LatencyRow(string path, double[] samples) =>
-    $"| {path} | {Percentiles.Of(samples, 50):N1} | {Percentiles.Of(samples, 95):N1} | {Percentiles.Of(samples, 99):N1} | {samples.Max():N1} |";
+    $"| {path} | {Percentiles.Of(samples, 0.50):N1} | {Percentiles.Of(samples, 0.95):N1} | {Percentiles.Of(samples, 0.99):N1} | {samples.Max():N1} |";
 
 static long Micros(DateTimeOffset at) => (at - DateTimeOffset.UnixEpoch).Ticks / 10;
 
