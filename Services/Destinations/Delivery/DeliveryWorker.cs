@@ -11,8 +11,10 @@ namespace Alle.Destinations.Delivery;
 /// <summary>
 /// Finds the enabled destinations with due deliveries (polling, and woken when events are queued) and runs one lane per
 /// destination (<see cref="DeliveryLane"/>), at most <see cref="DeliveryOptions.MaxLanes"/> at once. A lane runs until
-/// its destination has nothing due; a destination that answered 429 is left alone until its <c>Retry-After</c> has passed.
-/// Lanes are independent: a slow or failing destination holds only its own lane and its own queue.
+/// its destination has nothing due — or, while other destinations wait for a free lane, for one
+/// <see cref="DeliveryOptions.LaneSlice"/>, after which the destination whose oldest due delivery is oldest goes first; a
+/// destination that answered 429 is left alone until its <c>Retry-After</c> has passed. Lanes are independent: a slow
+/// or failing destination holds only its own lane and its own queue, and many busy ones take turns.
 /// </summary>
 internal sealed class DeliveryWorker(
     NpgsqlDataSource dataSource,
@@ -25,6 +27,7 @@ internal sealed class DeliveryWorker(
 {
     private readonly ConcurrentDictionary<Guid, Task> _lanes = new();
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _pausedUntil = new();
+    private volatile bool _othersWaiting;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -32,18 +35,21 @@ internal sealed class DeliveryWorker(
         {
             try
             {
+                var waiting = false;
                 foreach (var destinationId in await DueDestinationsAsync(stoppingToken))
                 {
-                    if (_lanes.Count >= options.Value.Delivery.MaxLanes)
-                    {
-                        break;
-                    }
-                    if (_pausedUntil.TryGetValue(destinationId, out var until) && until > clock.GetUtcNow())
+                    if (_lanes.ContainsKey(destinationId) || _pausedUntil.TryGetValue(destinationId, out var until) && until > clock.GetUtcNow())
                     {
                         continue;
                     }
+                    if (_lanes.Count >= options.Value.Delivery.MaxLanes)
+                    {
+                        waiting = true;
+                        break;
+                    }
                     _ = _lanes.GetOrAdd(destinationId, id => Task.Run(() => RunLaneAsync(id, stoppingToken), CancellationToken.None));
                 }
+                _othersWaiting = waiting;
             }
             catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
             {
@@ -60,9 +66,10 @@ internal sealed class DeliveryWorker(
 
     private async Task RunLaneAsync(Guid destinationId, CancellationToken stoppingToken)
     {
+        var slice = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            while (!stoppingToken.IsCancellationRequested && !(_othersWaiting && slice.Elapsed >= options.Value.Delivery.LaneSlice))
             {
                 var destination = (await catalogs.GetAsync(stoppingToken)).Find(destinationId);
                 if (destination is not { Enabled: true })
@@ -100,7 +107,13 @@ internal sealed class DeliveryWorker(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ListAsync("""
             SELECT d.id FROM destinations d
-            WHERE d.enabled AND EXISTS (SELECT 1 FROM deliveries q WHERE q.destination_id = d.id AND q.status = 'pending' AND q.next_attempt_at <= $1)
+            CROSS JOIN LATERAL (
+                SELECT q.next_attempt_at FROM deliveries q
+                WHERE q.destination_id = d.id AND q.status = 'pending' AND q.next_attempt_at <= $1
+                ORDER BY q.next_attempt_at LIMIT 1
+            ) oldest
+            WHERE d.enabled
+            ORDER BY oldest.next_attempt_at
             """, reader => reader.GetGuid(0), cancellationToken, clock.GetUtcNow());
     }
 }

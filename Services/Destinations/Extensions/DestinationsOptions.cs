@@ -60,6 +60,9 @@ internal sealed class DeliveryOptions
     /// <summary>Destinations one instance delivers to at once; each has its own lane, so a slow one holds only its own.</summary>
     public int MaxLanes { get; set; } = 32;
 
+    /// <summary>How long a lane keeps its slot while other destinations wait for one (every lane busy).</summary>
+    public TimeSpan LaneSlice { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often an idle instance looks for due deliveries (it is also woken when it queues some).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
