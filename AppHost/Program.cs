@@ -28,6 +28,7 @@ var profilesDb = postgres.AddDatabase("profilesdb");
 var audiencesDb = postgres.AddDatabase("audiencesdb");
 var messagingDb = postgres.AddDatabase("messagingdb");
 var loyaltyDb = postgres.AddDatabase("loyaltydb");
+var destinationsDb = postgres.AddDatabase("destinationsdb");
 var cache = builder.AddRedisServer("cache");
 var eventBus = builder.AddRabbitMQServer("eventbus");
 
@@ -73,9 +74,14 @@ var messaging = builder.AddProject<Projects.Messaging>("messaging")
     .WithEnvironment("Twilio__From", twilioFrom)
     .WaitFor(messagingDb).WaitFor(cache).WaitFor(eventBus);
 
+var destinations = builder.AddProject<Projects.Destinations>("destinations")
+    .WithReference(destinationsDb).WithReference(eventBus).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
+    .WithEnvironment("Alle__AdminKey", adminKey)
+    .WaitFor(destinationsDb).WaitFor(eventBus);
+
 var web = builder.AddProject<Projects.Web>("web")
     .WithReference(cache).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
-    .WithReference(messaging).WithReference(loyalty)
+    .WithReference(messaging).WithReference(loyalty).WithReference(destinations)
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Tracking__WriteKey", portalWriteKey)
@@ -84,9 +90,9 @@ var web = builder.AddProject<Projects.Web>("web")
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithExternalHttpEndpoints()
     .WithReference(ingestion).WithReference(profiles).WithReference(audiences)
-    .WithReference(messaging).WithReference(loyalty).WithReference(web)
+    .WithReference(messaging).WithReference(loyalty).WithReference(destinations).WithReference(web)
     .WithEnvironment("Alle__AdminKey", adminKey)
-    .WaitFor(ingestion).WaitFor(profiles).WaitFor(audiences).WaitFor(messaging).WaitFor(loyalty).WaitFor(web);
+    .WaitFor(ingestion).WaitFor(profiles).WaitFor(audiences).WaitFor(messaging).WaitFor(loyalty).WaitFor(destinations).WaitFor(web);
 
 // Twilio calls back through the public entry.
 messaging.WithEnvironment("Messaging__PublicBaseUrl", gateway.GetEndpoint("http"));

@@ -98,6 +98,13 @@ public class DistributedAppFixture : IAsyncLifetime
                 _ => NewSecret(),
             };
         }
+        // Destinations retry within a test's patience (from 100 ms, at most a second apart) rather than from 5 s up to 10 minutes.
+        if (builder.Resources.OfType<ProjectResource>().SingleOrDefault(r => r.Name == "destinations") is { } destinations)
+        {
+            builder.CreateResourceBuilder(destinations)
+                .WithEnvironment("Destinations__Delivery__RetryBaseDelay", "00:00:00.100")
+                .WithEnvironment("Destinations__Delivery__MaxRetryDelay", "00:00:01");
+        }
         ConfigureApplication(builder);
 
         App = await builder.BuildAsync(starting.Token);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Alle.Web.Authentication;
 using Alle.Web.Services;
 using Alle.Web.Services.Audiences;
+using Alle.Web.Services.Destinations;
 using Alle.Web.Services.Loyalty;
 using Alle.Web.Services.Messaging;
 using Alle.Web.Services.Profiles;
@@ -21,11 +22,12 @@ public sealed record MemberDataExport(string UserId, DateTimeOffset ExportedAt, 
 /// "Download my data": asks each service for what it holds about the signed-in member — Profiles (identifiers, traits,
 /// merges, events), Loyalty (member record, points ledger and balance, tier history, purchases, coupons, check-ins),
 /// Messaging (consent with evidence and audit trail, texts with codes masked and their statuses, journey entries) and
-/// Audiences (memberships, computed traits, entries and exits) — in parallel. A service that cannot answer is named
-/// with its error rather than silently left out. Every call names her own id, from her session.
+/// Audiences (memberships, computed traits, entries and exits) and Destinations (consent sent with her events, which of
+/// her events went to which downstream tool, what audience syncs told them) — in parallel. A service that cannot answer
+/// is named with its error rather than silently left out. Every call names her own id, from her session.
 /// </summary>
 public sealed class DataExport(ProfilesService profiles, LoyaltyService loyalty, MessagingAdminService messaging, AudiencesAdminService audiences,
-    MemberSession session, TimeProvider clock, ILogger<DataExport> logger)
+    DestinationsAdminService destinations, MemberSession session, TimeProvider clock, ILogger<DataExport> logger)
 {
     public async Task<MemberDataExport> AssembleAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +45,9 @@ public sealed class DataExport(ProfilesService profiles, LoyaltyService loyalty,
                         && record.TryGetProperty("phone", out var number) ? number.GetString() : null;
                     return await messaging.ExportMemberAsync(userId, phone, cancellationToken);
                 }),
-            Ask("audiences", "audience memberships, computed traits, audience entries and exits", () => audiences.ExportMemberAsync(userId, cancellationToken)));
+            Ask("audiences", "audience memberships, computed traits, audience entries and exits", () => audiences.ExportMemberAsync(userId, cancellationToken)),
+            Ask("destinations", "consent sent with your events, which of your events were sent to which downstream tool, what audience syncs told them",
+                async () => await destinations.ExportMemberAsync(userId, cancellationToken)));
         return new MemberDataExport(userId, clock.GetUtcNow(), parts);
 
         async Task<ExportPart> Ask(string service, string holds, Func<Task<JsonElement?>> read)

@@ -1,4 +1,5 @@
 using Alle.Web.Services.Audiences;
+using Alle.Web.Services.Destinations;
 using Alle.Web.Services.Ingestion;
 using Alle.Web.Services.Loyalty;
 using Alle.Web.Services.Messaging;
@@ -27,6 +28,7 @@ public static class ServiceClientExtensions
         services.AddHttpClient<ProfilesAdminService>(http => http.BaseAddress = new Uri("http://profiles")).AddHttpMessageHandler<AdminKeyHandler>();
         services.AddHttpClient<AudiencesAdminService>(http => http.BaseAddress = new Uri("http://audiences")).AddHttpMessageHandler<AdminKeyHandler>();
         services.AddHttpClient<IngestionAdminService>(http => http.BaseAddress = new Uri("http://ingestion")).AddHttpMessageHandler<AdminKeyHandler>();
+        services.AddHttpClient<DestinationsAdminService>(http => http.BaseAddress = new Uri("http://destinations")).AddHttpMessageHandler<AdminKeyHandler>();
 
         // Replays move up to a thousand messages per call, each confirmed by the broker: more time, and no blind retries.
 #pragma warning disable EXTEXP0001

@@ -34,7 +34,6 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.Configure<IngestionOptions>(builder.Configuration.GetSection("Ingestion"));
         builder.AddIdentifierNormalization();
-        builder.Services.AddSingleton<SubjectIdentifiers>();
 
         // Schema first, then seeds and the suppression list, then the bus: nothing is consumed or accepted before they exist.
         // The request path delivers its own batches and deletes their rows; the relay takes what it left.

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Alle.Contracts;
 using Alle.Ingestion.Storage;
+using Alle.Platform.Identifiers;
 using Npgsql;
 
 namespace Alle.Ingestion.Suppression;

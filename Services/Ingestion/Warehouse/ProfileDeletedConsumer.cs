@@ -1,6 +1,6 @@
 using Alle.Contracts;
 using Alle.Ingestion.Storage;
-using Alle.Ingestion.Suppression;
+using Alle.Platform.Identifiers;
 using MassTransit;
 using Npgsql;
 

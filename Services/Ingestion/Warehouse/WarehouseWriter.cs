@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Alle.Contracts;
 using Alle.Ingestion.Storage;
-using Alle.Ingestion.Suppression;
+using Alle.Platform.Identifiers;
 using Npgsql;
 using NpgsqlTypes;
 

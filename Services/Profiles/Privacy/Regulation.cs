@@ -32,7 +32,7 @@ internal sealed class PrivacyOptions
 {
     public const string Section = "Privacy";
 
-    public static readonly IReadOnlyList<string> DefaultServices = ["warehouse", "audiences", "messaging", "loyalty"];
+    public static readonly IReadOnlyList<string> DefaultServices = ["warehouse", "audiences", "messaging", "loyalty", "destinations"];
 
     public string[]? Services { get; set; }
 

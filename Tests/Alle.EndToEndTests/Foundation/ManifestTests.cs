@@ -5,7 +5,7 @@ namespace Alle.EndToEndTests.Foundation;
 /// <summary>Aspire's publisher writes the deployment manifest from the AppHost's graph, without starting anything.</summary>
 public sealed class ManifestTests
 {
-    private static readonly string[] s_services = ["ingestion", "profiles", "audiences", "messaging", "loyalty", "web", "gateway"];
+    private static readonly string[] s_services = ["ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations", "web", "gateway"];
 
     [Fact]
     public async Task The_manifest_has_every_service_its_bindings_and_secret_parameters_and_managed_servers_instead_of_local_ones()

@@ -10,7 +10,7 @@ namespace Alle.EndToEndTests.Ingestion;
 [Collection(StackCollection.Name)]
 public sealed class OutageTests(DistributedAppFixture app)
 {
-    private static readonly string[] s_services = ["ingestion", "profiles", "audiences", "messaging", "loyalty", "web", "gateway"];
+    private static readonly string[] s_services = ["ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations", "web", "gateway"];
 
     [Fact]
     public async Task Ingestion_refuses_with_503_while_postgres_is_down_and_stores_nothing()

@@ -15,7 +15,7 @@ namespace Alle.EndToEndTests.Profiles;
 [Collection(StackCollection.Name)]
 public sealed class PersonalDataDeletionTests(DistributedAppFixture app)
 {
-    private static readonly string[] s_databases = ["ingestiondb", "warehousedb", "profilesdb", "audiencesdb", "messagingdb", "loyaltydb"];
+    private static readonly string[] s_databases = ["ingestiondb", "warehousedb", "profilesdb", "audiencesdb", "messagingdb", "loyaltydb", "destinationsdb"];
 
     [Fact]
     public async Task After_a_suppression_an_event_for_the_same_phone_is_dropped_at_ingestion()

@@ -33,7 +33,7 @@ public sealed class DeadLettersBrowserTests(DistributedAppFixture app, Chromium 
 
         var message = page.Locator($"[data-queue='{SkippedQueue}'] [data-message-id='{messageId}']").First;
         await Assertions.Expect(message).ToContainTextAsync("Alle.Contracts:NobodyConsumesThis");
-        foreach (var service in new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty" })
+        foreach (var service in new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations" })
         {
             await Assertions.Expect(page.GetByTestId($"dead-letters-{service}")).ToBeVisibleAsync();
             await Assertions.Expect(page.GetByTestId($"outbox-{service}")).ToContainTextAsync(new Regex(@"Outbox:\s+(flowing|retrying)\s+[\d,]+ pending, [\d,]+ failing"));

@@ -84,7 +84,7 @@ public sealed class PrivacyBrowserTests(DistributedAppFixture app, Chromium chro
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync((await download.PathAsync())!));
         Assert.Equal(memberId, document.RootElement.GetProperty("userId").GetString());
         var parts = document.RootElement.GetProperty("parts").EnumerateArray().ToDictionary(p => p.GetProperty("service").GetString()!, p => p);
-        Assert.Equal(["profiles", "loyalty", "messaging", "audiences"], parts.Keys);
+        Assert.Equal(["profiles", "loyalty", "messaging", "audiences", "destinations"], parts.Keys);
         Assert.All(parts.Values, p => Assert.Equal(JsonValueKind.Null, p.GetProperty("error").ValueKind));
 
         // Profiles: her identifiers, her details, her events and nobody else's.
@@ -120,11 +120,16 @@ public sealed class PrivacyBrowserTests(DistributedAppFixture app, Chromium chro
         Assert.True(messaging.TryGetProperty("journeyEntries", out _));
         // Audiences: her memberships and computed traits as Audiences holds them.
         Assert.True(parts["audiences"].GetProperty("data").TryGetProperty("current", out _));
+        // Destinations: the consent she sent, her events' deliveries and what syncs told destinations, under her id.
+        var destinations = parts["destinations"].GetProperty("data");
+        Assert.Equal(memberId, destinations.GetProperty("userId").GetString());
+        Assert.Equal(JsonValueKind.Array, destinations.GetProperty("deliveries").ValueKind);
+        Assert.Equal(JsonValueKind.Array, destinations.GetProperty("syncs").ValueKind);
 
         // The same as a page a person reads, each part naming its service.
         await page.GetByRole(AriaRole.Link, new() { Name = "Read a summary" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/privacy/summary$"));
-        await Assertions.Expect(page.GetByTestId("export-part")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.GetByTestId("export-part")).ToHaveCountAsync(5);
         await Assertions.Expect(page.Locator("[data-service=loyalty]")).ToContainTextAsync("From the loyalty service");
         await Assertions.Expect(page.Locator("[data-service=messaging]")).ToContainTextAsync("••••••");
         await Accessibility.CheckAsync(page, "11c-portal-privacy-summary");

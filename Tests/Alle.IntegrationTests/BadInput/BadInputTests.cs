@@ -25,7 +25,7 @@ public sealed class BadInputTests(DistributedAppFixture app, ITestOutputHelper o
 
         var clock = Stopwatch.StartNew();
         using var gateway = Client(app.Endpoint("gateway"));
-        var direct = new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty", "web" }.ToDictionary(s => s, s => Client(app.Endpoint(s)));
+        var direct = new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations", "web" }.ToDictionary(s => s, s => Client(app.Endpoint(s)));
         var failures = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (request, cancellationToken) =>
         {

@@ -8,7 +8,8 @@ namespace Alle.IntegrationTests.BadInput;
 
 /// <summary>
 /// What the corpus aims its bad requests at: a source of its own, two members (A signs in, B is the other member), an
-/// offer, a coupon, a purchase, a promotion, an audience, a computed trait, a model, a journey and a message, created
+/// offer, a coupon, a purchase, a promotion, an audience, a computed trait, a model, a journey, a message, a webhook
+/// destination syncing the audience and an http destination with a mapping, created
 /// through the APIs before the state is read.
 /// </summary>
 internal sealed class BadInputWorld
@@ -57,7 +58,19 @@ internal sealed class BadInputWorld
 
     public Guid MessageId { get; private set; }
 
+    /// <summary>A webhook destination (disabled, connected to no source) syncing <see cref="AudienceKey"/>.</summary>
+    public Guid DestinationId { get; private set; }
+
+    public Guid SyncId { get; private set; }
+
+    /// <summary>An http destination with one mapping.</summary>
+    public Guid HttpDestinationId { get; private set; }
+
+    public Guid MappingId { get; private set; }
+
     public string AuthToken => App.Parameter("twilio-auth-token");
+
+    public static readonly string[] ServicesWithDeadLetters = ["ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations"];
 
     /// <summary>One dead-letter queue of each service (empty: replaying or discarding "all" of it moves nothing).</summary>
     public Dictionary<string, string> DeadLetterQueue { get; } = [];
@@ -110,11 +123,24 @@ internal sealed class BadInputWorld
             key = ModelKey, name = "Bad input", query = $"SELECT 'bad-input-{Tag}' AS user_id, 1 AS n", identifierColumn = "user_id", identifierType = "user_id",
             traitColumns = new Dictionary<string, string> { ["n"] = $"bad_input_{Tag}" }, enabled = false,
         }));
+        DestinationId = (await CreatedAsync(admin.PostAsJsonAsync("/api/destinations", new
+        {
+            name = $"Bad input {Tag}", type = "webhook", enabled = false, settings = new { url = "http://127.0.0.1:9/bad-input" },
+        }))).GetProperty("destination").GetProperty("id").GetGuid();
+        SyncId = (await CreatedAsync(admin.PostAsJsonAsync($"/api/destinations/{DestinationId}/syncs", new { audience = AudienceKey }))).GetProperty("id").GetGuid();
+        HttpDestinationId = (await CreatedAsync(admin.PostAsJsonAsync("/api/destinations", new { name = $"Bad input http {Tag}", type = "http", enabled = false })))
+            .GetProperty("destination").GetProperty("id").GetGuid();
+        MappingId = (await CreatedAsync(admin.PostAsJsonAsync($"/api/destinations/{HttpDestinationId}/mappings", new
+        {
+            name = "Bad input", trigger = JsonDocument.Parse("""{"event": "Bad Input"}""").RootElement,
+            request = JsonDocument.Parse("""{"url": "http://127.0.0.1:9/bad-input", "body": {"step": "{{ event.properties.step }}"}}""").RootElement,
+        }))).GetProperty("id").GetGuid();
+
         JourneyId = (await CreatedAsync(admin.PostAsJsonAsync("/api/messaging/journeys", JsonDocument.Parse(Journey()).RootElement))).GetProperty("id").GetGuid();
         await OkAsync(admin.PostAsync($"/api/messaging/journeys/{JourneyId}/pause", null), HttpStatusCode.OK);
         MessageId = (await OkAsync(admin.PostAsJsonAsync("/api/messaging/messages", new { to = SpareMessagePhone, body = "Bad input corpus", idempotencyKey = $"bi-{Tag}" }),
             HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
-        foreach (var service in new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty" })
+        foreach (var service in ServicesWithDeadLetters)
         {
             var overview = await OkAsync(admin.GetAsync($"/api/{service}/dead-letters"), HttpStatusCode.OK);
             DeadLetterQueue[service] = overview.GetProperty("queues")[0].GetProperty("name").GetString()!;

@@ -13,8 +13,8 @@ internal static class EndpointCorpus
 
     public static IReadOnlyList<EndpointSpec> All { get; } =
     [
-        .. Ingestion(), .. Profiles(), .. Audiences(), .. Messaging(), .. Loyalty(), .. Web(),
-        .. new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty" }.SelectMany(DeadLetters),
+        .. Ingestion(), .. Profiles(), .. Audiences(), .. Messaging(), .. Loyalty(), .. Destinations(), .. Web(),
+        .. BadInputWorld.ServicesWithDeadLetters.SelectMany(DeadLetters),
     ];
 
     private static JsonObject Json(string json) => JsonNode.Parse(json)!.AsObject();
@@ -396,12 +396,92 @@ internal static class EndpointCorpus
         };
     }
 
+    private static IEnumerable<EndpointSpec> Destinations()
+    {
+        const string s = "destinations";
+        var destination = (Func<BadInputWorld, JsonObject>)(w => Json($$"""
+            {"name": "Bad input {{w.Tag}}", "type": "webhook", "enabled": false,
+             "settings": {"url": "http://127.0.0.1:9/bad-input", "headers": {"X-Team": "crm"}, "batchSize": 1, "batchWaitMs": 0},
+             "consentCategories": ["analytics"], "filters": [{"action": "dropProperties", "properties": ["email"]}],
+             "delivery": {"ordered": true, "concurrency": 2, "rateLimitPerSecond": 10, "retryWindowSeconds": 60, "timeoutMs": 1000} }
+            """));
+        string[] destinationOptional =
+        [
+            "enabled", "settings.headers", "settings.headers.X-Team", "settings.batchSize", "settings.batchWaitMs", "consentCategories", "filters", "delivery",
+            "delivery.ordered", "delivery.concurrency", "delivery.rateLimitPerSecond", "delivery.retryWindowSeconds", "delivery.timeoutMs",
+        ];
+        var webhook = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["id"] = w.DestinationId.ToString() });
+        var http = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["id"] = w.HttpDestinationId.ToString() });
+        const string trigger = """{"event": "Bad Input", "where": [{"property": "step", "operator": "equals", "value": 1}]}""";
+        const string request = """
+            {"method": "POST", "url": "http://127.0.0.1:9/{{ event.event | url_encode }}", "headers": {"X-Step": "{{ event.properties.step }}"},
+             "body": {"step": "{{ event.properties.step }}"}}
+            """;
+        var mapping = (Func<BadInputWorld, JsonObject>)(w => Json($$"""{"name": "Bad input {{w.Tag}}", "enabled": true, "trigger": {{trigger}}, "request": {{request}}}"""));
+        string[] mappingOptional = ["enabled", "trigger.where", "request.method", "request.headers", "request.headers.X-Step", "request.body"];
+        string[] mappingAnyValue = ["trigger.where[0].value", "request.body"];
+
+        yield return Get(s, "/api/destinations/", Caller.Admin);
+        yield return Post(s, "/api/destinations/", Caller.Admin) with { Body = destination, Optional = destinationOptional };
+        yield return Get(s, "/api/destinations/outbox", Caller.Admin);
+        yield return Get(s, "/api/destinations/samples", Caller.Admin) with { Lookup = true, Query = new() { ["source"] = QueryKind.Text, ["limit"] = QueryKind.Integer } };
+        yield return Get(s, "/api/destinations/members/{userId}/export", Caller.Admin) with { Values = w => new() { ["userId"] = w.MemberA }, Lookup = true };
+        yield return Get(s, "/api/destinations/{id:guid}", Caller.Admin) with { Values = webhook };
+        yield return new EndpointSpec(s, "PUT", "/api/destinations/{id:guid}", Caller.Admin) with { Values = webhook, Body = destination, Optional = destinationOptional };
+        yield return new EndpointSpec(s, "DELETE", "/api/destinations/{id:guid}", Caller.Admin) with { Values = webhook };
+        yield return Post(s, "/api/destinations/{id:guid}/enable", Caller.Admin) with { Values = webhook };
+        yield return Post(s, "/api/destinations/{id:guid}/disable", Caller.Admin) with { Values = webhook };
+        yield return Post(s, "/api/destinations/{id:guid}/rotate-secret", Caller.Admin) with { Values = webhook };
+        var source = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["id"] = w.DestinationId.ToString(), ["sourceId"] = w.SourceId });
+        yield return new EndpointSpec(s, "PUT", "/api/destinations/{id:guid}/sources/{sourceId}", Caller.Admin) with { Values = source };
+        yield return new EndpointSpec(s, "DELETE", "/api/destinations/{id:guid}/sources/{sourceId}", Caller.Admin) with { Values = source };
+
+        yield return Get(s, "/api/destinations/{id:guid}/mappings", Caller.Admin) with { Values = http };
+        yield return Post(s, "/api/destinations/{id:guid}/mappings", Caller.Admin) with { Values = http, Body = mapping, Optional = mappingOptional, AnyValue = mappingAnyValue };
+        var saved = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["id"] = w.HttpDestinationId.ToString(), ["mappingId"] = w.MappingId.ToString() });
+        yield return new EndpointSpec(s, "PUT", "/api/destinations/{id:guid}/mappings/{mappingId:guid}", Caller.Admin) with
+        {
+            Values = saved, Body = mapping, Optional = mappingOptional, AnyValue = mappingAnyValue,
+        };
+        yield return new EndpointSpec(s, "DELETE", "/api/destinations/{id:guid}/mappings/{mappingId:guid}", Caller.Admin) with { Values = saved };
+        yield return Post(s, "/api/destinations/{id:guid}/mappings/test", Caller.Admin) with
+        {
+            Values = http,
+            Body = w => Json($$"""
+                {"trigger": {{trigger}}, "request": {{request}}, "send": false,
+                 "event": {"type": "track", "event": "Bad Input", "userId": "bad-input-user", "messageId": "bad-input-{{w.Tag}}", "properties": {"step": 1} } }
+                """),
+            // Without a sample event, the newest one from the live stream is used; a saved mapping may be named instead of a trigger and a request.
+            Optional = ["send", "event", "request.method", "request.headers", "request.headers.X-Step", "request.body", "trigger.where"],
+            AnyValue = ["event", "trigger.where[0].value", "request.body"],
+        };
+
+        var sync = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["id"] = w.DestinationId.ToString(), ["syncId"] = w.SyncId.ToString() });
+        yield return Get(s, "/api/destinations/{id:guid}/syncs/", Caller.Admin) with { Values = webhook };
+        yield return Post(s, "/api/destinations/{id:guid}/syncs/", Caller.Admin) with
+        {
+            Values = webhook, Body = w => Json($$"""{"audience": "{{w.AudienceKey}}", "identify": true, "track": true}"""), Optional = ["identify", "track"],
+        };
+        yield return new EndpointSpec(s, "DELETE", "/api/destinations/{id:guid}/syncs/{syncId:guid}", Caller.Admin) with { Values = sync };
+        yield return Post(s, "/api/destinations/{id:guid}/syncs/{syncId:guid}/backfill", Caller.Admin) with { Values = sync };
+
+        var page = new Dictionary<string, QueryKind> { ["limit"] = QueryKind.Integer, ["before"] = QueryKind.Integer };
+        yield return Get(s, "/api/destinations/{id:guid}/log", Caller.Admin) with
+        {
+            Values = webhook, Lookup = true, Query = new(page) { ["outcome"] = QueryKind.Text, ["messageId"] = QueryKind.Text },
+        };
+        yield return Get(s, "/api/destinations/{id:guid}/stats", Caller.Admin) with { Values = webhook, Query = new() { ["hours"] = QueryKind.Integer } };
+        yield return Get(s, "/api/destinations/{id:guid}/deliveries", Caller.Admin) with { Values = webhook, Lookup = true, Query = new() { ["messageId"] = QueryKind.Text } };
+        yield return Get(s, "/api/destinations/{id:guid}/dead-letters", Caller.Admin) with { Values = webhook, Lookup = true, Query = page };
+        yield return Post(s, "/api/destinations/{id:guid}/dead-letters/replay", Caller.Admin) with { Values = webhook, Body = _ => Json("""{"ids": [1]}""") };
+    }
+
     private static IEnumerable<EndpointSpec> Web()
     {
         const string s = "web";
         string[] pages =
         [
-            "/", "/Error", "/check-in", "/console", "/console/audiences", "/console/audiences/new", "/console/audiences/{key}", "/console/computed-traits", "/console/dead-letters",
+            "/", "/Error", "/check-in", "/console", "/console/audiences", "/console/audiences/new", "/console/audiences/{key}", "/console/computed-traits", "/console/dead-letters", "/console/destinations",
             "/console/journeys", "/console/messages", "/console/models", "/console/models/{key}", "/console/offers", "/console/profiles", "/console/sign-in",
             "/console/sign-out", "/console/sources", "/console/sources/{id}/live", "/console/sources/{id}/plan", "/history", "/home", "/join",
             "/preferences", "/privacy", "/privacy/summary", "/providers", "/sign-in", "/sign-in/code", "/sign-in/texts-stopped", "/sign-out", "/wallet/{code}",
@@ -413,6 +493,7 @@ internal static class EndpointCorpus
                 Values = w => new() { ["key"] = w.AudienceKey, ["id"] = w.SourceId, ["code"] = w.CouponCode },
             };
         }
+        yield return new EndpointSpec(s, "PAGE", "/console/destinations/{id:guid}", Caller.Browser) with { Values = w => new() { ["id"] = w.DestinationId.ToString() } };
         yield return Get(s, "/console/sources/{id}/stream", Caller.Browser) with { Values = w => new() { ["id"] = w.SourceId } };
         yield return Get(s, "/sign-in/status/delivery", Caller.Browser);
         yield return Get(s, "/sign-in/status/texts", Caller.Browser);

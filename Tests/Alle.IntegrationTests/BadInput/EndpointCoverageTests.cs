@@ -9,7 +9,7 @@ namespace Alle.IntegrationTests.BadInput;
 /// </summary>
 public sealed class EndpointCoverageTests
 {
-    public static TheoryData<string> Services => ["ingestion", "profiles", "audiences", "messaging", "loyalty", "web"];
+    public static TheoryData<string> Services => ["ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations", "web"];
 
     [Theory]
     [MemberData(nameof(Services))]

@@ -28,6 +28,7 @@ internal static class MappedEndpoints
         "audiences" => Read<Alle.Audiences.Definitions.CatalogCache>(service),
         "messaging" => Read<Alle.Messaging.Sending.MessageStore>(service),
         "loyalty" => Read<Alle.Loyalty.Offers.OfferCatalog>(service),
+        "destinations" => Read<Alle.Destinations.Configuration.CatalogStore>(service),
         "web" => Read<Alle.Web.Services.Ingestion.LiveStreamRelay>(service),
         _ => throw new ArgumentOutOfRangeException(nameof(service), service, "Not a service behind the gateway."),
     };
@@ -78,6 +79,7 @@ internal static class MappedEndpoints
         ["ConnectionStrings:audiencesdb"] = "Host=127.0.0.1;Port=1;Database=audiencesdb",
         ["ConnectionStrings:messagingdb"] = "Host=127.0.0.1;Port=1;Database=messagingdb",
         ["ConnectionStrings:loyaltydb"] = "Host=127.0.0.1;Port=1;Database=loyaltydb",
+        ["ConnectionStrings:destinationsdb"] = "Host=127.0.0.1;Port=1;Database=destinationsdb",
         ["services:ingestion:http:0"] = "http://127.0.0.1:1",
         ["services:profiles:http:0"] = "http://127.0.0.1:1",
         ["services:audiences:http:0"] = "http://127.0.0.1:1",

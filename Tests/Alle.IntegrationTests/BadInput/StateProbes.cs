@@ -36,6 +36,11 @@ internal static class StateProbes
             ("loyaltydb", "the corpus members' purchases", "SELECT count(*) FROM purchases WHERE member_id = ANY($1)", [new[] { world.MemberA, world.MemberB }]),
             ("loyaltydb", "the corpus members' coupons", "SELECT count(*) FROM coupons WHERE member_id = ANY($1)", [new[] { world.MemberA, world.MemberB }]),
             ("loyaltydb", "the corpus members' check-ins", "SELECT count(*) FROM check_ins WHERE member_id = ANY($1)", [new[] { world.MemberA, world.MemberB }]),
+            ("destinationsdb", "destinations", "SELECT md5(string_agg(concat_ws('|', id, name, type, enabled, settings::text, secret, consent_categories::text, filters::text, ordered, concurrency, rate_limit_per_second, retry_window_seconds, timeout_ms), ',' ORDER BY id)) FROM destinations", []),
+            ("destinationsdb", "connected sources", "SELECT count(*) || ':' || coalesce(md5(string_agg(destination_id::text || source_id, ',' ORDER BY destination_id, source_id)), '') FROM destination_sources", []),
+            ("destinationsdb", "mappings", "SELECT md5(string_agg(concat_ws('|', id, destination_id, name, enabled, trigger::text, request::text), ',' ORDER BY id)) FROM mappings", []),
+            ("destinationsdb", "syncs", "SELECT md5(string_agg(concat_ws('|', id, destination_id, kind, key, send_identify, send_track, backfill_generation), ',' ORDER BY id)) FROM syncs", []),
+            ("destinationsdb", "the corpus destinations' deliveries", "SELECT count(*) || ':' || count(*) FILTER (WHERE status = 'pending') FROM deliveries WHERE destination_id = ANY($1)", [new[] { world.DestinationId, world.HttpDestinationId }]),
             ("loyaltydb", "offers", "SELECT md5(string_agg(o::text, ',' ORDER BY offer_id)) FROM offers o", []),
             ("loyaltydb", "promotions", "SELECT md5(string_agg(p::text, ',' ORDER BY promotion_id)) FROM promotions p", []),
         };

@@ -13,8 +13,8 @@ public sealed class AppHostTests(DistributedAppFixture app)
     [Fact]
     public void Every_server_database_and_service_of_the_graph_runs_healthy()
     {
-        string[] expected = ["postgres", "ingestiondb", "warehousedb", "profilesdb", "audiencesdb", "messagingdb", "loyaltydb",
-            "cache", "eventbus-epmd", "eventbus", "twilio-sandbox", "ingestion", "profiles", "audiences", "messaging", "loyalty", "web", "gateway"];
+        string[] expected = ["postgres", "ingestiondb", "warehousedb", "profilesdb", "audiencesdb", "messagingdb", "loyaltydb", "destinationsdb",
+            "cache", "eventbus-epmd", "eventbus", "twilio-sandbox", "ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations", "web", "gateway"];
 
         Assert.Equal(expected.Order(), app.Resources.Monitored.Select(r => r.Name).Order());
         Assert.All(expected, name => Assert.All(app.Resources.Instances(name), instance =>
@@ -46,7 +46,7 @@ public sealed class AppHostTests(DistributedAppFixture app)
 
         using var anonymous = await dashboard.GetAsync("/api/telemetry/resources");
         dashboard.DefaultRequestHeaders.Add("x-api-key", app.DashboardApiKey);
-        string[] services = ["gateway", "ingestion", "profiles", "audiences", "messaging", "loyalty", "web"];
+        string[] services = ["gateway", "ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations", "web"];
         var listed = await Eventually.GetAsync(async () =>
         {
             var resources = await dashboard.GetFromJsonAsync<JsonElement>("/api/telemetry/resources");

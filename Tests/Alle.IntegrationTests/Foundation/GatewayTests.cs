@@ -15,7 +15,7 @@ public sealed class GatewayTests(DistributedAppFixture app)
 
         Assert.Equal("Healthy", health.GetProperty("status").GetString());
         var destinations = health.GetProperty("entries").GetProperty("destinations").GetProperty("data");
-        foreach (var service in new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty", "web" })
+        foreach (var service in new[] { "ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations", "web" })
         {
             Assert.Equal("Healthy", destinations.GetProperty(service).GetString());
         }

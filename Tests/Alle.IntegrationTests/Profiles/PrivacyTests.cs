@@ -56,7 +56,7 @@ public sealed class PrivacyTests(DistributedAppFixture app) : IAsyncLifetime
             && (await RowsMentioningAsync([profileId!], except: "suppressions")).All(table => table.StartsWith("regulation_", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(20), "no row mentioning the person");
 
-        // Every service that holds personal data (warehouse, audiences, messaging, loyalty) reports its own deletion;
+        // Every service that holds personal data (warehouse, audiences, messaging, loyalty, destinations) reports its own deletion;
         // the last report finishes the regulation.
         var finished = await Eventually.GetValueAsync(async () =>
             await RegulationAsync(regulationId) is var r && r.GetProperty("overallStatus").GetString() == "FINISHED" ? r : (JsonElement?)null,

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Alle.Contracts;
-using Alle.Ingestion.Suppression;
 using Alle.Platform.Identifiers;
 
 namespace Alle.UnitTests.Ingestion;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.ReverseEtl;
 using Alle.Contracts;
-using Alle.Ingestion.Suppression;
 using Alle.Platform.Identifiers;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Privacy;

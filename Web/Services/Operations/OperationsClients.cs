@@ -6,7 +6,7 @@ namespace Alle.Web.Services.Operations;
 /// </summary>
 public static class OperationsClients
 {
-    public static readonly IReadOnlyList<string> Services = ["ingestion", "profiles", "audiences", "messaging", "loyalty"];
+    public static readonly IReadOnlyList<string> Services = ["ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations"];
 
     public static string Name(string service) => $"operations-{service}";
 

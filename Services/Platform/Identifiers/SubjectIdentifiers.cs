@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Alle.Contracts;
-using Alle.Platform.Identifiers;
 
-namespace Alle.Ingestion.Suppression;
+namespace Alle.Platform.Identifiers;
 
 /// <summary>
 /// The identifiers of the person an event is about, normalised the way Profiles keys people: <c>user_id</c>,
@@ -10,7 +9,7 @@ namespace Alle.Ingestion.Suppression;
 /// <see cref="EmailNormalizer"/>). Phones and e-mails are read from <c>traits</c>, <c>context.traits</c> and
 /// <c>context.externalIds</c>, as strings or (like Profiles) as JSON numbers.
 /// </summary>
-internal sealed class SubjectIdentifiers(PhoneNumberNormalizer phones)
+public sealed class SubjectIdentifiers(PhoneNumberNormalizer phones)
 {
     public static string Key(Identifier identifier) => $"{identifier.Type}:{identifier.Value}";
 

@@ -1,0 +1,26 @@
+using Alle.Destinations.Apis;
+using Alle.Destinations.Extensions;
+using Alle.Platform.DeadLetters;
+using Alle.Platform.Outbox;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapDefaultEndpoints();
+
+app.MapDestinationsApi();
+app.MapMappingsApi();
+app.MapSyncsApi();
+app.MapDeliveryApi();
+app.MapPrivacyApi();
+
+app.MapOutboxApi("/api/destinations");
+app.MapDeadLettersApi("/api/destinations");
+
+app.Run();
