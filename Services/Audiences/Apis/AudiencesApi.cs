@@ -70,7 +70,7 @@ internal static class AudiencesApi
         await connection.ExecuteAsync("""
             INSERT INTO audiences (id, key, name, description, condition, compute_requested_at, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
-            """, cancellationToken, id, request.Key, request.Name!.Trim(), NpgsqlCommandExtensions.Text(request.Description), condition, now);
+            """, cancellationToken, id, request.Key, request.Name!.Trim(), Sql.Text(request.Description), condition, now);
         await CatalogCache.BumpAsync(connection, cancellationToken);
         var created = (await FindAsync(connection, id.ToString(), cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
@@ -103,7 +103,7 @@ internal static class AudiencesApi
 
         await connection.ExecuteAsync("""
             UPDATE audiences SET name = $2, description = $3, condition = $4, compute_requested_at = $5, updated_at = $5 WHERE id = $1
-            """, cancellationToken, existing.Id, request.Name!.Trim(), NpgsqlCommandExtensions.Text(request.Description), condition, clock.GetUtcNow());
+            """, cancellationToken, existing.Id, request.Name!.Trim(), Sql.Text(request.Description), condition, clock.GetUtcNow());
         await CatalogCache.BumpAsync(connection, cancellationToken);
         var updated = (await FindAsync(connection, existing.Id.ToString(), cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);

@@ -60,7 +60,7 @@ internal static class ComputedTraitsApi
         await connection.ExecuteAsync("""
             INSERT INTO computed_traits (id, key, name, description, definition, backfill_requested_at, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
-            """, cancellationToken, id, request.Key, request.Name!.Trim(), NpgsqlCommandExtensions.Text(request.Description), request.Definition!.Value, now);
+            """, cancellationToken, id, request.Key, request.Name!.Trim(), Sql.Text(request.Description), request.Definition!.Value, now);
         await CatalogCache.BumpAsync(connection, cancellationToken);
         var created = (await FindAsync(connection, id.ToString(), cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
@@ -90,7 +90,7 @@ internal static class ComputedTraitsApi
         }
         await connection.ExecuteAsync("""
             UPDATE computed_traits SET name = $2, description = $3, definition = $4, backfill_requested_at = $5, updated_at = $5 WHERE id = $1
-            """, cancellationToken, existing.Id, request.Name!.Trim(), NpgsqlCommandExtensions.Text(request.Description), request.Definition!.Value, clock.GetUtcNow());
+            """, cancellationToken, existing.Id, request.Name!.Trim(), Sql.Text(request.Description), request.Definition!.Value, clock.GetUtcNow());
         await CatalogCache.BumpAsync(connection, cancellationToken);
         var updated = (await FindAsync(connection, existing.Id.ToString(), cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);

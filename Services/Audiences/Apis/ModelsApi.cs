@@ -81,9 +81,9 @@ internal static class ModelsApi
             INSERT INTO etl_models (id, key, name, description, query, identifier_column, identifier_type, trait_columns, schedule, timeout_seconds,
                                     enabled, next_run_at, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
-            """, cancellationToken, id, request.Key, request.Name!.Trim(), NpgsqlCommandExtensions.Text(request.Description), request.Query,
-            request.IdentifierColumn, request.IdentifierType, NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(request.TraitColumns ?? [])),
-            NpgsqlCommandExtensions.Text(request.Schedule), request.TimeoutSeconds ?? ModelValidator.DefaultTimeoutSeconds, request.Enabled ?? true,
+            """, cancellationToken, id, request.Key, request.Name!.Trim(), Sql.Text(request.Description), request.Query,
+            request.IdentifierColumn, request.IdentifierType, Sql.Jsonb(JsonSerializer.Serialize(request.TraitColumns ?? [])),
+            Sql.Text(request.Schedule), request.TimeoutSeconds ?? ModelValidator.DefaultTimeoutSeconds, request.Enabled ?? true,
             (request.Enabled ?? true) ? ModelSchedule.Next(request.Schedule, now) : null, now);
         if (request.Audience is { } feeds)
         {
@@ -92,7 +92,7 @@ internal static class ModelsApi
                 INSERT INTO audiences (id, key, name, description, condition, compute_requested_at, created_at, updated_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
                 """, cancellationToken, Guid.CreateVersion7(), feeds.Key, feeds.Name!.Trim(), $"The people in the latest result of model {request.Key}.",
-                NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(new { model = request.Key })), now);
+                Sql.Jsonb(JsonSerializer.Serialize(new { model = request.Key })), now);
         }
         await connection.ExecuteAsync("INSERT INTO etl_runs (id, model_id, trigger, status, queued_at) VALUES ($1, $2, 'manual', 'queued', $3)",
             cancellationToken, Guid.CreateVersion7(), id, now);
@@ -137,9 +137,9 @@ internal static class ModelsApi
             UPDATE etl_models SET name = $2, description = $3, query = $4, identifier_column = $5, trait_columns = $6, schedule = $7,
                    timeout_seconds = $8, enabled = $9, next_run_at = $10, updated_at = $11
             WHERE id = $1
-            """, cancellationToken, existing.Id, request.Name!.Trim(), NpgsqlCommandExtensions.Text(request.Description), request.Query,
-            request.IdentifierColumn, NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(request.TraitColumns ?? [])),
-            NpgsqlCommandExtensions.Text(request.Schedule), request.TimeoutSeconds ?? ModelValidator.DefaultTimeoutSeconds, request.Enabled ?? true,
+            """, cancellationToken, existing.Id, request.Name!.Trim(), Sql.Text(request.Description), request.Query,
+            request.IdentifierColumn, Sql.Jsonb(JsonSerializer.Serialize(request.TraitColumns ?? [])),
+            Sql.Text(request.Schedule), request.TimeoutSeconds ?? ModelValidator.DefaultTimeoutSeconds, request.Enabled ?? true,
             (request.Enabled ?? true) ? ModelSchedule.Next(request.Schedule, now) : null, now);
         var updated = (await ModelDefinitionRow.FindAsync(connection, existing.Id.ToString(), cancellationToken))!;
         var response = await RespondAsync(connection, updated, cancellationToken);
