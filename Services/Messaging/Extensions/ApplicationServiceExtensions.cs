@@ -64,6 +64,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<VerificationService>();
         builder.Services.AddSingleton<PersonalDataExport>();
         builder.Services.AddScoped<InboundMessageHandler>();
+        builder.Services.AddScoped<MemberPhones>();
 
         builder.Services.AddHostedService<MessageDispatcher>();
         builder.Services.AddHostedService<JourneyRunner>();
