@@ -59,6 +59,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<MessageSeal>();
         builder.Services.AddSingleton<ConsentStore>();
         builder.Services.AddSingleton<MessageStore>();
+        builder.Services.AddSingleton<DeliveryStatusRecorder>();
         builder.Services.AddSingleton<JourneyStore>();
         builder.Services.AddSingleton<FrequencyCapCounter>();
         builder.Services.AddSingleton<VerificationService>();
