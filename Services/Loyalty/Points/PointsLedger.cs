@@ -77,7 +77,8 @@ internal sealed class PointsLedger(
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 ON CONFLICT (purchase_id) DO NOTHING
                 """, cancellationToken, purchase.PurchaseId, member.MemberId, purchase.ProviderId, amount,
-                Jsonb(purchase.Treatments), requestHash, Jsonb(receipt), purchasedAt, now);
+                Sql.Jsonb(JsonSerializer.Serialize(purchase.Treatments, FactOutbox.Json)), requestHash,
+                Sql.Jsonb(JsonSerializer.Serialize(receipt, FactOutbox.Json)), purchasedAt, now);
             if (inserted == 0)
             {
                 // The same purchase id was just recorded for another member.
@@ -281,8 +282,6 @@ internal sealed class PointsLedger(
         });
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
-
-    private static NpgsqlParameter Jsonb<T>(T value) => Sql.Jsonb(JsonSerializer.Serialize(value, FactOutbox.Json));
 }
 
 internal sealed record HistoryEntry(long EntryId, string Kind, int Points, DateTimeOffset AvailableAt, DateTimeOffset CreatedAt,
