@@ -1,8 +1,8 @@
 using System.Text.Json;
+using Alle.Audiences.Definitions;
+using Alle.Audiences.Membership;
 using Alle.Platform.Authentication;
-using Alle.Platform.Sql;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace Alle.Audiences.Apis;
 
@@ -24,53 +24,42 @@ internal static class MembershipApi
         api.MapGet("/profiles/{profile}/history", ProfileHistory);
     }
 
-    private static async Task<Results<Ok<MembersPage>, ProblemHttpResult>> Members(string audience, NpgsqlDataSource dataSource,
+    private static async Task<Results<Ok<MembersPage>, ProblemHttpResult>> Members(string audience, AudienceStore audiences, MembershipStore store,
         CancellationToken cancellationToken, int limit = 100, Guid? after = null)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (await AudiencesApi.FindAsync(connection, audience, cancellationToken) is not { } found)
+        if (await audiences.FindAsync(audience, cancellationToken) is not { } found)
         {
             return AudiencesApi.NotFound(audience);
         }
         limit = Math.Clamp(limit, 1, MaxPage);
-        var members = await connection.ListAsync("""
-            SELECT m.profile_id, p.user_id, m.entered_at FROM memberships m JOIN profiles p ON p.profile_id = m.profile_id
-            WHERE m.audience_id = $1 AND m.profile_id > $2 ORDER BY m.profile_id LIMIT $3
-            """, reader => new Member(reader.GetGuid(0), reader.NullableString(1), reader.Instant(2)),
-            cancellationToken, found.Id, after ?? Guid.Empty, limit + 1);
+        var members = await store.MembersAsync(found.Id, after ?? Guid.Empty, limit, cancellationToken);
         var hasMore = members.Count > limit;
         var page = members.Take(limit).ToList();
         return TypedResults.Ok(new MembersPage(page, found.Size, hasMore ? page[^1].ProfileId : null));
     }
 
-    private static async Task<Results<Ok<HistoryPage>, ProblemHttpResult>> AudienceHistory(string audience, NpgsqlDataSource dataSource,
+    private static async Task<Results<Ok<HistoryPage>, ProblemHttpResult>> AudienceHistory(string audience, AudienceStore audiences, MembershipStore store,
         CancellationToken cancellationToken, int limit = 100, long? before = null)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (await AudiencesApi.FindAsync(connection, audience, cancellationToken) is not { } found)
+        if (await audiences.FindAsync(audience, cancellationToken) is not { } found)
         {
             return AudiencesApi.NotFound(audience);
         }
-        return TypedResults.Ok(await HistoryAsync(connection, "h.audience_id = $1", found.Id, Math.Clamp(limit, 1, MaxPage), before, cancellationToken));
+        return TypedResults.Ok(await store.AudienceHistoryAsync(found.Id, Math.Clamp(limit, 1, MaxPage), before, cancellationToken));
     }
 
     /// <summary>Members at the end of each day (UTC) with that day's entries and exits, for the last <paramref name="days"/> days.</summary>
-    private static async Task<Results<Ok<SizeHistory>, ProblemHttpResult>> SizeHistory(string audience, NpgsqlDataSource dataSource,
+    private static async Task<Results<Ok<SizeHistory>, ProblemHttpResult>> SizeHistory(string audience, AudienceStore audiences, MembershipStore store,
         TimeProvider clock, CancellationToken cancellationToken, int days = 30)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (await AudiencesApi.FindAsync(connection, audience, cancellationToken) is not { } found)
+        if (await audiences.FindAsync(audience, cancellationToken) is not { } found)
         {
             return AudiencesApi.NotFound(audience);
         }
         days = Math.Clamp(days, 1, 366);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var first = today.AddDays(1 - days);
-        var changes = await connection.ListAsync("""
-            SELECT (h.at AT TIME ZONE 'UTC')::date AS day, count(*) FILTER (WHERE h.entered), count(*) FILTER (WHERE NOT h.entered)
-            FROM membership_history h WHERE h.audience_id = $1 GROUP BY 1 ORDER BY 1
-            """, reader => (Day: DateOnly.FromDateTime(reader.GetDateTime(0)), Entered: reader.GetInt64(1), Exited: reader.GetInt64(2)),
-            cancellationToken, found.Id);
+        var changes = await store.ChangesPerDayAsync(found.Id, cancellationToken);
 
         var byDay = changes.ToDictionary(change => change.Day);
         var size = changes.Where(change => change.Day < first).Sum(change => change.Entered - change.Exited);
@@ -84,64 +73,26 @@ internal static class MembershipApi
         return TypedResults.Ok(new SizeHistory(found.Id, points));
     }
 
-    private static async Task<Results<Ok<ProfileAudiences>, ProblemHttpResult>> Profile(string profile, NpgsqlDataSource dataSource,
+    private static async Task<Results<Ok<ProfileAudiences>, ProblemHttpResult>> Profile(string profile, MembershipStore store,
         CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (await FindProfileAsync(connection, profile, cancellationToken) is not { } found)
+        if (await store.FindProfileAsync(profile, cancellationToken) is not { } found)
         {
             return ProfileNotFound(profile);
         }
-        var audiences = await connection.ListAsync("""
-            SELECT a.id, a.key, a.name, m.entered_at FROM memberships m JOIN audiences a ON a.id = m.audience_id
-            WHERE m.profile_id = $1 ORDER BY a.key
-            """, reader => new ProfileMembership(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.Instant(3)),
-            cancellationToken, found.ProfileId);
-        var computed = await connection.ListAsync("""
-            SELECT t.key, c.value::text FROM computed_values c JOIN computed_traits t ON t.id = c.trait_id
-            WHERE c.profile_id = $1 AND jsonb_typeof(c.value) <> 'null' ORDER BY t.key
-            """, reader => (Key: reader.GetString(0), Value: reader.Json(1)), cancellationToken, found.ProfileId);
-        return TypedResults.Ok(new ProfileAudiences(found.ProfileId, found.UserId, audiences,
-            computed.ToDictionary(item => item.Key, item => item.Value, StringComparer.Ordinal)));
+        var audiences = await store.AudiencesOfAsync(found.ProfileId, cancellationToken);
+        var computed = await store.ComputedTraitsOfAsync(found.ProfileId, cancellationToken);
+        return TypedResults.Ok(new ProfileAudiences(found.ProfileId, found.UserId, audiences, computed));
     }
 
-    private static async Task<Results<Ok<HistoryPage>, ProblemHttpResult>> ProfileHistory(string profile, NpgsqlDataSource dataSource,
+    private static async Task<Results<Ok<HistoryPage>, ProblemHttpResult>> ProfileHistory(string profile, MembershipStore store,
         CancellationToken cancellationToken, int limit = 100, long? before = null)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (await FindProfileAsync(connection, profile, cancellationToken) is not { } found)
+        if (await store.FindProfileAsync(profile, cancellationToken) is not { } found)
         {
             return ProfileNotFound(profile);
         }
-        return TypedResults.Ok(await HistoryAsync(connection, "h.profile_id = $1", found.ProfileId, Math.Clamp(limit, 1, MaxPage), before, cancellationToken));
-    }
-
-    private static async Task<HistoryPage> HistoryAsync(NpgsqlConnection connection, string filter, Guid id, int limit, long? before,
-        CancellationToken cancellationToken)
-    {
-        var entries = await connection.ListAsync($"""
-            SELECT h.id, h.audience_id, a.key, h.profile_id, p.user_id, h.entered, h.at, h.reason
-            FROM membership_history h JOIN audiences a ON a.id = h.audience_id LEFT JOIN profiles p ON p.profile_id = h.profile_id
-            WHERE {filter} AND h.id < $2 ORDER BY h.id DESC LIMIT $3
-            """, reader => new HistoryEntry(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.NullableString(4), reader.GetBoolean(5) ? "entered" : "exited",
-                reader.Instant(6), reader.GetString(7)),
-            cancellationToken, id, before ?? long.MaxValue, limit + 1);
-        var page = entries.Take(limit).ToList();
-        return new HistoryPage(page, entries.Count > limit ? page[^1].Id : null);
-    }
-
-    /// <summary>A profile by id, or by user id written <c>user_id:…</c> (as Segment's Profile API names profiles).</summary>
-    public static async Task<(Guid ProfileId, string? UserId)?> FindProfileAsync(NpgsqlConnection connection, string profile, CancellationToken cancellationToken)
-    {
-        var found = Guid.TryParse(profile, out var id)
-            ? await connection.ListAsync("SELECT profile_id, user_id FROM profiles WHERE profile_id = $1",
-                reader => (reader.GetGuid(0), reader.NullableString(1)), cancellationToken, id)
-            : profile.StartsWith("user_id:", StringComparison.Ordinal) && profile.Length > "user_id:".Length
-                ? await connection.ListAsync("SELECT profile_id, user_id FROM profiles WHERE user_id = $1 ORDER BY updated_at DESC LIMIT 1",
-                    reader => (reader.GetGuid(0), reader.NullableString(1)), cancellationToken, profile["user_id:".Length..])
-                : [];
-        return found.Count == 0 ? null : found[0];
+        return TypedResults.Ok(await store.ProfileHistoryAsync(found.ProfileId, Math.Clamp(limit, 1, MaxPage), before, cancellationToken));
     }
 
     private static ProblemHttpResult ProfileNotFound(string profile) => AudiencesApi.Problem(404, "Profile not found",

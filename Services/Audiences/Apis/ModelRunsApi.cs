@@ -1,10 +1,8 @@
 using System.Text.Json;
 using Alle.Audiences.ReverseEtl;
 using Alle.Platform.Authentication;
-using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace Alle.Audiences.Apis;
 
@@ -20,83 +18,56 @@ internal static class ModelRunsApi
         api.MapGet("/{model}/rows", Rows);
     }
 
-    private static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> RunNow(string model, NpgsqlDataSource dataSource,
+    private static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> RunNow(string model, ModelStore store,
         WorkSignal<ReverseEtlWorker> runs, TimeProvider clock, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await ModelDefinitionRow.FindAsync(connection, model, cancellationToken, forUpdate: true) is not { } existing)
+        switch (await store.QueueRunAsync(model, clock.GetUtcNow(), cancellationToken))
         {
-            return ModelsApi.NotFound(model);
+            case null:
+                return ModelsApi.NotFound(model);
+            case { AlreadyPending: true, Run: var pending }:
+                return AudiencesApi.Problem(409, "A run is pending", $"Run {pending.Id} of this model is {pending.Status}; wait for it to finish.");
+            case var queued:
+                runs.Notify();
+                return TypedResults.Accepted($"/api/audiences/models/{queued.Model.Id}/runs/{queued.Run.Id}", queued.Run);
         }
-        var pending = await connection.ListAsync($"{SelectRun} WHERE model_id = $1 AND status IN ('queued', 'running') ORDER BY queued_at LIMIT 1",
-            ReadRun, cancellationToken, existing.Id);
-        if (pending.Count > 0)
-        {
-            return AudiencesApi.Problem(409, "A run is pending", $"Run {pending[0].Id} of this model is {pending[0].Status}; wait for it to finish.");
-        }
-        var runId = Guid.CreateVersion7();
-        await connection.ExecuteAsync("INSERT INTO etl_runs (id, model_id, trigger, status, queued_at) VALUES ($1, $2, 'manual', 'queued', $3)",
-            cancellationToken, runId, existing.Id, clock.GetUtcNow());
-        var run = (await connection.ListAsync($"{SelectRun} WHERE id = $1", ReadRun, cancellationToken, runId))[0];
-        await transaction.CommitAsync(cancellationToken);
-        runs.Notify();
-        return TypedResults.Accepted($"/api/audiences/models/{existing.Id}/runs/{runId}", run);
     }
 
-    private static async Task<Results<Ok<RunList>, ProblemHttpResult>> Runs(string model, NpgsqlDataSource dataSource, CancellationToken cancellationToken,
+    private static async Task<Results<Ok<RunList>, ProblemHttpResult>> Runs(string model, ModelStore store, CancellationToken cancellationToken,
         int limit = 50)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (await ModelDefinitionRow.FindAsync(connection, model, cancellationToken) is not { } existing)
+        if (await store.FindAsync(model, cancellationToken) is not { } existing)
         {
             return ModelsApi.NotFound(model);
         }
-        return TypedResults.Ok(new RunList(await connection.ListAsync($"{SelectRun} WHERE model_id = $1 ORDER BY queued_at DESC LIMIT $2",
-            ReadRun, cancellationToken, existing.Id, Math.Clamp(limit, 1, 500))));
+        return TypedResults.Ok(new RunList(await store.RunsAsync(existing.Id, Math.Clamp(limit, 1, 500), cancellationToken)));
     }
 
-    private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> Run(string model, Guid runId, NpgsqlDataSource dataSource,
+    private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> Run(string model, Guid runId, ModelStore store,
         CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (await ModelDefinitionRow.FindAsync(connection, model, cancellationToken) is not { } existing)
+        if (await store.FindAsync(model, cancellationToken) is not { } existing)
         {
             return ModelsApi.NotFound(model);
         }
-        var run = await connection.ListAsync($"{SelectRun} WHERE id = $1 AND model_id = $2", ReadRun, cancellationToken, runId, existing.Id);
-        return run.Count == 1 ? TypedResults.Ok(run[0]) : AudiencesApi.Problem(404, "Run not found", $"Model {existing.Key} has no run {runId}.");
+        return await store.RunAsync(existing.Id, runId, cancellationToken) is { } run
+            ? TypedResults.Ok(run)
+            : AudiencesApi.Problem(404, "Run not found", $"Model {existing.Key} has no run {runId}.");
     }
 
     /// <summary>The model's current synced result, paged by identifier.</summary>
-    private static async Task<Results<Ok<ModelRowsPage>, ProblemHttpResult>> Rows(string model, NpgsqlDataSource dataSource,
+    private static async Task<Results<Ok<ModelRowsPage>, ProblemHttpResult>> Rows(string model, ModelStore store,
         CancellationToken cancellationToken, int limit = 100, string? after = null)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (await ModelDefinitionRow.FindAsync(connection, model, cancellationToken) is not { } existing)
+        if (await store.FindAsync(model, cancellationToken) is not { } existing)
         {
             return ModelsApi.NotFound(model);
         }
         limit = Math.Clamp(limit, 1, 500);
-        var rows = await connection.ListAsync("""
-            SELECT identifier, values::text, synced_at FROM etl_model_rows WHERE model_id = $1 AND identifier > $2 ORDER BY identifier LIMIT $3
-            """, reader => new ModelRow(reader.GetString(0), reader.Json(1), reader.Instant(2)), cancellationToken, existing.Id, after ?? "", limit + 1);
+        var rows = await store.RowsAsync(existing.Id, after ?? "", limit, cancellationToken);
         var page = rows.Take(limit).ToList();
         return TypedResults.Ok(new ModelRowsPage(page, rows.Count > limit ? page[^1].Identifier : null));
     }
-
-    public const string SelectRun = """
-        SELECT id, model_id, trigger, status, queued_at, started_at, finished_at, rows_read, added, updated, removed, failed, duration_ms, error,
-               COALESCE(problems::text, '[]')
-        FROM etl_runs
-        """;
-
-    public static RunResponse ReadRun(NpgsqlDataReader reader) => new(
-        reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.Instant(4), reader.NullableInstant(5),
-        reader.NullableInstant(6), Count(reader, 7), Count(reader, 8), Count(reader, 9), Count(reader, 10), Count(reader, 11),
-        reader.IsDBNull(12) ? null : reader.GetInt64(12), reader.NullableString(13), JsonSerializer.Deserialize<string[]>(reader.GetString(14))!);
-
-    private static int? Count(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
 }
 
 internal sealed record RunResponse(

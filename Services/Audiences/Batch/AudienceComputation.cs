@@ -72,11 +72,11 @@ internal sealed class AudienceComputation(NpgsqlDataSource dataSource, CatalogCa
             await match.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var context = NpgsqlCommandExtensions.Jsonb(OutboxCall.OwnContext().ToJsonString());
+        var context = Sql.Jsonb(OutboxCall.OwnContext().ToJsonString());
         var entered = await connection.ScalarAsync<long>(ChangesSql(entered: true), cancellationToken,
             audience.Id, now, audience.Key, audience.Name, "computed", context);
         var exited = await connection.ScalarAsync<long>(ChangesSql(entered: false), cancellationToken,
-            audience.Id, now, audience.Key, audience.Name, "computed", NpgsqlCommandExtensions.Jsonb(OutboxCall.OwnContext().ToJsonString()));
+            audience.Id, now, audience.Key, audience.Name, "computed", Sql.Jsonb(OutboxCall.OwnContext().ToJsonString()));
 
         foreach (var (eventName, window) in audience.References.Windows)
         {

@@ -132,7 +132,7 @@ internal sealed class ComputedTraitBackfill(NpgsqlDataSource dataSource, Catalog
             JOIN profiles p ON p.profile_id = b.profile_id
             CROSS JOIN LATERAL (SELECT 'ctr-' || replace($1::text, '-', '') || '-' || replace(b.profile_id::text, '-', '') || '-' || b.version AS message_id) m
             WHERE p.user_id IS NOT NULL
-            """, cancellationToken, trait.Id, trait.Key, now, NpgsqlCommandExtensions.Jsonb(OutboxCall.OwnContext().ToJsonString()));
+            """, cancellationToken, trait.Id, trait.Key, now, Sql.Jsonb(OutboxCall.OwnContext().ToJsonString()));
 
         if (trait.Definition.Within is { } window)
         {

@@ -20,7 +20,7 @@ internal static class ComputedValueWriter
         await connection.ExecuteAsync("""
             INSERT INTO computed_values (trait_id, profile_id, value, version, updated_at) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (trait_id, profile_id) DO UPDATE SET value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
-            """, cancellationToken, trait.Id, profileId, NpgsqlCommandExtensions.Jsonb(json), version, now);
+            """, cancellationToken, trait.Id, profileId, Sql.Jsonb(json), version, now);
         if (userId is not null)
         {
             await AudienceOutbox.CallAsync(connection, profileId, OutboxCall.Identify(

@@ -1,5 +1,7 @@
 using Alle.Audiences.Batch;
+using Alle.Audiences.ComputedTraits;
 using Alle.Audiences.Definitions;
+using Alle.Audiences.Membership;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Privacy;
 using Alle.Audiences.RealTime;
@@ -28,6 +30,10 @@ internal static class ApplicationServiceExtensions
         builder.AddTrackingClient();
 
         builder.Services.AddSingleton<CatalogCache>();
+        builder.Services.AddSingleton<AudienceStore>();
+        builder.Services.AddSingleton<ComputedTraitStore>();
+        builder.Services.AddSingleton<MembershipStore>();
+        builder.Services.AddSingleton<ModelStore>();
         builder.Services.AddSingleton<ProfileEvaluator>();
         builder.Services.AddSingleton<WorkSignal<ComputationWorker>>();
         builder.Services.AddSingleton<AudienceComputation>();

@@ -65,9 +65,9 @@ internal static class ProfileStore
 
     public static Task SaveAsync(NpgsqlConnection connection, ProfileState profile, DateTimeOffset now, CancellationToken cancellationToken) =>
         connection.ExecuteAsync("UPDATE profiles SET user_id = $2, traits = $3, trait_times = $4, updated_at = $5 WHERE profile_id = $1",
-            cancellationToken, profile.ProfileId, NpgsqlCommandExtensions.Text(profile.UserId),
-            NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(profile.Traits)),
-            NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(profile.TraitTimes)), now);
+            cancellationToken, profile.ProfileId, Sql.Text(profile.UserId),
+            Sql.Jsonb(JsonSerializer.Serialize(profile.Traits)),
+            Sql.Jsonb(JsonSerializer.Serialize(profile.TraitTimes)), now);
 
     /// <returns>True when the event is new for this profile; false when its message id was already stored (a redelivery).</returns>
     public static async Task<bool> AddEventAsync(NpgsqlConnection connection, Guid profileId, ProfileEvent added, CancellationToken cancellationToken) =>
@@ -75,7 +75,7 @@ internal static class ProfileStore
             INSERT INTO events (profile_id, message_id, name, properties, timestamp) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (profile_id, message_id) DO NOTHING
             """, cancellationToken, profileId, added.MessageId, added.Name,
-            NpgsqlCommandExtensions.Jsonb(added.Properties.GetRawText()), added.Timestamp) == 1;
+            Sql.Jsonb(added.Properties.GetRawText()), added.Timestamp) == 1;
 
     public static Task<List<ProfileEvent>> EventsAsync(NpgsqlConnection connection, Guid profileId, IEnumerable<string> names, CancellationToken cancellationToken) =>
         connection.ListAsync("""

@@ -187,7 +187,7 @@ internal sealed class ModelRunner(
                    duration_ms = $8, problems = $9
             WHERE id = $1
             """, cancellationToken, runId, now, rows.Count, changes.Added.Count, changes.Updated.Count, changes.Removed.Count, result.Failed,
-            stopwatch.ElapsedMilliseconds, NpgsqlCommandExtensions.Jsonb(JsonSerializer.Serialize(result.Problems)));
+            stopwatch.ElapsedMilliseconds, Sql.Jsonb(JsonSerializer.Serialize(result.Problems)));
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
         computations.Notify();

@@ -3,6 +3,7 @@ using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Points;
 using Alle.Loyalty.Providers;
 using Alle.Loyalty.Storage;
+using Alle.Platform.Sql;
 using Microsoft.Extensions.Options;
 
 namespace Alle.Loyalty.CheckIns;
@@ -42,7 +43,7 @@ internal sealed class CheckInDesk(LoyaltyDatabase database, Coupons coupons, Tim
                 WHERE c.member_id = $1 AND c.checked_in_at > $2 ORDER BY c.checked_in_at DESC LIMIT 20
                 """, memberId, now - horizon)
                 .ListAsync(reader => new CheckIn(reader.GetString(0), memberId, reader.GetString(1), reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.Time(4)), cancellationToken);
+                    reader.NullableGuid(3), reader.Instant(4)), cancellationToken);
             if (CheckInRules.Refusal(recent, provider.ProviderId, now, rules) is { } refusal)
             {
                 return (CheckInOutcome.Refused, null, refusal);
@@ -88,5 +89,5 @@ internal sealed class CheckInDesk(LoyaltyDatabase database, Coupons coupons, Tim
             WHERE c.member_id = $1 ORDER BY c.checked_in_at DESC LIMIT $2
             """, memberId, limit)
             .ListAsync(reader => new CheckIn(reader.GetString(0), memberId, reader.GetString(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.Time(4)), cancellationToken);
+                reader.NullableGuid(3), reader.Instant(4)), cancellationToken);
 }

@@ -3,6 +3,7 @@ using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Points;
 using Alle.Loyalty.Storage;
 using Alle.Loyalty.Tiers;
+using Alle.Platform.Sql;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -37,8 +38,8 @@ internal sealed class MemberEnrolment(LoyaltyDatabase database, TierPolicy tiers
                 VALUES ($1, $2, 'enrolled', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
                 ON CONFLICT (phone) DO NOTHING
                 RETURNING {Member.Columns}
-                """, MemberId.New(), enrolment.Phone, enrolment.FirstName, enrolment.LastName, Text(enrolment.Email), Date(enrolment.Birthday),
-                Text(enrolment.Zip), enrolment.TransactionalConsent, enrolment.MarketingConsent, enrolment.ConsentWording, enrolment.Source,
+                """, MemberId.New(), enrolment.Phone, enrolment.FirstName, enrolment.LastName, Sql.Text(enrolment.Email), Sql.Date(enrolment.Birthday),
+                Sql.Text(enrolment.Zip), enrolment.TransactionalConsent, enrolment.MarketingConsent, enrolment.ConsentWording, enrolment.Source,
                 tiers.Base.Key, now).SingleOrDefaultAsync(Member.Read, cancellationToken);
 
             if (inserted is not null)
@@ -64,7 +65,7 @@ internal sealed class MemberEnrolment(LoyaltyDatabase database, TierPolicy tiers
                     transactional_consent = $7, marketing_consent = $8, consent_wording = $9, enrolment_source = $10, enrolled_at = $11
                 WHERE member_id = $1
                 RETURNING {Member.Columns}
-                """, member.MemberId, enrolment.FirstName, enrolment.LastName, Text(enrolment.Email), Date(enrolment.Birthday), Text(enrolment.Zip),
+                """, member.MemberId, enrolment.FirstName, enrolment.LastName, Sql.Text(enrolment.Email), Sql.Date(enrolment.Birthday), Sql.Text(enrolment.Zip),
                 enrolment.TransactionalConsent, enrolment.MarketingConsent, enrolment.ConsentWording, enrolment.Source, now)
                 .SingleOrDefaultAsync(Member.Read, cancellationToken);
             await RecordEnrolmentAsync(transaction, claimed!, enrolment, preRegisteredBy ?? "provider", now, cancellationToken);
@@ -81,7 +82,7 @@ internal sealed class MemberEnrolment(LoyaltyDatabase database, TierPolicy tiers
                 VALUES ($1, $2, 'pre_registered', $3, $4, $5, $6, $7)
                 ON CONFLICT (phone) DO NOTHING
                 RETURNING {Member.Columns}
-                """, MemberId.New(), phone, Text(firstName), Text(lastName), tiers.Base.Key, providerId, now).SingleOrDefaultAsync(Member.Read, cancellationToken);
+                """, MemberId.New(), phone, Sql.Text(firstName), Sql.Text(lastName), tiers.Base.Key, providerId, now).SingleOrDefaultAsync(Member.Read, cancellationToken);
             if (inserted is null)
             {
                 var existing = await transaction.Command($"SELECT {Member.Columns} FROM members WHERE phone = $1", phone).SingleOrDefaultAsync(Member.Read, cancellationToken);
@@ -104,7 +105,7 @@ internal sealed class MemberEnrolment(LoyaltyDatabase database, TierPolicy tiers
                     zip = CASE WHEN $6::text IS NULL THEN zip ELSE NULLIF($6, '') END
                 WHERE member_id = $1
                 RETURNING {Member.Columns}
-                """, memberId, Text(details.FirstName), Text(details.LastName), Text(details.Email), Date(details.Birthday), Text(details.Zip))
+                """, memberId, Sql.Text(details.FirstName), Sql.Text(details.LastName), Sql.Text(details.Email), Sql.Date(details.Birthday), Sql.Text(details.Zip))
                 .SingleOrDefaultAsync(Member.Read, cancellationToken);
             if (updated is not null)
             {
@@ -138,8 +139,4 @@ internal sealed class MemberEnrolment(LoyaltyDatabase database, TierPolicy tiers
             member.MemberId, member.Phone, enrolment.TransactionalConsent, enrolment.MarketingConsent, enrolment.ConsentWording, enrolment.Source, now),
             member.MemberId, now, cancellationToken);
     }
-
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
-
-    private static NpgsqlParameter Date(DateOnly? value) => new() { Value = value is { } date ? date : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date };
 }

@@ -1,6 +1,7 @@
 using Alle.Contracts;
 using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Loyalty.Offers;
@@ -16,7 +17,7 @@ internal sealed record Coupon(string Code, Guid OfferId, string MemberId, decima
 
     /// <summary>A coupon whose columns start at <paramref name="first"/> (after another table's columns in a join).</summary>
     public static Coupon Read(NpgsqlDataReader reader, int first) => new(reader.GetString(first), reader.GetGuid(first + 1), reader.GetString(first + 2),
-        reader.GetDecimal(first + 3), reader.Time(first + 4), reader.Time(first + 5), reader.NullableTime(first + 6), reader.NullableString(first + 7));
+        reader.GetDecimal(first + 3), reader.Instant(first + 4), reader.Instant(first + 5), reader.NullableInstant(first + 6), reader.NullableString(first + 7));
 }
 
 internal enum IssueOutcome { Issued, AlreadyIssued, UnknownOffer, UnknownMember, NotEligible }

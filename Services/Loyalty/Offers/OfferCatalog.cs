@@ -1,4 +1,5 @@
 using Alle.Loyalty.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Loyalty.Offers;
@@ -22,8 +23,8 @@ internal sealed class OfferCatalog(LoyaltyDatabase database, TimeProvider clock)
             INSERT INTO offers (offer_id, kind, title, description, value, products, provider_ids, audience_key, starts_at, ends_at, coupon_valid_days, created_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             RETURNING {Columns}
-            """, Guid.CreateVersion7(now), draft.Kind == OfferKind.Flash ? "flash" : "standard", draft.Title, Text(draft.Description), draft.Value,
-            draft.Products.ToArray(), draft.ProviderIds.ToArray(), Text(draft.AudienceKey), draft.StartsAt.ToUniversalTime(), draft.EndsAt.ToUniversalTime(),
+            """, Guid.CreateVersion7(now), draft.Kind == OfferKind.Flash ? "flash" : "standard", draft.Title, Sql.Text(draft.Description), draft.Value,
+            draft.Products.ToArray(), draft.ProviderIds.ToArray(), Sql.Text(draft.AudienceKey), draft.StartsAt.ToUniversalTime(), draft.EndsAt.ToUniversalTime(),
             draft.CouponValidDays, now);
         return (await command.SingleOrDefaultAsync(Read, cancellationToken))!;
     }
@@ -82,8 +83,6 @@ internal sealed class OfferCatalog(LoyaltyDatabase database, TimeProvider clock)
     internal static Offer Read(NpgsqlDataReader reader, int first) => new(
         reader.GetGuid(first), reader.GetString(first + 1) == "flash" ? OfferKind.Flash : OfferKind.Standard, reader.GetString(first + 2),
         reader.NullableString(first + 3), reader.GetDecimal(first + 4), reader.GetFieldValue<string[]>(first + 5), reader.GetFieldValue<string[]>(first + 6),
-        reader.NullableString(first + 7), reader.Time(first + 8), reader.Time(first + 9), reader.GetInt32(first + 10), reader.GetBoolean(first + 11),
-        reader.Time(first + 12));
-
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+        reader.NullableString(first + 7), reader.Instant(first + 8), reader.Instant(first + 9), reader.GetInt32(first + 10), reader.GetBoolean(first + 11),
+        reader.Instant(first + 12));
 }

@@ -1,5 +1,5 @@
 using Alle.Loyalty.Members;
-using Alle.Loyalty.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Loyalty.Points;
@@ -20,7 +20,7 @@ internal static class LedgerQueries
     public static LedgerEntry ReadEntry(NpgsqlDataReader reader) => new(
         reader.GetInt64(0),
         reader.GetString(1) switch { "earn" => EntryKind.Earn, "reverse" => EntryKind.Reverse, "adjust" => EntryKind.Adjust, _ => EntryKind.Redeem },
-        reader.GetInt32(2), reader.Time(3), reader.Time(4), reader.NullableString(5));
+        reader.GetInt32(2), reader.Instant(3), reader.Instant(4), reader.NullableString(5));
 
     public static string Name(this EntryKind kind) => kind switch { EntryKind.Earn => "earn", EntryKind.Reverse => "reverse", EntryKind.Adjust => "adjust", _ => "redeem" };
 

@@ -5,9 +5,9 @@ using Alle.Loyalty.Members;
 using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Storage;
 using Alle.Loyalty.Tiers;
+using Alle.Platform.Sql;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Alle.Loyalty.Points;
 
@@ -77,7 +77,8 @@ internal sealed class PointsLedger(
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 ON CONFLICT (purchase_id) DO NOTHING
                 """, cancellationToken, purchase.PurchaseId, member.MemberId, purchase.ProviderId, amount,
-                Jsonb(purchase.Treatments), requestHash, Jsonb(receipt), purchasedAt, now);
+                Sql.Jsonb(JsonSerializer.Serialize(purchase.Treatments, FactOutbox.Json)), requestHash,
+                Sql.Jsonb(JsonSerializer.Serialize(receipt, FactOutbox.Json)), purchasedAt, now);
             if (inserted == 0)
             {
                 // The same purchase id was just recorded for another member.
@@ -132,7 +133,7 @@ internal sealed class PointsLedger(
             var member = await transaction.LockMemberAsync(owner, cancellationToken);
             var now = clock.GetUtcNow();
             var refundedAt = await transaction.Command("SELECT refunded_at FROM purchases WHERE purchase_id = $1 FOR UPDATE", purchaseId)
-                .SingleOrDefaultAsync(reader => (Found: true, At: reader.NullableTime(0)), cancellationToken);
+                .SingleOrDefaultAsync(reader => (Found: true, At: reader.NullableInstant(0)), cancellationToken);
             if (member is null || !refundedAt.Found)
             {
                 return (RefundOutcome.UnknownPurchase, null);
@@ -184,7 +185,7 @@ internal sealed class PointsLedger(
             var now = clock.GetUtcNow();
             var entries = await transaction.EntriesAsync(memberId, cancellationToken);
             var earlier = await transaction.Command("SELECT member_id, -points, provider_id, created_at FROM ledger_entries WHERE redemption_id = $1", redemptionId)
-                .SingleOrDefaultAsync(reader => (MemberId: reader.GetString(0), Points: reader.GetInt32(1), ProviderId: reader.GetString(2), At: reader.Time(3)), cancellationToken);
+                .SingleOrDefaultAsync(reader => (MemberId: reader.GetString(0), Points: reader.GetInt32(1), ProviderId: reader.GetString(2), At: reader.Instant(3)), cancellationToken);
             if (earlier.MemberId is not null)
             {
                 return earlier.MemberId == memberId && earlier.Points == points && earlier.ProviderId == providerId
@@ -265,7 +266,7 @@ internal sealed class PointsLedger(
             SELECT entry_id, kind, points, available_at, created_at, purchase_id, redemption_id, provider_id, description
             FROM ledger_entries WHERE member_id = $1 ORDER BY entry_id DESC LIMIT $2
             """, memberId, limit).ListAsync(reader => new HistoryEntry(
-                reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.Time(3), reader.Time(4),
+                reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.Instant(3), reader.Instant(4),
                 reader.NullableString(5), reader.NullableString(6), reader.NullableString(7), reader.GetString(8)), cancellationToken);
 
     public decimal ValueOf(int points) => points / _points.RedemptionStep * _points.RedemptionStepValue;
@@ -281,8 +282,6 @@ internal sealed class PointsLedger(
         });
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
-
-    private static NpgsqlParameter Jsonb<T>(T value) => new() { Value = JsonSerializer.Serialize(value, FactOutbox.Json), NpgsqlDbType = NpgsqlDbType.Jsonb };
 }
 
 internal sealed record HistoryEntry(long EntryId, string Kind, int Points, DateTimeOffset AvailableAt, DateTimeOffset CreatedAt,

@@ -2,6 +2,7 @@ using Alle.Loyalty.Members;
 using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Storage;
 using Alle.Loyalty.Tiers;
+using Alle.Platform.Sql;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -1,4 +1,5 @@
 using Alle.Loyalty.Storage;
+using Alle.Platform.Sql;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -46,7 +47,7 @@ internal sealed class PromotionCatalog(LoyaltyDatabase database, IOptions<Loyalt
         Name = reader.GetString(1),
         Products = [.. reader.GetFieldValue<string[]>(2)],
         Multiplier = reader.GetDecimal(3),
-        StartsAt = reader.Time(4),
-        EndsAt = reader.Time(5),
+        StartsAt = reader.Instant(4),
+        EndsAt = reader.Instant(5),
     };
 }

@@ -4,6 +4,7 @@ using Alle.Loyalty.Members;
 using Alle.Loyalty.Offers;
 using Alle.Loyalty.Points;
 using Alle.Loyalty.Storage;
+using Alle.Platform.Sql;
 
 namespace Alle.Loyalty.Privacy;
 
@@ -43,13 +44,13 @@ internal sealed class PersonalDataExport(LoyaltyDatabase database, MemberEnrolme
             FROM purchases WHERE member_id = $1 ORDER BY purchased_at DESC
             """, memberId).ListAsync(reader => new ExportedPurchase(reader.GetString(0), reader.GetString(1), reader.GetDecimal(2),
                 JsonDocument.Parse(reader.GetString(3)).RootElement.Clone(), JsonDocument.Parse(reader.GetString(4)).RootElement.Clone(),
-                reader.Time(5), reader.Time(6), reader.NullableTime(7)), cancellationToken);
+                reader.Instant(5), reader.Instant(6), reader.NullableInstant(7)), cancellationToken);
         var tiers = await database.DataSource.Command(
             "SELECT previous_tier, tier, points_12mo, reason, changed_at FROM tier_changes WHERE member_id = $1 ORDER BY changed_at DESC", memberId)
-            .ListAsync(reader => new ExportedTierChange(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.Time(4)), cancellationToken);
+            .ListAsync(reader => new ExportedTierChange(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.Instant(4)), cancellationToken);
         var audiences = await database.DataSource.Command(
             "SELECT audience_key, is_member, changed_at FROM audience_memberships WHERE user_id = $1 ORDER BY changed_at DESC", memberId)
-            .ListAsync(reader => new ExportedAudience(reader.GetString(0), reader.GetBoolean(1), reader.Time(2)), cancellationToken);
+            .ListAsync(reader => new ExportedAudience(reader.GetString(0), reader.GetBoolean(1), reader.Instant(2)), cancellationToken);
         var held = await coupons.WithOffersForMemberAsync(memberId, cancellationToken);
         return new LoyaltyExport(member, enrolment ?? new ExportedEnrolment(null, null, null), new ExportedBalance(balance.Available, balance.Pending, balance.EarnedInRollingYear, member.Tier),
             await ledger.HistoryAsync(memberId, 100_000, cancellationToken), purchases, tiers,

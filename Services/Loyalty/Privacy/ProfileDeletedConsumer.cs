@@ -3,6 +3,7 @@ using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Storage;
 using Alle.Platform.Identifiers;
 using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using MassTransit;
 
 namespace Alle.Loyalty.Privacy;

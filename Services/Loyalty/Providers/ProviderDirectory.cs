@@ -1,5 +1,6 @@
 using Alle.Loyalty.Outbox;
 using Alle.Loyalty.Storage;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Loyalty.Providers;

@@ -9,7 +9,6 @@ using Alle.Platform.Authentication;
 using Alle.Platform.Identifiers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Alle.Messaging.Apis;
 
@@ -75,12 +74,12 @@ internal static class ConsentApi
         return await GetByPhone(normalized, store, phones, cancellationToken);
     }
 
-    private static async Task<Results<Ok<PreferencesView>, ProblemHttpResult>> GetOwn(ClaimsPrincipal user, NpgsqlDataSource dataSource,
-        ProfilesClient profiles, ConsentStore store, PhoneNumberNormalizer phones, IOptions<MessagingOptions> options, IOptions<TwilioOptions> twilio,
+    private static async Task<Results<Ok<PreferencesView>, ProblemHttpResult>> GetOwn(ClaimsPrincipal user, MemberPhones memberPhones,
+        ProfilesClient profiles, ConsentStore store, IOptions<MessagingOptions> options, IOptions<TwilioOptions> twilio,
         TimeProvider clock, CancellationToken cancellationToken)
     {
         var memberId = user.MemberId()!;
-        if (await FindPhoneAsync(memberId, dataSource, profiles, phones, cancellationToken) is not { } phone)
+        if (await memberPhones.FindAsync(memberId, cancellationToken) is not { } phone)
         {
             return NoPhone();
         }
@@ -88,8 +87,8 @@ internal static class ConsentApi
     }
 
     private static async Task<Results<Ok<PreferencesView>, ValidationProblem, ProblemHttpResult>> SetOwn(SetPreferencesRequest? request, ClaimsPrincipal user,
-        NpgsqlDataSource dataSource, ProfilesClient profiles, ConsentStore store, PhoneNumberNormalizer phones, IOptions<MessagingOptions> options,
-        IOptions<TwilioOptions> twilio, TimeProvider clock, CancellationToken cancellationToken)
+        MemberPhones memberPhones, ProfilesClient profiles, ConsentStore store, IOptions<MessagingOptions> options, IOptions<TwilioOptions> twilio,
+        TimeProvider clock, CancellationToken cancellationToken)
     {
         if (request?.Marketing is null)
         {
@@ -100,7 +99,7 @@ internal static class ConsentApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["evidence"] = ["At most 2000 characters."] });
         }
         var memberId = user.MemberId()!;
-        if (await FindPhoneAsync(memberId, dataSource, profiles, phones, cancellationToken) is not { } phone)
+        if (await memberPhones.FindAsync(memberId, cancellationToken) is not { } phone)
         {
             return NoPhone();
         }
@@ -138,27 +137,6 @@ internal static class ConsentApi
         var quietHours = new QuietHours(options.QuietHoursStart, options.QuietHoursEnd);
         return new PreferencesView(PhoneNumberMask.Of(phone), marketing, !stopped, stopped, twilio.From, zone.Id,
             options.QuietHoursStart, options.QuietHoursEnd, marketing ? quietHours.NextAllowed(clock.GetUtcNow(), zone) : null);
-    }
-
-    private static async Task<string?> FindPhoneAsync(string memberId, NpgsqlDataSource dataSource, ProfilesClient profiles, PhoneNumberNormalizer phones,
-        CancellationToken cancellationToken)
-    {
-        await using (var command = dataSource.CreateCommand("SELECT phone FROM members WHERE member_id = $1"))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = memberId });
-            if (await command.ExecuteScalarAsync(cancellationToken) is string phone)
-            {
-                return phone;
-            }
-        }
-        try
-        {
-            return phones.ToE164((await profiles.FindByUserIdAsync(memberId, cancellationToken))?.Phone);
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
     }
 
     private static ValidationProblem InvalidPhone() =>

@@ -1,15 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security;
-using Alle.Messaging.Consent;
 using Alle.Messaging.Inbound;
 using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
 using Alle.Platform.Identifiers;
-using Alle.Platform.Outbox;
-using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Twilio.Security;
 
 namespace Alle.Messaging.Apis;
@@ -30,8 +26,8 @@ internal static class WebhooksApi
         webhooks.MapPost("/inbound", Inbound);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Status(HttpRequest request, NpgsqlDataSource dataSource, MessageStore messages,
-        WorkSignal<OutboxRelay> outboxSignal, IOptions<TwilioOptions> twilio, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Status(HttpRequest request, MessageStore messages, DeliveryStatusRecorder statuses,
+        IOptions<TwilioOptions> twilio, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (form, problem) = await ReadSignedFormAsync(request, twilio.Value.AuthToken, cancellationToken);
         if (problem is not null)
@@ -58,17 +54,7 @@ internal static class WebhooksApi
             return TypedResults.NoContent();
         }
 
-        var now = clock.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var moved = await MessageStore.TransitionAsync(connection, transaction, id.Value, status, now, cancellationToken,
-            providerSid: sid, errorCode: errorCode, errorMessage: errorCode is { } failure ? TwilioErrors.Classify(failure).ToString() : null);
-        if (moved is not null && TwilioErrors.MeansOptedOut(errorCode))
-        {
-            await ConsentStore.ApplyAsync(connection, transaction, MessageDispatcher.CarrierOptOut(moved.To, now, errorCode!.Value), cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        outboxSignal.Notify();
+        var moved = await statuses.RecordAsync(id.Value, status, sid, errorCode, cancellationToken);
         if (moved is not null)
         {
             loggers.CreateLogger(typeof(WebhooksApi)).LogInformation("Message {MessageId} is {Status} ({Sid})", id, status, sid);

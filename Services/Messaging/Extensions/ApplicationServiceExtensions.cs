@@ -59,11 +59,13 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<MessageSeal>();
         builder.Services.AddSingleton<ConsentStore>();
         builder.Services.AddSingleton<MessageStore>();
+        builder.Services.AddSingleton<DeliveryStatusRecorder>();
         builder.Services.AddSingleton<JourneyStore>();
         builder.Services.AddSingleton<FrequencyCapCounter>();
         builder.Services.AddSingleton<VerificationService>();
         builder.Services.AddSingleton<PersonalDataExport>();
         builder.Services.AddScoped<InboundMessageHandler>();
+        builder.Services.AddScoped<MemberPhones>();
 
         builder.Services.AddHostedService<MessageDispatcher>();
         builder.Services.AddHostedService<JourneyRunner>();

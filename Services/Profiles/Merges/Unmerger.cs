@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Alle.Contracts;
 using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Outbox;
-using Alle.Profiles.Storage;
 using Alle.Profiles.Traits;
 using Npgsql;
 
@@ -70,18 +70,18 @@ internal sealed class Unmerger(NpgsqlDataSource dataSource, ProfileCache cache, 
             absorbedIdentifiers = JsonSerializer.Deserialize<List<Identifier>>(reader.GetString(2), JsonSerializerOptions.Web) ?? [];
         }
 
-        await using (var locks = new NpgsqlBatch(connection, transaction) { BatchCommands = { Sql.LockIdentifiers(absorbedIdentifiers) } })
+        await using (var locks = new NpgsqlBatch(connection, transaction) { BatchCommands = { IdentifierLocks.Lock(absorbedIdentifiers) } })
         {
             await locks.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var holderId = await ScalarAsync<Guid?>(connection, transaction, """
+        var holderId = await connection.ScalarAsync<Guid?>( """
             WITH RECURSIVE chain(id, merged_into) AS (
                 SELECT id, merged_into FROM profiles WHERE id = $1
                 UNION ALL SELECT p.id, p.merged_into FROM profiles p JOIN chain c ON p.id = c.merged_into)
             SELECT id FROM chain WHERE merged_into IS NULL
             """, cancellationToken, Sql.Value(survivorId));
-        var locked = await ScalarAsync<long>(connection, transaction, """
+        var locked = await connection.ScalarAsync<long>( """
             SELECT count(*) FROM (SELECT id FROM profiles WHERE id = ANY($1) AND (id <> $2 OR merged_into IS NULL) ORDER BY id FOR UPDATE) AS p
             """, cancellationToken, Sql.Value(new[] { holderId ?? Guid.Empty, absorbedId }), Sql.Value(holderId ?? Guid.Empty));
         if (holderId is not { } holder || locked != 2)
@@ -179,17 +179,9 @@ internal sealed class Unmerger(NpgsqlDataSource dataSource, ProfileCache cache, 
             update.Parameters.Add(Sql.Value(now));
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
-        var userId = await ScalarAsync<string?>(connection, transaction,
+        var userId = await connection.ScalarAsync<string?>(
             "SELECT value FROM identities WHERE profile_id = $1 AND type = $2 ORDER BY created_at LIMIT 1", cancellationToken,
             Sql.Value(profileId), Sql.Value(IdentifierTypes.UserId));
         return (traits, userId);
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.Parameters.AddRange(parameters);
-        var value = await command.ExecuteScalarAsync(cancellationToken);
-        return value is null or DBNull ? default! : (T)value;
     }
 }

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Alle.Contracts;
-using Alle.Profiles.Storage;
+using Alle.Platform.Sql;
+using Alle.Profiles.Identity;
 using Npgsql;
 
 namespace Alle.Profiles.Privacy;
@@ -18,7 +19,7 @@ internal static class PersonEraser
 {
     public static async Task<SubjectOutcome> FindAndLockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Identifier subject, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(connection, transaction, cancellationToken, Sql.LockIdentifiers([subject]));
+        await ExecuteAsync(connection, transaction, cancellationToken, IdentifierLocks.Lock([subject]));
         Guid? profileId = null;
         await using (var find = new NpgsqlCommand("""
             SELECT p.id FROM identities i JOIN profiles p ON p.id = i.profile_id WHERE i.type = $1 AND i.value = $2 FOR UPDATE OF p
@@ -43,7 +44,7 @@ internal static class PersonEraser
                 identifiers.Add(new Identifier(reader.GetString(0), reader.GetString(1)));
             }
         }
-        await ExecuteAsync(connection, transaction, cancellationToken, Sql.LockIdentifiers(identifiers));
+        await ExecuteAsync(connection, transaction, cancellationToken, IdentifierLocks.Lock(identifiers));
         return new SubjectOutcome(profileId, [.. identifiers.Append(subject).Distinct()], 0);
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Alle.Platform.Sql;
 using Alle.Profiles.Reading;
-using Alle.Profiles.Storage;
 using Alle.Profiles.Traits;
 using Npgsql;
 

@@ -1,10 +1,10 @@
 using Alle.Contracts;
 using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Outbox;
-using Alle.Profiles.Storage;
 using Npgsql;
 
 namespace Alle.Profiles.Privacy;

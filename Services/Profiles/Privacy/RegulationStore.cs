@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Alle.Contracts;
-using Alle.Profiles.Storage;
+using Alle.Platform.Sql;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -2,8 +2,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Alle.Contracts;
+using Alle.Platform.Sql;
 using Alle.Profiles.Resolution;
-using Alle.Profiles.Storage;
 using Alle.Profiles.Traits;
 using Npgsql;
 
@@ -93,27 +93,22 @@ internal sealed class ProfileStore(NpgsqlDataSource dataSource)
             yield return new TimelineEvent(
                 new EventCursor(reader.GetFieldValue<DateTimeOffset>(13), reader.GetInt64(0)).Encode(),
                 JsonSerializer.Deserialize<List<ExternalId>>(reader.GetString(12), JsonSerializerOptions.Web) ?? [],
-                JsonOrNull(reader, 11),
+                reader.NullableJson(11),
                 reader.GetString(3),
                 reader.GetString(2),
                 reader.GetString(1),
                 reader.GetFieldValue<DateTimeOffset>(13),
                 reader.GetFieldValue<DateTimeOffset>(14),
-                JsonOrNull(reader, 9),
-                JsonOrNull(reader, 10),
-                TextOrNull(reader, 4),
-                TextOrNull(reader, 5),
-                TextOrNull(reader, 6),
-                TextOrNull(reader, 7),
-                TextOrNull(reader, 8),
+                reader.NullableJson(9),
+                reader.NullableJson(10),
+                reader.NullableString(4),
+                reader.NullableString(5),
+                reader.NullableString(6),
+                reader.NullableString(7),
+                reader.NullableString(8),
                 new RelatedProfile(profileId));
         }
     }
-
-    private static string? TextOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static JsonElement? JsonOrNull(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : JsonSerializer.Deserialize<JsonElement>(reader.GetString(ordinal));
 }
 
 internal sealed record EventsQuery(int Limit, EventCursor? After, bool Ascending, string[]? Include, string[]? Exclude, DateTimeOffset? Start, DateTimeOffset? End);

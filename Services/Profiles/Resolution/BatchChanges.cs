@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Platform.Sql;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Outbox;
-using Alle.Profiles.Storage;
 using Npgsql;
 
 namespace Alle.Profiles.Resolution;

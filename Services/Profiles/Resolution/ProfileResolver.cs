@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Alle.Contracts;
 using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using Alle.Profiles.Caching;
 using Alle.Profiles.Identity;
 using Alle.Profiles.Outbox;
-using Alle.Profiles.Storage;
 using Alle.Profiles.Traits;
 using Npgsql;
 
@@ -131,7 +131,7 @@ internal sealed class ProfileResolver(
         {
             BatchCommands =
             {
-                Sql.LockIdentifiers(keys),
+                IdentifierLocks.Lock(keys),
                 Sql.Command("SELECT type, value FROM suppressions WHERE (type, value) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
                     Sql.Value(types), Sql.Value(values)),
                 Sql.Command($"""
