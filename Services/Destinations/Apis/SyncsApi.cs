@@ -2,9 +2,7 @@ using Alle.Destinations.Configuration;
 using Alle.Destinations.Integrations;
 using Alle.Destinations.Validation;
 using Alle.Platform.Authentication;
-using Alle.Platform.Sql;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace Alle.Destinations.Apis;
 
@@ -23,20 +21,18 @@ internal static class SyncsApi
         api.MapPost("/{syncId:guid}/backfill", RestartBackfill);
     }
 
-    private static async Task<Results<Ok<DataList<SyncResponse>>, ProblemHttpResult>> List(Guid id, CatalogStore store, NpgsqlDataSource dataSource,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DataList<SyncResponse>>, ProblemHttpResult>> List(Guid id, CatalogStore store, CancellationToken cancellationToken)
     {
         if ((await store.GetAsync(cancellationToken)).Find(id) is null)
         {
             return Problems.DestinationNotFound(id);
         }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var syncs = await connection.ListAsync($"{CatalogStore.SelectSync} WHERE destination_id = $1 ORDER BY created_at", CatalogStore.ReadSync, cancellationToken, id);
+        var syncs = await store.SyncsOfAsync(id, cancellationToken);
         return TypedResults.Ok(new DataList<SyncResponse>([.. syncs.Select(SyncResponse.From)]));
     }
 
     private static async Task<Results<Created<SyncResponse>, ValidationProblem, ProblemHttpResult>> Add(Guid id, SyncRequest request, CatalogStore store,
-        AudiencesClient audiences, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+        AudiencesClient audiences, TimeProvider clock, CancellationToken cancellationToken)
     {
         if ((await store.GetAsync(cancellationToken)).Find(id) is null)
         {
@@ -73,8 +69,7 @@ internal static class SyncsApi
         {
             return Problems.Conflict("sync-exists", "Already synced", $"This destination already syncs {definition.Key}.");
         }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var sync = (await connection.ListAsync($"{CatalogStore.SelectSync} WHERE id = $1", CatalogStore.ReadSync, cancellationToken, syncId)).Single();
+        var sync = (await store.SyncAsync(syncId, cancellationToken))!;
         return TypedResults.Created($"/api/destinations/{id}/syncs/{syncId}", SyncResponse.From(sync));
     }
 

@@ -122,6 +122,18 @@ internal sealed class CatalogStore(NpgsqlDataSource dataSource)
         reader.GetString(4), reader.GetGuid(5), reader.GetBoolean(6), reader.GetBoolean(7), reader.GetString(8), reader.GetInt32(9), reader.GetInt64(10),
         reader.NullableString(11), reader.NullableInstant(12), reader.NullableInstant(13), reader.Instant(14));
 
+    public async Task<IReadOnlyList<Sync>> SyncsOfAsync(Guid destinationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ListAsync($"{SelectSync} WHERE destination_id = $1 ORDER BY created_at", ReadSync, cancellationToken, destinationId);
+    }
+
+    public async Task<Sync?> SyncAsync(Guid syncId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.ListAsync($"{SelectSync} WHERE id = $1", ReadSync, cancellationToken, syncId)).SingleOrDefault();
+    }
+
     public static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     // Writes. Each runs in one transaction with the version bump.
@@ -228,9 +240,9 @@ internal sealed class CatalogStore(NpgsqlDataSource dataSource)
         definition.Name,
         definition.Type,
         definition.Enabled,
-        NpgsqlCommandExtensions.Jsonb((definition.Webhook?.ToJson() ?? new JsonObject()).ToJsonString()),
+        Sql.Jsonb((definition.Webhook?.ToJson() ?? new JsonObject()).ToJsonString()),
         definition.ConsentCategories.ToArray(),
-        NpgsqlCommandExtensions.Jsonb(definition.FiltersJson.GetRawText()),
+        Sql.Jsonb(definition.FiltersJson.GetRawText()),
         definition.Delivery.Ordered,
         definition.Delivery.Concurrency,
         definition.Delivery.RateLimitPerSecond,

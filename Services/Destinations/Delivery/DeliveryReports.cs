@@ -30,7 +30,7 @@ internal sealed class DeliveryReports(NpgsqlDataSource dataSource, WorkSignal<De
             ORDER BY id DESC LIMIT $5
             """, reader => new AttemptLine(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt32(6), reader.NullableString(7), reader.NullableString(8), reader.Instant(9)),
-            cancellationToken, destinationId, before ?? long.MaxValue, NpgsqlCommandExtensions.Text(outcome), NpgsqlCommandExtensions.Text(messageId), limit);
+            cancellationToken, destinationId, before ?? long.MaxValue, Sql.Text(outcome), Sql.Text(messageId), limit);
     }
 
     /// <summary>Counts per hour for the last <paramref name="hours"/> hours, every hour present (zeros where nothing happened).</summary>

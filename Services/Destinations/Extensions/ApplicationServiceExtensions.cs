@@ -69,6 +69,7 @@ internal static class ApplicationServiceExtensions
         });
 
         builder.Services.AddSingleton<CatalogStore>();
+        builder.Services.AddSingleton<MemberDataExport>();
         builder.Services.AddSingleton<SampleBuffer>();
         builder.Services.AddSingleton<DeliveryIntake>();
         builder.Services.AddSingleton<DeliveryLane>();
