@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Journeys;
 using Alle.Messaging.Privacy;
@@ -16,7 +17,7 @@ internal static class PrivacyApi
 {
     public static void MapPrivacyApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/messaging").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var admin = app.MapGroup("/api/messaging").RequirePermission(Permissions.MembersWrite);
         admin.MapGet("/members/{userId}/export", Export);
         admin.MapPost("/templates/preview", Preview);
     }
