@@ -28,6 +28,7 @@ var profilesDb = postgres.AddDatabase("profilesdb");
 var audiencesDb = postgres.AddDatabase("audiencesdb");
 var messagingDb = postgres.AddDatabase("messagingdb");
 var loyaltyDb = postgres.AddDatabase("loyaltydb");
+var operatorsDb = postgres.AddDatabase("operatorsdb");
 var cache = builder.AddRedisServer("cache");
 var eventBus = builder.AddRabbitMQServer("eventbus");
 
@@ -74,12 +75,12 @@ var messaging = builder.AddProject<Projects.Messaging>("messaging")
     .WaitFor(messagingDb).WaitFor(cache).WaitFor(eventBus);
 
 var web = builder.AddProject<Projects.Web>("web")
-    .WithReference(cache).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
+    .WithReference(operatorsDb).WithReference(cache).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
     .WithReference(messaging).WithReference(loyalty)
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Tracking__WriteKey", portalWriteKey)
-    .WaitFor(cache);
+    .WaitFor(operatorsDb).WaitFor(cache);
 
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithExternalHttpEndpoints()
