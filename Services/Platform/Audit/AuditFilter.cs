@@ -21,10 +21,11 @@ internal static class AuditFilter
         var http = context.HttpContext;
         var before = http.Request.Method is "PUT" or "PATCH" or "DELETE" ? await ReadCurrentAsync(http) : null;
         var result = await next(context);
-        var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
+        var answered = Unwrap(result);
+        var status = answered is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
         if (status is >= 200 and < 300 && http.User.Actor() is { } actor)
         {
-            var after = Describe(context, result);
+            var after = Describe(context, answered);
             var endpoint = http.GetEndpoint() as RouteEndpoint;
             var action = $"{http.Request.Method} {endpoint?.RoutePattern.RawText ?? http.Request.Path.Value}";
             try
@@ -40,6 +41,9 @@ internal static class AuditFilter
         }
         return result;
     };
+
+    /// <summary>The result inside a <c>Results&lt;…&gt;</c> union.</summary>
+    private static object? Unwrap(object? result) => result is INestedHttpResult nested ? Unwrap(nested.Result) : result;
 
     private static string? Describe(EndpointFilterInvocationContext context, object? result)
     {
