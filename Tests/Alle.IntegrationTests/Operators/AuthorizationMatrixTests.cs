@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -13,7 +12,8 @@ namespace Alle.IntegrationTests.Operators;
 /// Every role against every admin endpoint, read from each service's own endpoint data source (the permission its
 /// group declares) and called as the bad-input corpus calls it when used as intended, with an API key of the role's
 /// scopes through the gateway: a refusal is a 403 problem document and changes nothing; a permitted read answers as it
-/// answers the admin key (2xx).
+/// answers the admin key (2xx, or the same 400/404 where the intended call names nothing that exists). The gateway's key
+/// exchange takes the admin key alone: an API key there is not a credential at all (401).
 /// </summary>
 [Collection(StackCollection.Name)]
 public sealed class AuthorizationMatrixTests(DistributedAppFixture app, ITestOutputHelper output)
@@ -40,9 +40,10 @@ public sealed class AuthorizationMatrixTests(DistributedAppFixture app, ITestOut
 
         var before = await StateProbes.ReadAsync(world);
         using var gateway = new HttpClient { BaseAddress = app.Endpoint("gateway"), Timeout = TimeSpan.FromSeconds(60) };
-        var failures = new ConcurrentBag<string>();
+        var failures = new List<string>();
         var refused = 0;
         var readsAllowed = 0;
+        var readsAnswered2xx = 0;
         foreach (var endpoint in adminEndpoints)
         {
             var permission = permissions[endpoint.Key];
@@ -60,16 +61,18 @@ public sealed class AuthorizationMatrixTests(DistributedAppFixture app, ITestOut
                 var seen = $"{endpoint.Key} as {role} (needs {permission ?? "the admin key"}): {status} {mediaType} {Shorten(body)}";
                 if (!allowed)
                 {
-                    Interlocked.Increment(ref refused);
-                    if (status != 403 || mediaType != "application/problem+json" || !HasTitle(body))
+                    refused++;
+                    var expected = permission is null ? 401 : 403;
+                    if (status != expected || mediaType != "application/problem+json" || !HasTitle(body))
                     {
                         failures.Add($"refusal expected, got {seen}");
                     }
                 }
                 else
                 {
-                    Interlocked.Increment(ref readsAllowed);
-                    if (status is 401 or 403 || status != adminStatus || status is < 200 or > 299)
+                    readsAllowed++;
+                    readsAnswered2xx += status is >= 200 and < 300 ? 1 : 0;
+                    if (status is 401 or 403 || status != adminStatus)
                     {
                         failures.Add($"the admin key's {adminStatus} expected, got {seen}");
                     }
@@ -78,8 +81,9 @@ public sealed class AuthorizationMatrixTests(DistributedAppFixture app, ITestOut
         }
         var after = await StateProbes.ReadAsync(world);
         var changed = before.Where(probe => after[probe.Key] != probe.Value).Select(probe => $"{probe.Key}: {probe.Value} → {after[probe.Key]}").ToList();
-        output.WriteLine($"{adminEndpoints.Count} admin endpoints × {OperatorRoles.All.Count} roles: {refused} refusals, {readsAllowed} permitted reads; {failures.Count} wrong; {changed.Count} changes.");
-        Assert.True(failures.IsEmpty && changed.Count == 0, string.Join("\n", changed.Concat(failures.Order(StringComparer.Ordinal))));
+        output.WriteLine($"{adminEndpoints.Count} admin endpoints × {OperatorRoles.All.Count} roles: {refused} refusals, {readsAllowed} permitted reads ({readsAnswered2xx} answered 2xx); {failures.Count} wrong; {changed.Count} changes.");
+        Assert.True(readsAnswered2xx > readsAllowed * 3 / 4, $"Only {readsAnswered2xx} of {readsAllowed} permitted reads answered 2xx.");
+        Assert.True(failures.Count == 0 && changed.Count == 0, string.Join("\n", changed.Concat(failures.Order(StringComparer.Ordinal))));
     }
 
     private static async Task<(int Status, string? MediaType, string Body)> SendAsync(HttpClient client, EndpointSpec endpoint, BadInputWorld world, string key)
