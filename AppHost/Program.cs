@@ -29,6 +29,7 @@ var audiencesDb = postgres.AddDatabase("audiencesdb");
 var messagingDb = postgres.AddDatabase("messagingdb");
 var loyaltyDb = postgres.AddDatabase("loyaltydb");
 var destinationsDb = postgres.AddDatabase("destinationsdb");
+var operatorsDb = postgres.AddDatabase("operatorsdb");
 var cache = builder.AddRedisServer("cache");
 var eventBus = builder.AddRabbitMQServer("eventbus");
 
@@ -80,12 +81,12 @@ var destinations = builder.AddProject<Projects.Destinations>("destinations")
     .WaitFor(destinationsDb).WaitFor(eventBus);
 
 var web = builder.AddProject<Projects.Web>("web")
-    .WithReference(cache).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
+    .WithReference(operatorsDb).WithReference(cache).WithReference(ingestion).WithReference(profiles).WithReference(audiences)
     .WithReference(messaging).WithReference(loyalty).WithReference(destinations)
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Tracking__WriteKey", portalWriteKey)
-    .WaitFor(cache);
+    .WaitFor(operatorsDb).WaitFor(cache);
 
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithExternalHttpEndpoints()

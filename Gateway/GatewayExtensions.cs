@@ -69,6 +69,8 @@ public static class GatewayExtensions
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         builder.Services.AddHealthChecks().AddCheck<DestinationsHealthCheck>("destinations", tags: ["ready"]);
+
+        builder.Services.AddHttpClient(ApiKeyExchange.HttpClientName, client => client.BaseAddress = new Uri("http://web"));
     }
 
     public static void UseGateway(this WebApplication app)
@@ -77,6 +79,7 @@ public static class GatewayExtensions
         app.UseStatusCodePages();
         app.UseCors();
         app.UseRateLimiter();
+        app.UseMiddleware<ApiKeyExchange>();
     }
 }
 

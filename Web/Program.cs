@@ -23,5 +23,6 @@ app.MapDefaultEndpoints();
 app.MapRazorPages();
 app.MapConsoleStream();
 app.MapSignInStatusApi();
+app.MapOperatorsApi();
 
 app.Run();

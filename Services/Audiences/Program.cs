@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Audiences.Apis;
 using Alle.Audiences.Extensions;
 using Alle.Platform.DeadLetters;
@@ -20,5 +21,6 @@ app.MapModelsApi();
 app.MapModelRunsApi();
 app.MapDeadLettersApi("/api/audiences");
 app.MapOutboxApi("/api/audiences");
+app.MapAuditLogApi("/api/audiences");
 
 app.Run();

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Destinations.Apis;
 using Alle.Destinations.Extensions;
 using Alle.Platform.DeadLetters;
@@ -22,5 +23,6 @@ app.MapPrivacyApi();
 
 app.MapOutboxApi("/api/destinations");
 app.MapDeadLettersApi("/api/destinations");
+app.MapAuditLogApi("/api/destinations");
 
 app.Run();

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Ingestion.Apis;
 using Alle.Ingestion.Extensions;
 using Alle.Platform.DeadLetters;
@@ -19,5 +20,6 @@ app.MapTrackingPlansApi();
 app.MapLiveStreamApi();
 app.MapDeadLettersApi("/api/ingestion");
 app.MapOutboxApi("/api/ingestion");
+app.MapAuditLogApi("/api/ingestion");
 
 app.Run();

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Loyalty.Apis;
 using Alle.Loyalty.Extensions;
 using Alle.Platform.DeadLetters;
@@ -22,5 +23,6 @@ app.MapCheckInsApi();
 app.MapRulesApi();
 app.MapDeadLettersApi("/api/loyalty");
 app.MapOutboxApi("/api/loyalty");
+app.MapAuditLogApi("/api/loyalty");
 
 app.Run();

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Messaging.Apis;
 using Alle.Messaging.Extensions;
 using Alle.Platform.DeadLetters;
@@ -21,5 +22,6 @@ app.MapWebhooksApi();
 app.MapPrivacyApi();
 app.MapDeadLettersApi("/api/messaging");
 app.MapOutboxApi("/api/messaging");
+app.MapAuditLogApi("/api/messaging");
 
 app.Run();

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Platform.DeadLetters;
 using Alle.Profiles.Apis;
 using Alle.Profiles.Extensions;
@@ -19,5 +20,6 @@ app.MapMergeApi();
 app.MapRegulationsApi();
 app.MapDeadLettersApi("/api/profiles");
 app.MapOutboxApi("/api/profiles");
+app.MapAuditLogApi("/api/profiles");
 
 app.Run();

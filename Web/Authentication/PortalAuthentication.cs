@@ -7,7 +7,7 @@ namespace Alle.Web.Authentication;
 
 /// <summary>
 /// Two cookie schemes that never mix: members (the portal, claim <c>member_id</c>) and operators (the console under
-/// <c>/console</c>, signed in with the admin key). The member's service token never reaches the browser: pages mint it
+/// <c>/console</c>, see <see cref="ConsoleAuthentication"/>). The member's service token never reaches the browser: pages mint it
 /// server-side (<see cref="MemberTokenProvider"/>).
 /// </summary>
 public static class PortalAuthentication
@@ -45,14 +45,17 @@ public static class PortalAuthentication
                 options.LoginPath = "/console/sign-in";
                 options.LogoutPath = "/console/sign-out";
                 options.AccessDeniedPath = "/console/sign-in";
-                options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                options.ExpireTimeSpan = ConsoleAuthentication.SessionLifetime;
                 options.SlidingExpiration = false;
+                options.Events.OnValidatePrincipal = ConsoleAuthentication.ValidateAsync;
             });
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(MemberTokens.MemberIdClaim))
             .AddPolicy(ConsoleAuthentication.Policy, policy => policy.AddAuthenticationSchemes(ConsoleAuthentication.Scheme).RequireAuthenticatedUser()
-                .RequireRole(ConsoleAuthentication.OperatorRole));
+                .RequireRole(ConsoleAuthentication.OperatorRole))
+            .AddPolicy(ConsoleAuthentication.OwnerPolicy, policy => policy.AddAuthenticationSchemes(ConsoleAuthentication.Scheme).RequireAuthenticatedUser()
+                .RequireRole(ConsoleAuthentication.OperatorRole).RequireClaim(ConsoleAuthentication.RoleClaim, Alle.Platform.Authorization.OperatorRoles.Owner));
     }
 
     public static Task SignInMemberAsync(this HttpContext context, string memberId) =>
@@ -62,15 +65,4 @@ public static class PortalAuthentication
     /// <summary>The signed-in member's id, from the portal's cookie only (never from the URL or a form).</summary>
     public static string? SignedInMemberId(this ClaimsPrincipal user) =>
         user.Identity is { IsAuthenticated: true, AuthenticationType: Scheme } ? user.FindFirst(MemberTokens.MemberIdClaim)?.Value : null;
-}
-
-public static class ConsoleAuthentication
-{
-    public const string Scheme = "console";
-    public const string Policy = "console";
-    public const string OperatorRole = "operator";
-
-    public static Task SignInOperatorAsync(this HttpContext context) =>
-        context.SignInAsync(Scheme, new ClaimsPrincipal(new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, "operator"), new Claim(ClaimTypes.Role, OperatorRole)], Scheme)));
 }

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Alle.Platform.Authentication;
 using Alle.Platform.Identifiers;
 using Alle.Web.Authentication;
+using Alle.Web.Operators;
 using Alle.Web.Services;
 using Alle.Web.Tracking;
 using Microsoft.AspNetCore.DataProtection;
@@ -41,9 +42,12 @@ public static class ApplicationServiceExtensions
             pages.Conventions.AuthorizeFolder("/Account", PortalAuthentication.Policy);
             pages.Conventions.AuthorizeFolder("/Console", ConsoleAuthentication.Policy);
             pages.Conventions.AllowAnonymousToPage("/Console/SignIn");
+            pages.Conventions.AllowAnonymousToPage("/Console/Setup");
+            pages.Conventions.AuthorizeFolder("/Console/Team", ConsoleAuthentication.OwnerPolicy);
         }).AddMvcOptions(mvc =>
         {
             mvc.Filters.Add<PageViewTracking>();
+            mvc.Filters.Add<ForbiddenByServiceFilter>();
             // What a person reads beside a field, instead of "The value 'x' is not valid for Birthday."
             var messages = mvc.ModelBindingMessageProvider;
             messages.SetAttemptedValueIsInvalidAccessor((value, field) => $"\"{value}\" is not a valid {field}.");
@@ -60,6 +64,7 @@ public static class ApplicationServiceExtensions
         });
         services.AddHttpContextAccessor();
         builder.AddPortalAuthentication();
+        builder.AddOperators();
 
         // Codes and admin keys are guessable only by trying: few tries per client address. Only posts are tries — showing
         // a sign-in page again (or the code page reloading to tell what became of the text) costs nothing.

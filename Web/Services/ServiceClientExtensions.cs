@@ -45,6 +45,7 @@ public static class ServiceClientExtensions
 #pragma warning restore EXTEXP0001
         services.AddTransient<DeadLettersAdminService>();
         services.AddTransient<OutboxStatusService>();
+        services.AddTransient<AuditLogService>();
 
         // A live stream stays open as long as the operator watches: no time-out, no retries.
 #pragma warning disable EXTEXP0001

@@ -1,15 +1,22 @@
 using System.Net.Http.Headers;
 using Alle.Platform.Authentication;
+using Alle.Platform.Authorization;
 using Alle.Web.Authentication;
 
 namespace Alle.Web.Services;
 
-/// <summary>Adds the admin key: the portal's trusted calls (enrolment, look-ups, deletion requests) and everything the console does.</summary>
-public sealed class AdminKeyHandler(IConfiguration configuration) : DelegatingHandler
+/// <summary>
+/// Credentials for calls to the services' admin APIs: a signed-in operator's own short-lived operator token (so the
+/// service applies her role and records her in its audit log), otherwise — the portal's trusted calls (enrolment,
+/// look-ups, deletion requests) — the admin key.
+/// </summary>
+public sealed class AdminKeyHandler(IConfiguration configuration, IHttpContextAccessor accessor, OperatorTokens tokens) : DelegatingHandler
 {
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", configuration[AdminKeyAuthentication.ConfigurationKey]);
+        request.Headers.Authorization = accessor.HttpContext?.User.ConsoleActor() is { } actor
+            ? new AuthenticationHeaderValue("Bearer", tokens.Create(actor))
+            : new AuthenticationHeaderValue("Bearer", configuration[AdminKeyAuthentication.ConfigurationKey]);
         return base.SendAsync(request, cancellationToken);
     }
 }

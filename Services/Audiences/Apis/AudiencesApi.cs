@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Text.Json;
 using Alle.Audiences.Batch;
 using Alle.Audiences.Conditions;
@@ -15,7 +16,7 @@ internal static class AudiencesApi
 
     public static void MapAudiencesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/audiences").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/audiences").RequirePermission(Permissions.AudiencesWrite);
         api.MapGet("/", List);
         api.MapPost("/", Create);
         api.MapPost("/preview", Preview);

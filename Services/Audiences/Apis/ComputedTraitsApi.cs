@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Text.Json;
 using Alle.Audiences.Batch;
 using Alle.Audiences.ComputedTraits;
@@ -14,7 +15,7 @@ internal static class ComputedTraitsApi
 {
     public static void MapComputedTraitsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/audiences/computed-traits").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/audiences/computed-traits").RequirePermission(Permissions.AudiencesWrite);
         api.MapGet("/", List);
         api.MapPost("/", Create);
         api.MapGet("/{trait}", Get);

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Text.Json;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Membership;
@@ -16,7 +17,7 @@ internal static class MembershipApi
 
     public static void MapMembershipApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/audiences").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/audiences").RequirePermission(Permissions.AudiencesWrite);
         api.MapGet("/{audience}/members", Members);
         api.MapGet("/{audience}/history", AudienceHistory);
         api.MapGet("/{audience}/size-history", SizeHistory);

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Text.Json;
 using Alle.Audiences.ReverseEtl;
 using Alle.Platform.Authentication;
@@ -11,7 +12,7 @@ internal static class ModelRunsApi
 {
     public static void MapModelRunsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/audiences/models").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/audiences/models").RequirePermission(Permissions.ModelsWrite);
         api.MapPost("/{model}/runs", RunNow);
         api.MapGet("/{model}/runs", Runs);
         api.MapGet("/{model}/runs/{runId:guid}", Run);

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.ReverseEtl;
@@ -15,7 +16,7 @@ internal static class ModelsApi
 {
     public static void MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/audiences/models").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/audiences/models").RequirePermission(Permissions.ModelsWrite);
         api.MapGet("/", List);
         api.MapPost("/", Create);
         api.MapGet("/{model}", Get);

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Audiences.Batch;
 using Alle.Audiences.ComputedTraits;
 using Alle.Audiences.Definitions;
@@ -25,6 +26,7 @@ internal static class ApplicationServiceExtensions
         builder.AddNpgsqlDataSource("audiencesdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddKeyedNpgsqlDataSource("warehousedb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddOutbox("audiencesdb");
+        builder.AddAuditLog("audiencesdb");
         builder.AddDatabaseMigrations("audiencesdb");
         builder.AddIdentifierNormalization();
         builder.AddTrackingClient();

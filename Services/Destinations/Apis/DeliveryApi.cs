@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Text.Json;
 using Alle.Destinations.Configuration;
 using Alle.Destinations.Delivery;
@@ -16,7 +17,7 @@ internal static class DeliveryApi
 
     public static void MapDeliveryApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/destinations/{id:guid}").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/destinations/{id:guid}").RequirePermission(Permissions.DestinationsWrite);
         api.MapGet("/log", Log);
         api.MapGet("/stats", Stats);
         api.MapGet("/deliveries", Deliveries);

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alle.Destinations.Configuration;
@@ -16,7 +17,7 @@ internal static class DestinationsApi
 {
     public static void MapDestinationsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/destinations").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/destinations").RequirePermission(Permissions.DestinationsWrite);
         api.MapGet("/", List);
         api.MapPost("/", Create);
         api.MapGet("/{id:guid}", Get);

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -27,7 +28,7 @@ internal static class MappingsApi
 
     public static void MapMappingsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/destinations").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/destinations").RequirePermission(Permissions.DestinationsWrite);
         api.MapGet("/samples", Samples);
         api.MapGet("/{id:guid}/mappings", List);
         api.MapPost("/{id:guid}/mappings", Add);

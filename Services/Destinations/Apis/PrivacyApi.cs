@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Destinations.Privacy;
 using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,7 +13,7 @@ namespace Alle.Destinations.Apis;
 internal static class PrivacyApi
 {
     public static void MapPrivacyApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/destinations/members/{userId}/export", Export).RequireAuthorization(AdminKeyAuthentication.Policy);
+        app.MapGet("/api/destinations/members/{userId}/export", Export).RequirePermission(Permissions.MembersWrite, read: Permissions.PersonalDataRead);
 
     private static async Task<Results<Ok<MemberExport>, ValidationProblem>> Export(string userId, MemberDataExport export, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Destinations.Configuration;
 using Alle.Destinations.Integrations;
 using Alle.Destinations.Validation;
@@ -14,7 +15,7 @@ internal static class SyncsApi
 {
     public static void MapSyncsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/destinations/{id:guid}/syncs").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/destinations/{id:guid}/syncs").RequirePermission(Permissions.DestinationsWrite);
         api.MapGet("/", List);
         api.MapPost("/", Add);
         api.MapDelete("/{syncId:guid}", Delete);

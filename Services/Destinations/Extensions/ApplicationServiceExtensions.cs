@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Destinations.Configuration;
 using Alle.Destinations.Delivery;
 using Alle.Destinations.Intake;
@@ -30,6 +31,7 @@ internal static class ApplicationServiceExtensions
         builder.AddAdminKeyAuthentication();
         builder.AddNpgsqlDataSource("destinationsdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddOutbox("destinationsdb");
+        builder.AddAuditLog("destinationsdb");
         builder.AddDatabaseMigrations("destinationsdb");
         builder.AddEventBus("eventbus", bus =>
         {

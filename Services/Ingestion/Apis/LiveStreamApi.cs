@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Alle.Ingestion.LiveStream;
@@ -14,7 +15,7 @@ internal static class LiveStreamApi
     {
         app.MapGet("/api/ingestion/sources/{id}/stream", StreamAsync)
             .WithTags("Sources")
-            .RequireAuthorization(AdminKeyAuthentication.Policy);
+            .RequirePermission(Permissions.SourcesWrite, read: Permissions.PersonalDataRead);
         return app;
     }
 

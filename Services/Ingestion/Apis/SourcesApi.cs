@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Ingestion.Sources;
 using Alle.Ingestion.Storage;
 using Alle.Platform.Authentication;
@@ -13,7 +14,7 @@ internal static class SourcesApi
 {
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/ingestion/sources").WithTags("Sources").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/ingestion/sources").WithTags("Sources").RequirePermission(Permissions.SourcesWrite);
         api.MapGet("/", ListAsync);
         api.MapPost("/", CreateAsync);
         api.MapGet("/{id}", GetAsync);

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Ingestion.Sources;
 using Alle.Ingestion.TrackingPlans;
 using Alle.Platform.Authentication;
@@ -10,7 +11,7 @@ internal static class TrackingPlansApi
 {
     public static IEndpointRouteBuilder MapTrackingPlansApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/ingestion/sources/{id}").WithTags("Tracking plans").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup("/api/ingestion/sources/{id}").WithTags("Tracking plans").RequirePermission(Permissions.SourcesWrite);
         api.MapGet("/tracking-plan", GetAsync);
         api.MapPut("/tracking-plan", SaveAsync);
         api.MapDelete("/tracking-plan", DeleteAsync);

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Ingestion.LiveStream;
 using Alle.Ingestion.Outbox;
 using Alle.Ingestion.RateLimiting;
@@ -38,6 +39,7 @@ internal static class ApplicationServiceExtensions
         // Schema first, then seeds and the suppression list, then the bus: nothing is consumed or accepted before they exist.
         // The request path delivers its own batches and deletes their rows; the relay takes what it left.
         builder.AddOutbox(IngestionDatabase.Name, keyed: true, defaults: outbox => outbox.Retention = TimeSpan.Zero);
+        builder.AddAuditLog(IngestionDatabase.Name, keyed: true);
         builder.AddDatabaseMigrations(IngestionDatabase.Name, keyed: true);
         // The warehouse layout has its own history table: other services' scripts may share warehousedb.
         builder.AddDatabaseMigrations(WarehouseDatabase.Name, keyed: true, folder: "Warehouse.Schema", historyTable: "warehouse_schema_history");

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Loyalty.Authorization;
 using Alle.Loyalty.Members;
 using Alle.Platform.Authentication;
@@ -12,7 +13,7 @@ internal static class MembersApi
 {
     public static void MapMembersApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/loyalty/members").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var admin = app.MapGroup("/api/loyalty/members").RequirePermission(Permissions.MembersWrite);
         admin.MapPost("/", Enrol);
         admin.MapGet("/lookup", Lookup);
 

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Loyalty.Authorization;
 using Alle.Loyalty.Offers;
 using Alle.Loyalty.Providers;
@@ -14,7 +15,7 @@ internal static class OffersApi
 {
     public static void MapOffersApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/loyalty").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var admin = app.MapGroup("/api/loyalty").RequirePermission(Permissions.OffersWrite);
         admin.MapPost("/offers", (OfferRequest request, OfferCatalog offers, ProviderDirectory providers, TimeProvider clock, CancellationToken cancellationToken)
             => CreateOffer(OfferKind.Standard, request, offers, providers, clock, cancellationToken));
         admin.MapPost("/flash-offers", (OfferRequest request, OfferCatalog offers, ProviderDirectory providers, TimeProvider clock, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Loyalty.Authorization;
 using Alle.Loyalty.Points;
 using Alle.Loyalty.Providers;
@@ -17,7 +18,7 @@ internal static class PointsApi
         members.MapGet("/points/history", GetHistory);
         members.MapPost("/redemptions", Redeem);
 
-        app.MapPost("/api/loyalty/members/{memberId}/adjustments", Adjust).RequireAuthorization(AdminKeyAuthentication.Policy);
+        app.MapPost("/api/loyalty/members/{memberId}/adjustments", Adjust).RequirePermission(Permissions.MembersWrite);
 
         var providers = app.MapGroup("/api/loyalty/providers/{providerId}/purchases").RequireAuthorization(LoyaltyAuthorization.ProviderPolicy);
         providers.MapPost("/", RecordPurchase);

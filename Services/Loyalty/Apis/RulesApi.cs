@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Loyalty.Points;
 using Alle.Loyalty.Tiers;
 using Alle.Platform.Authentication;
@@ -10,7 +11,7 @@ internal static class RulesApi
 {
     public static void MapRulesApi(this IEndpointRouteBuilder app)
     {
-        var rules = app.MapGroup("/api/loyalty/rules").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var rules = app.MapGroup("/api/loyalty/rules").RequirePermission(Permissions.OffersWrite);
         rules.MapGet("/", GetRules);
         rules.MapPost("/promotions", CreatePromotion);
         rules.MapDelete("/promotions/{promotionId:guid}", EndPromotion);

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Loyalty.Authorization;
 using Alle.Loyalty.CheckIns;
 using Alle.Loyalty.Members;
@@ -32,6 +33,7 @@ internal static class ApplicationServiceExtensions
         builder.AddLoyaltyAuthorization();
         builder.AddNpgsqlDataSource("loyaltydb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         builder.AddOutbox("loyaltydb");
+        builder.AddAuditLog("loyaltydb");
         builder.AddDatabaseMigrations("loyaltydb");
         builder.AddEventBus("eventbus", bus =>
         {

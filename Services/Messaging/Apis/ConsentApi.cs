@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Security.Claims;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Extensions;
@@ -20,7 +21,7 @@ internal static class ConsentApi
 {
     public static void MapConsentApi(this IEndpointRouteBuilder app)
     {
-        var consent = app.MapGroup("/api/messaging/consent").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var consent = app.MapGroup("/api/messaging/consent").RequirePermission(Permissions.MembersWrite);
         consent.MapGet("/{phone}", GetByPhone);
         consent.MapPut("/{phone}", SetByPhone);
 

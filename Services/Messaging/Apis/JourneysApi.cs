@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Messaging.Journeys;
 using Alle.Platform.Authentication;
 using Alle.Platform.Workers;
@@ -10,7 +11,7 @@ internal static class JourneysApi
 {
     public static void MapJourneysApi(this IEndpointRouteBuilder app)
     {
-        var journeys = app.MapGroup("/api/messaging/journeys").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var journeys = app.MapGroup("/api/messaging/journeys").RequirePermission(Permissions.JourneysWrite);
         journeys.MapPost("/", Create);
         journeys.MapGet("/", List);
         journeys.MapGet("/{id:guid}", Get);

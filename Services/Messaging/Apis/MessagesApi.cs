@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Sending;
 using Alle.Platform.Authentication;
@@ -12,7 +13,7 @@ internal static class MessagesApi
 {
     public static void MapMessagesApi(this IEndpointRouteBuilder app)
     {
-        var messages = app.MapGroup("/api/messaging/messages").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var messages = app.MapGroup("/api/messaging/messages").RequirePermission(Permissions.MessagesWrite);
         messages.MapPost("/", Send);
         messages.MapGet("/", List);
         messages.MapGet("/{id:guid}", Get);

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Journeys;
 using Alle.Messaging.Privacy;
@@ -16,9 +17,9 @@ internal static class PrivacyApi
 {
     public static void MapPrivacyApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/messaging").RequireAuthorization(AdminKeyAuthentication.Policy);
-        admin.MapGet("/members/{userId}/export", Export);
-        admin.MapPost("/templates/preview", Preview);
+        // A member's whole record, unmasked: only for those who may read personal data.
+        app.MapGet("/api/messaging/members/{userId}/export", Export).RequirePermission(Permissions.MembersWrite, read: Permissions.PersonalDataRead);
+        app.MapPost("/api/messaging/templates/preview", Preview).RequirePermission(Permissions.MessagesWrite);
     }
 
     private static async Task<Results<Ok<MessagingExport>, ValidationProblem>> Export(string userId, PersonalDataExport export, PhoneNumberNormalizer phoneNumbers,

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Inbound;
 using Alle.Messaging.Integrations;
@@ -27,6 +28,7 @@ internal static class ApplicationServiceExtensions
         // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
         builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
         builder.AddOutbox("messagingdb");
+        builder.AddAuditLog("messagingdb");
         builder.AddDatabaseMigrations("messagingdb");
         builder.AddEventBus("eventbus", bus =>
         {

@@ -7,16 +7,20 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Alle.Platform.Authorization;
 
 namespace Alle.Platform.Authentication;
 
 /// <summary>
-/// Authentication of admin and operator APIs with the admin key from configuration (<c>Alle:AdminKey</c>), presented as
-/// <c>Authorization: Bearer {key}</c> or as HTTP Basic with the key as user name (how Segment's APIs take tokens).
-/// Endpoints opt in with <c>.RequireAuthorization(AdminKeyAuthentication.Policy)</c>.
+/// Authentication of admin and operator APIs: the admin key from configuration (<c>Alle:AdminKey</c>, the owner of
+/// everything), presented as <c>Authorization: Bearer {key}</c> or as HTTP Basic with the key as user name (how Segment's
+/// APIs take tokens), or an operator token (<see cref="OperatorTokens"/>) for a signed-in operator or an API key.
+/// Endpoint groups declare what they need with <c>.RequirePermission(Permissions.…)</c>; <see cref="Policy"/> is
+/// the admin key or an owner.
 /// </summary>
 public static class AdminKeyAuthentication
 {
@@ -31,10 +35,17 @@ public static class AdminKeyAuthentication
             throw new InvalidOperationException($"Configuration key '{ConfigurationKey}' (environment variable Alle__AdminKey) is missing; admin APIs cannot be protected without it.");
         }
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<OperatorTokens>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, null);
-        builder.Services.AddAuthorizationBuilder()
+        var policies = builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireRole("admin"));
+        foreach (var permission in Permissions.All)
+        {
+            policies.AddPolicy(Permissions.PolicyName(permission), policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
+                .RequireClaim(ActorClaims.Permission, permission));
+        }
         return builder;
     }
 
@@ -68,7 +79,8 @@ public static class AdminKeyAuthentication
     public static bool KeysMatch(string? presented, string expected) => presented is not null
         && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 
-    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IConfiguration configuration)
+    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IConfiguration configuration,
+        OperatorTokens tokens)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
         protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -78,12 +90,25 @@ public static class AdminKeyAuthentication
             {
                 return Task.FromResult(AuthenticateResult.NoResult());
             }
-            if (!KeysMatch(presented, configuration[ConfigurationKey]!))
+            Actor? actor;
+            if (presented.StartsWith(OperatorTokens.Prefix, StringComparison.Ordinal))
+            {
+                actor = tokens.Validate(presented);
+                if (actor is null)
+                {
+                    return Task.FromResult(AuthenticateResult.Fail("The operator token is not valid or has expired."));
+                }
+            }
+            else if (KeysMatch(presented, configuration[ConfigurationKey]!))
+            {
+                actor = Actor.AdminKey;
+            }
+            else
             {
                 return Task.FromResult(AuthenticateResult.Fail("The admin key is not valid."));
             }
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, "admin")], AdminKeyAuthentication.Scheme);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AdminKeyAuthentication.Scheme)));
+            var principal = new ClaimsPrincipal(ActorClaims.Identity(actor, AdminKeyAuthentication.Scheme));
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, AdminKeyAuthentication.Scheme)));
         }
 
         protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -97,7 +122,10 @@ public static class AdminKeyAuthentication
         protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
         {
             Response.StatusCode = StatusCodes.Status403Forbidden;
-            await Results.Problem(statusCode: 403, title: "Forbidden").ExecuteAsync(Context);
+            var missing = Context.GetEndpoint()?.Metadata.GetMetadata<RequiredPermission>()?.Permission;
+            await Results.Problem(statusCode: 403, title: "Forbidden",
+                detail: missing is null ? "This credential may not do this." : $"This needs the permission '{missing}', which this credential does not have.")
+                .ExecuteAsync(Context);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +21,7 @@ public static class DeadLettersApi
 
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app, string prefix)
     {
-        var api = app.MapGroup($"{prefix}/dead-letters").WithTags("Dead letters").RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup($"{prefix}/dead-letters").WithTags("Dead letters").RequirePermission(Permissions.OperationsWrite);
         api.MapGet("/", ListAsync);
         api.MapGet("/{queue}/messages", ReadAsync);
         api.MapPost("/{queue}/replay", (string queue, DeadLetterSelection? selection, DeadLetterBroker broker, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Platform.Authentication;
 using Alle.Platform.Migrations;
 using Alle.Platform.Workers;
@@ -53,7 +54,7 @@ public static class OutboxExtensions
     /// <summary><c>GET {prefix}/outbox</c>: what the outbox holds, for operators (admin key).</summary>
     public static RouteGroupBuilder MapOutboxApi(this IEndpointRouteBuilder app, string prefix)
     {
-        var api = app.MapGroup(prefix).RequireAuthorization(AdminKeyAuthentication.Policy);
+        var api = app.MapGroup(prefix).RequirePermission(Permissions.OperationsWrite);
         api.MapGet("/outbox", GetStatus);
         return api;
     }

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Text.Json;
 using Alle.Contracts;
 using Alle.Platform.Authentication;
@@ -16,7 +17,7 @@ internal static class LookupApi
 {
     public static void MapLookupApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/profiles").RequireAuthorization(AdminKeyAuthentication.Policy).WithTags("Look-up");
+        var admin = app.MapGroup("/api/profiles").RequirePermission(Permissions.MembersWrite).WithTags("Look-up");
         admin.MapGet("/lookup", Lookup);
         admin.MapGet("/export", Export);
         app.MapGet("/api/profiles/me/export", ExportMine).RequireAuthorization(MemberTokens.Policy).WithTags("Look-up");

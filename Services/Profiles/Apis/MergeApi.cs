@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Contracts;
 using Alle.Platform.Authentication;
 using Alle.Profiles.Merges;
@@ -11,7 +12,7 @@ internal static class MergeApi
 {
     public static void MapMergeApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/profiles").RequireAuthorization(AdminKeyAuthentication.Policy).WithTags("Merges");
+        var api = app.MapGroup("/api/profiles").RequirePermission(Permissions.MembersWrite).WithTags("Merges");
         api.MapGet("/{profileId:guid}/merges", GetMerges);
         api.MapGet("/{profileId:guid}/identity-decisions", GetDecisions);
         api.MapPost("/merges/{mergeId:guid}/unmerge", Unmerge);

@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Alle.Contracts;
@@ -17,7 +18,7 @@ internal static class ProfileApi
     public static RouteGroupBuilder MapProfileApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/profiles/v1/spaces/{space}/collections/users/profiles/{identifier}")
-            .RequireAuthorization(AdminKeyAuthentication.Policy)
+            .RequirePermission(Permissions.MembersWrite)
             .WithTags("Profile API");
         api.MapGet("/traits", GetTraits);
         api.MapGet("/events", GetEvents);

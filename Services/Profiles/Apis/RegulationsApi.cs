@@ -1,3 +1,4 @@
+using Alle.Platform.Authorization;
 using Alle.Contracts;
 using Alle.Platform.Authentication;
 using Alle.Platform.Workers;
@@ -16,7 +17,7 @@ internal static class RegulationsApi
 {
     public static void MapRegulationsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/profiles").RequireAuthorization(AdminKeyAuthentication.Policy).WithTags("Regulations");
+        var api = app.MapGroup("/api/profiles").RequirePermission(Permissions.MembersWrite).WithTags("Regulations");
         api.MapPost("/regulations", Create);
         api.MapGet("/regulations/{regulationId}", Get);
         api.MapGet("/suppressions", ListSuppressions);

@@ -1,3 +1,4 @@
+using Alle.Platform.Audit;
 using Alle.Platform.Authentication;
 using Alle.Platform.DeadLetters;
 using Alle.Platform.Identifiers;
@@ -26,6 +27,7 @@ internal static class ApplicationServiceExtensions
         builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
         // One row per resolved event: delivered rows go at once rather than filling the table.
         builder.AddOutbox("profilesdb", defaults: outbox => outbox.Retention = TimeSpan.Zero);
+        builder.AddAuditLog("profilesdb");
         builder.AddDatabaseMigrations("profilesdb");
         builder.AddEventBus("eventbus", bus =>
         {

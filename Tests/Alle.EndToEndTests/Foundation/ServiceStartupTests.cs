@@ -10,6 +10,7 @@ public sealed class ServiceStartupTests
         ["profilesdb"] = "Host=127.0.0.1;Port=1;Database=profilesdb;Username=alle;Password=unused",
         ["ingestiondb"] = "Host=127.0.0.1;Port=1;Database=ingestiondb;Username=alle;Password=unused",
         ["warehousedb"] = "Host=127.0.0.1;Port=1;Database=warehousedb;Username=alle;Password=unused",
+        ["operatorsdb"] = "Host=127.0.0.1;Port=1;Database=operatorsdb;Username=alle;Password=unused",
         ["cache"] = "127.0.0.1:1,password=unused",
         ["eventbus"] = "amqp://alle:unused@127.0.0.1:1/",
     };
@@ -24,7 +25,8 @@ public sealed class ServiceStartupTests
     [InlineData("Services/Profiles", "Alle.Profiles", "eventbus", "profilesdb cache eventbus")]
     [InlineData("Services/Ingestion", "Alle.Ingestion", "ingestiondb", "ingestiondb warehousedb cache eventbus")]
     [InlineData("Services/Ingestion", "Alle.Ingestion", "warehousedb", "ingestiondb warehousedb cache eventbus")]
-    [InlineData("Web", "Alle.Web", "cache", "cache")]
+    [InlineData("Web", "Alle.Web", "cache", "operatorsdb cache")]
+    [InlineData("Web", "Alle.Web", "operatorsdb", "operatorsdb cache")]
     public async Task A_service_without_one_of_its_connection_strings_fails_at_start_naming_the_key(string folder, string assembly, string missing, string needed)
     {
         var startInfo = new ProcessStartInfo("dotnet")

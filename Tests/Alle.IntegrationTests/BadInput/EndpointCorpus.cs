@@ -19,6 +19,11 @@ internal static class EndpointCorpus
 
     private static JsonObject Json(string json) => JsonNode.Parse(json)!.AsObject();
 
+    private static Dictionary<string, QueryKind> AuditQuery => new()
+    {
+        ["actor"] = QueryKind.Text, ["q"] = QueryKind.Text, ["from"] = QueryKind.Instant, ["to"] = QueryKind.Instant, ["limit"] = QueryKind.Integer,
+    };
+
     private static EndpointSpec Get(string service, string route, Caller caller) => new(service, "GET", route, caller);
 
     private static EndpointSpec Post(string service, string route, Caller caller) => new(service, "POST", route, caller);
@@ -72,6 +77,7 @@ internal static class EndpointCorpus
         yield return Get(s, "/v1/projects/{writeKey}/settings", Caller.Anonymous) with { Values = w => new() { ["writeKey"] = w.WriteKey } };
 
         yield return Get(s, "/api/ingestion/outbox", Caller.Admin);
+        yield return Get(s, "/api/ingestion/audit", Caller.Admin) with { Lookup = true, Query = AuditQuery };
         yield return Get(s, "/api/ingestion/sources/", Caller.Admin);
         yield return Post(s, "/api/ingestion/sources/", Caller.Admin) with
         {
@@ -121,6 +127,7 @@ internal static class EndpointCorpus
         yield return Get(s, "/api/profiles/export", Caller.Admin) with { Query = subject };
         yield return Get(s, "/api/profiles/me/export", Caller.Member);
         yield return Get(s, "/api/profiles/outbox", Caller.Admin);
+        yield return Get(s, "/api/profiles/audit", Caller.Admin) with { Lookup = true, Query = AuditQuery };
         yield return Post(s, "/api/profiles/merges/{mergeId:guid}/unmerge", Caller.Admin) with { Values = _ => new() { ["mergeId"] = Guid.NewGuid().ToString() } };
         yield return Post(s, "/api/profiles/regulations", Caller.Admin) with
         {
@@ -171,6 +178,7 @@ internal static class EndpointCorpus
             """));
         yield return Get(s, "/api/audiences/", Caller.Admin);
         yield return Get(s, "/api/audiences/outbox", Caller.Admin);
+        yield return Get(s, "/api/audiences/audit", Caller.Admin) with { Lookup = true, Query = AuditQuery };
         yield return Post(s, "/api/audiences/", Caller.Admin) with
         {
             Body = w => definition(w).Also(body => body["key"] = $"bad_input_new_{w.Tag}"), Optional = ["description", "condition.and[1].within"],
@@ -242,6 +250,7 @@ internal static class EndpointCorpus
     {
         const string s = "messaging";
         yield return Get(s, "/api/messaging/outbox", Caller.Admin);
+        yield return Get(s, "/api/messaging/audit", Caller.Admin) with { Lookup = true, Query = AuditQuery };
         var phone = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["phone"] = w.SparePhone });
         yield return Get(s, "/api/messaging/consent/{phone}", Caller.Admin) with { Values = phone, Lookup = true };
         yield return new EndpointSpec(s, "PUT", "/api/messaging/consent/{phone}", Caller.Admin) with
@@ -303,6 +312,7 @@ internal static class EndpointCorpus
         const string s = "loyalty";
         var memberA = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["memberId"] = w.MemberA });
         yield return Get(s, "/api/loyalty/outbox", Caller.Admin);
+        yield return Get(s, "/api/loyalty/audit", Caller.Admin) with { Lookup = true, Query = AuditQuery };
         yield return Post(s, "/api/loyalty/members/", Caller.Admin) with
         {
             Body = w => Json($$"""
@@ -483,7 +493,8 @@ internal static class EndpointCorpus
         [
             "/", "/Error", "/check-in", "/console", "/console/audiences", "/console/audiences/new", "/console/audiences/{key}", "/console/computed-traits", "/console/dead-letters", "/console/destinations",
             "/console/journeys", "/console/messages", "/console/models", "/console/models/{key}", "/console/offers", "/console/profiles", "/console/sign-in",
-            "/console/sign-out", "/console/sources", "/console/sources/{id}/live", "/console/sources/{id}/plan", "/history", "/home", "/join",
+            "/console/sign-out", "/console/setup", "/console/sources", "/console/sources/{id}/live", "/console/sources/{id}/plan",
+            "/console/team/api-keys", "/console/team/audit", "/console/team/operators", "/history", "/home", "/join",
             "/preferences", "/privacy", "/privacy/summary", "/providers", "/sign-in", "/sign-in/code", "/sign-in/texts-stopped", "/sign-out", "/wallet/{code}",
         ];
         foreach (var page in pages)
@@ -497,6 +508,21 @@ internal static class EndpointCorpus
         yield return Get(s, "/console/sources/{id}/stream", Caller.Browser) with { Values = w => new() { ["id"] = w.SourceId } };
         yield return Get(s, "/sign-in/status/delivery", Caller.Browser);
         yield return Get(s, "/sign-in/status/texts", Caller.Browser);
+
+        yield return Get(s, "/api/console/operators", Caller.Admin);
+        yield return Post(s, "/api/console/operators", Caller.Admin) with
+        {
+            Body = w => Json($$"""{"email": "bad.input.{{w.Tag}}@example.com", "role": "analyst", "password": "a password long enough"}"""),
+        };
+        yield return new EndpointSpec(s, "PATCH", "/api/console/operators/{id:guid}", Caller.Admin) with
+        {
+            Values = _ => new() { ["id"] = Guid.NewGuid().ToString() }, Body = _ => Json("""{"role": "analyst", "disabled": false}"""), Optional = ["role", "disabled"],
+        };
+        yield return Get(s, "/api/console/api-keys", Caller.Admin);
+        yield return Post(s, "/api/console/api-keys", Caller.Admin) with { Body = _ => Json("""{"name": "Bad input", "scopes": ["read", "analyst"]}""") };
+        yield return new EndpointSpec(s, "DELETE", "/api/console/api-keys/{id:guid}", Caller.Admin) with { Values = _ => new() { ["id"] = Guid.NewGuid().ToString() } };
+        yield return Get(s, "/api/console/audit", Caller.Admin) with { Lookup = true, Query = AuditQuery };
+        yield return Post(s, "/internal/api-keys/exchange", Caller.Admin) with { Body = _ => Json("""{"key": "alle_0000"}""") };
     }
 
     private static JsonObject Also(this JsonObject body, Action<JsonObject> change)

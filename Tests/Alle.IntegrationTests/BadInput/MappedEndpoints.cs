@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 namespace Alle.IntegrationTests.BadInput;
 
 /// <summary>An endpoint a service maps: its method (<c>PAGE</c> for a Razor page, which takes any method) and route template.</summary>
-internal sealed record MappedEndpoint(string Service, string Method, string Route)
+internal sealed record MappedEndpoint(string Service, string Method, string Route, string? Permission = null)
 {
     public override string ToString() => $"{Service} {Method} {Route}";
 }
@@ -57,7 +57,8 @@ internal static class MappedEndpoints
             .SelectMany(endpoint => endpoint.Metadata.GetMetadata<PageActionDescriptor>() is not null
                 ? ["PAGE"]
                 : endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"],
-                (endpoint, method) => new MappedEndpoint(service, method, "/" + (endpoint.RoutePattern.RawText ?? "").TrimStart('/')))
+                (endpoint, method) => new MappedEndpoint(service, method, "/" + (endpoint.RoutePattern.RawText ?? "").TrimStart('/'),
+                    endpoint.Metadata.GetMetadata<Alle.Platform.Authorization.RequiredPermission>()?.Permission))
             .Distinct()
             .OrderBy(e => e.Route, StringComparer.Ordinal).ThenBy(e => e.Method, StringComparer.Ordinal)];
     }
@@ -80,6 +81,7 @@ internal static class MappedEndpoints
         ["ConnectionStrings:messagingdb"] = "Host=127.0.0.1;Port=1;Database=messagingdb",
         ["ConnectionStrings:loyaltydb"] = "Host=127.0.0.1;Port=1;Database=loyaltydb",
         ["ConnectionStrings:destinationsdb"] = "Host=127.0.0.1;Port=1;Database=destinationsdb",
+        ["ConnectionStrings:operatorsdb"] = "Host=127.0.0.1;Port=1;Database=operatorsdb",
         ["services:ingestion:http:0"] = "http://127.0.0.1:1",
         ["services:profiles:http:0"] = "http://127.0.0.1:1",
         ["services:audiences:http:0"] = "http://127.0.0.1:1",

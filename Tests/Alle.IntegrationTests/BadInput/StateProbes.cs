@@ -43,6 +43,8 @@ internal static class StateProbes
             ("destinationsdb", "the corpus destinations' deliveries", "SELECT count(*) || ':' || count(*) FILTER (WHERE status = 'pending') FROM deliveries WHERE destination_id = ANY($1)", [new[] { world.DestinationId, world.HttpDestinationId }]),
             ("loyaltydb", "offers", "SELECT md5(string_agg(o::text, ',' ORDER BY offer_id)) FROM offers o", []),
             ("loyaltydb", "promotions", "SELECT md5(string_agg(p::text, ',' ORDER BY promotion_id)) FROM promotions p", []),
+            ("operatorsdb", "operators", "SELECT count(*) || ':' || coalesce(md5(string_agg(o::text, ',' ORDER BY id)), '') FROM operators o", []),
+            ("operatorsdb", "API keys", "SELECT count(*) || ':' || coalesce(md5(string_agg(concat_ws('|', id, name, revoked_at), ',' ORDER BY id)), '') FROM api_keys", []),
         };
         var state = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var database in probes.GroupBy(p => p.Database))

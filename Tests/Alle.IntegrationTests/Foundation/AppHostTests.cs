@@ -13,7 +13,7 @@ public sealed class AppHostTests(DistributedAppFixture app)
     [Fact]
     public void Every_server_database_and_service_of_the_graph_runs_healthy()
     {
-        string[] expected = ["postgres", "ingestiondb", "warehousedb", "profilesdb", "audiencesdb", "messagingdb", "loyaltydb", "destinationsdb",
+        string[] expected = ["postgres", "ingestiondb", "warehousedb", "profilesdb", "audiencesdb", "messagingdb", "loyaltydb", "destinationsdb", "operatorsdb",
             "cache", "eventbus-epmd", "eventbus", "twilio-sandbox", "ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations", "web", "gateway"];
 
         Assert.Equal(expected.Order(), app.Resources.Monitored.Select(r => r.Name).Order());

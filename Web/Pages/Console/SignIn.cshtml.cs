@@ -1,32 +1,62 @@
-using Alle.Platform.Authentication;
 using Alle.Web.Authentication;
 using Alle.Web.Extensions;
+using Alle.Web.Operators;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Alle.Web.Pages.Console;
 
-/// <summary>Operators sign in with the admin key; the console's cookie is its own, separate from members'.</summary>
+/// <summary>
+/// Operators sign in with e-mail and password (locked for 15 minutes after 5 wrong ones); while bootstrap is on, the
+/// admin key signs in as the owner of everything (development, first setup). The console's cookie is its own.
+/// </summary>
 [EnableRateLimiting(ApplicationServiceExtensions.SignInRateLimit)]
-public sealed class SignInModel(IConfiguration configuration, ILogger<SignInModel> logger) : PageModel
+public sealed class SignInModel(OperatorAccounts accounts, OperatorStore store, ILogger<SignInModel> logger) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
-    public void OnGet()
-    {
-    }
+    public bool AdminKeyAccepted => accounts.BootstrapEnabled;
 
-    public async Task<IActionResult> OnPostAsync(string? adminKey)
+    public bool NoOperatorYet { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken cancellationToken) =>
+        NoOperatorYet = accounts.BootstrapEnabled && !await store.AnyAsync(cancellationToken);
+
+    public async Task<IActionResult> OnPostAsync(string? email, string? password, string? adminKey, CancellationToken cancellationToken)
     {
-        if (!AdminKeyAuthentication.KeysMatch(adminKey, configuration[AdminKeyAuthentication.ConfigurationKey]!))
+        if (!string.IsNullOrEmpty(adminKey))
         {
+            if (await accounts.SignInWithAdminKeyAsync(adminKey, cancellationToken))
+            {
+                await HttpContext.SignInWithAdminKeyAsync();
+                return Continue();
+            }
             logger.LogWarning("Console sign-in refused: wrong admin key");
             ModelState.AddModelError(string.Empty, "That key is not right.");
             return Page();
         }
-        await HttpContext.SignInOperatorAsync();
-        return LocalRedirect(ReturnUrl is { } url && url.StartsWith("/console", StringComparison.Ordinal) && !url.StartsWith("//", StringComparison.Ordinal) ? url : "/console");
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
+        {
+            ModelState.AddModelError(string.Empty, "Enter your e-mail address and password.");
+            return Page();
+        }
+        var result = await accounts.SignInAsync(email, password, cancellationToken);
+        switch (result.Outcome)
+        {
+            case SignInOutcome.SignedIn:
+                await HttpContext.SignInOperatorAsync(result.Account!);
+                return Continue();
+            case SignInOutcome.Locked:
+                ModelState.AddModelError(string.Empty, $"Too many wrong passwords: this account is locked until {result.LockedUntil:HH:mm} UTC.");
+                return Page();
+            default:
+                ModelState.AddModelError(string.Empty, "That e-mail address and password do not match an operator.");
+                return Page();
+        }
     }
+
+    private IActionResult Continue() =>
+        LocalRedirect(ReturnUrl is { } url && url.StartsWith("/console", StringComparison.Ordinal) && !url.StartsWith("//", StringComparison.Ordinal) ? url : "/console");
 }

@@ -1,0 +1,37 @@
+namespace Alle.Web.Operators;
+
+/// <summary>An operator as stored: the password only as ASP.NET Core Identity's hash.</summary>
+public sealed record OperatorAccount(Guid Id, string Email, string Role, string PasswordHash, int FailedAttempts, DateTimeOffset? LockedUntil,
+    DateTimeOffset? DisabledAt, DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt)
+{
+    public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
+}
+
+/// <summary>
+/// Lockout: five wrong passwords in a row lock the account for fifteen minutes; a right one resets the count. A locked
+/// account is refused without its password being checked, so guessing during the lockout learns nothing.
+/// </summary>
+public static class Lockout
+{
+    public const int MaxFailures = 5;
+    public static readonly TimeSpan Duration = TimeSpan.FromMinutes(15);
+
+    /// <summary>The failure count and lock after one more wrong password.</summary>
+    public static (int FailedAttempts, DateTimeOffset? LockedUntil) AfterFailure(int failedAttempts, DateTimeOffset now) =>
+        failedAttempts + 1 >= MaxFailures ? (0, now + Duration) : (failedAttempts + 1, null);
+}
+
+/// <summary>What a new password must be: long enough to resist guessing offline should the hashes ever leak.</summary>
+public static class PasswordRules
+{
+    public const int MinLength = 12;
+    public const int MaxLength = 256;
+
+    public static string? Problem(string? password) => password switch
+    {
+        null or "" => "Enter a password.",
+        { Length: < MinLength } => $"Use at least {MinLength} characters.",
+        { Length: > MaxLength } => $"Use at most {MaxLength} characters.",
+        _ => null,
+    };
+}
