@@ -1,5 +1,6 @@
 using Alle.AppHost;
 using Alle.AppHost.Credentials;
+using Alle.AppHost.Demo;
 using Alle.AppHost.LocalServers;
 using Alle.AppHost.Reporting;
 using Alle.AppHost.Supervision;
@@ -106,6 +107,7 @@ if (builder.ExecutionContext.IsRunMode)
 
 builder.ConfigureProjects()
     .RestartCrashedResources()
-    .PrintStartupReport();
+    .PrintStartupReport()
+    .SeedDemoProgram();
 
 builder.Build().Run();

@@ -29,11 +29,14 @@ public static class EventBusExtensions
         builder.Configuration.GetSection($"{SettingsSection}:{connectionName}").Bind(settings);
         configureSettings?.Invoke(settings);
 
-        var address = new Uri(ConnectionStrings.Require(builder.Configuration, connectionName, settings.ConnectionString));
+        settings.ConnectionString = ConnectionStrings.Require(builder.Configuration, connectionName, settings.ConnectionString);
+        var address = new Uri(settings.ConnectionString);
         if (address.Scheme is not ("amqp" or "amqps"))
         {
             throw new InvalidOperationException($"Connection string 'ConnectionStrings:{connectionName}' must be an amqp:// or amqps:// URI.");
         }
+        // What else talks to the broker for this service (its dead-letter queues) uses the bus's own address and prefix.
+        builder.Services.AddSingleton(settings);
 
         builder.Services.Configure<MassTransitHostOptions>(options =>
         {

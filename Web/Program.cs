@@ -1,3 +1,4 @@
+using Alle.Web.Apis;
 using Alle.Web.Extensions;
 using Alle.Web.Services.Ingestion;
 using Alle.Web.Tracking;
@@ -21,5 +22,6 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapRazorPages();
 app.MapConsoleStream();
+app.MapSignInStatusApi();
 
 app.Run();

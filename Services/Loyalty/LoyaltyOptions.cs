@@ -55,6 +55,10 @@ internal sealed class LoyaltyOptions
                 yield return $"Loyalty:Points:Promotions:{promotion.Id} needs a multiplier of at least 1 and an end after its start.";
             }
         }
+        if (CheckIns.RepeatInterval < TimeSpan.Zero || CheckIns.VisitLength < TimeSpan.Zero)
+        {
+            yield return "Loyalty:CheckIns:RepeatInterval and VisitLength cannot be negative.";
+        }
         if (Tiers.Count == 0 || Tiers.Min(tier => tier.Threshold) != 0)
         {
             yield return "Loyalty:Tiers must include a base tier with Threshold 0.";
@@ -76,8 +80,11 @@ internal sealed class MemberOptions
 
 internal sealed class CheckInOptions
 {
-    /// <summary>A second check-in at the same provider within this window returns the first (no second event).</summary>
-    public TimeSpan RepeatWindow { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>No second check-in at the same provider within this period (one visit, one Flash Reward).</summary>
+    public TimeSpan RepeatInterval { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How long a check-in stands: meanwhile she cannot check in at another provider.</summary>
+    public TimeSpan VisitLength { get; set; } = TimeSpan.FromHours(1);
 }
 
 internal sealed class MaturationOptions

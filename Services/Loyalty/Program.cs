@@ -1,5 +1,6 @@
 using Alle.Loyalty.Apis;
 using Alle.Loyalty.Extensions;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Outbox;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -19,7 +20,7 @@ app.MapOffersApi();
 app.MapProvidersApi();
 app.MapCheckInsApi();
 app.MapRulesApi();
-
+app.MapDeadLettersApi("/api/loyalty");
 app.MapOutboxApi("/api/loyalty");
 
 app.Run();

@@ -80,7 +80,8 @@ public class DistributedAppFixture : IAsyncLifetime
     private async Task StartAsync()
     {
         using var starting = new CancellationTokenSource(s_startTimeout);
-        string[] arguments = ["--state-dir", StateDirectory, "--random-ports", "--AppHost:Quiet=true",
+        // The demo program's offers and journeys would act on every test's members: tests create what they need themselves.
+        string[] arguments = ["--state-dir", StateDirectory, "--random-ports", "--AppHost:Quiet=true", "--AppHost:SeedDemo=false",
             $"--AppHost:DashboardApiKey={DashboardApiKey}", $"--AppHost:OtlpApiKey={NewSecret()}", $"--AppHost:McpApiKey={NewSecret()}",
             .. AppHostArguments];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(Projects.Gateway), arguments,

@@ -43,4 +43,6 @@ public sealed class SignInFlow(IDataProtectionProvider protection)
 
 /// <param name="Phone">E.164.</param>
 /// <param name="Verified">The code texted to <paramref name="Phone"/> was approved.</param>
-public sealed record SignInState(string Phone, bool Verified, string? ReturnUrl);
+/// <param name="VerificationId">The code's verification, to follow what became of its text.</param>
+/// <param name="ProgramNumber">Where she texts START when texts to her number are stopped.</param>
+public sealed record SignInState(string Phone, bool Verified, string? ReturnUrl, Guid? VerificationId = null, string? ProgramNumber = null);

@@ -5,6 +5,7 @@ using Alle.Web.Authentication;
 using Alle.Web.Services;
 using Alle.Web.Tracking;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using StackExchange.Redis;
@@ -40,7 +41,17 @@ public static class ApplicationServiceExtensions
             pages.Conventions.AuthorizeFolder("/Account", PortalAuthentication.Policy);
             pages.Conventions.AuthorizeFolder("/Console", ConsoleAuthentication.Policy);
             pages.Conventions.AllowAnonymousToPage("/Console/SignIn");
-        }).AddMvcOptions(mvc => mvc.Filters.Add<PageViewTracking>());
+        }).AddMvcOptions(mvc =>
+        {
+            mvc.Filters.Add<PageViewTracking>();
+            // What a person reads beside a field, instead of "The value 'x' is not valid for Birthday."
+            var messages = mvc.ModelBindingMessageProvider;
+            messages.SetAttemptedValueIsInvalidAccessor((value, field) => $"\"{value}\" is not a valid {field}.");
+            messages.SetValueMustBeANumberAccessor(field => $"Enter a number for the {field}.");
+            messages.SetValueIsInvalidAccessor(value => $"\"{value}\" is not valid here.");
+            messages.SetMissingBindRequiredValueAccessor(field => $"Enter your {field}.");
+            messages.SetValueMustNotBeNullAccessor(value => "This cannot be empty.");
+        });
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = ".alle.antiforgery";
@@ -50,15 +61,20 @@ public static class ApplicationServiceExtensions
         services.AddHttpContextAccessor();
         builder.AddPortalAuthentication();
 
-        // Codes and admin keys are guessable only by trying: few tries per client address.
+        // Codes and admin keys are guessable only by trying: few tries per client address. Only posts are tries — showing
+        // a sign-in page again (or the code page reloading to tell what became of the text) costs nothing.
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.AddPolicy(SignInRateLimit, context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+                ? RateLimitPartition.GetNoLimiter("page views")
+                : RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
 
+        services.AddScoped<MemberTimeZone>();
+        services.AddScoped<Alle.Web.Privacy.DataExport>();
+        services.TryAddSingleton(TimeProvider.System);
         builder.AddPortalTracking();
         builder.AddServiceClients();
     }

@@ -2,6 +2,7 @@ using Alle.Web.Services.Audiences;
 using Alle.Web.Services.Ingestion;
 using Alle.Web.Services.Loyalty;
 using Alle.Web.Services.Messaging;
+using Alle.Web.Services.Operations;
 using Alle.Web.Services.Profiles;
 
 namespace Alle.Web.Services;
@@ -26,6 +27,22 @@ public static class ServiceClientExtensions
         services.AddHttpClient<ProfilesAdminService>(http => http.BaseAddress = new Uri("http://profiles")).AddHttpMessageHandler<AdminKeyHandler>();
         services.AddHttpClient<AudiencesAdminService>(http => http.BaseAddress = new Uri("http://audiences")).AddHttpMessageHandler<AdminKeyHandler>();
         services.AddHttpClient<IngestionAdminService>(http => http.BaseAddress = new Uri("http://ingestion")).AddHttpMessageHandler<AdminKeyHandler>();
+
+        // Replays move up to a thousand messages per call, each confirmed by the broker: more time, and no blind retries.
+#pragma warning disable EXTEXP0001
+        foreach (var service in OperationsClients.Services)
+        {
+            services.AddHttpClient(OperationsClients.Name(service), http =>
+                {
+                    http.BaseAddress = new Uri($"http://{service}");
+                    http.Timeout = TimeSpan.FromSeconds(60);
+                })
+                .AddHttpMessageHandler<AdminKeyHandler>()
+                .RemoveAllResilienceHandlers();
+        }
+#pragma warning restore EXTEXP0001
+        services.AddTransient<DeadLettersAdminService>();
+        services.AddTransient<OutboxStatusService>();
 
         // A live stream stays open as long as the operator watches: no time-out, no retries.
 #pragma warning disable EXTEXP0001

@@ -5,9 +5,16 @@ using System.Text.Json;
 namespace Alle.Web.Services;
 
 /// <summary>A service refused a request with an RFC 7807 problem: pages show its title, detail and field errors.</summary>
-public sealed class ServiceProblem(HttpStatusCode status, string title, string? detail, IReadOnlyDictionary<string, string[]> errors)
+public sealed class ServiceProblem(HttpStatusCode status, string title, string? detail, IReadOnlyDictionary<string, string[]> errors,
+    string? type = null, IReadOnlyDictionary<string, JsonElement>? extensions = null)
     : Exception(detail is null ? title : $"{title}: {detail}")
 {
+    /// <summary>The problem's type URI (e.g. <c>urn:alle:loyalty:already-checked-in-here</c>), telling refusals apart.</summary>
+    public string? Type { get; } = type;
+
+    /// <summary>The problem's other members (what a refusal names: a check-in, a time, a number).</summary>
+    public IReadOnlyDictionary<string, JsonElement> Extensions { get; } = extensions ?? new Dictionary<string, JsonElement>();
+
     public HttpStatusCode Status { get; } = status;
 
     public string Title { get; } = title;
@@ -24,8 +31,9 @@ public sealed class ServiceProblem(HttpStatusCode status, string title, string? 
     public static async Task<ServiceProblem> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var title = response.ReasonPhrase ?? response.StatusCode.ToString();
-        string? detail = null;
+        string? detail = null, type = null;
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var extensions = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         try
         {
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
@@ -33,6 +41,11 @@ public sealed class ServiceProblem(HttpStatusCode status, string title, string? 
             {
                 if (body.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String) { title = t.GetString()!; }
                 if (body.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String) { detail = d.GetString(); }
+                if (body.TryGetProperty("type", out var k) && k.ValueKind == JsonValueKind.String) { type = k.GetString(); }
+                foreach (var member in body.EnumerateObject().Where(m => m.Name is not ("title" or "detail" or "type" or "status" or "errors" or "instance")))
+                {
+                    extensions[member.Name] = member.Value.Clone();
+                }
                 if (body.TryGetProperty("errors", out var e) && e.ValueKind == JsonValueKind.Object)
                 {
                     foreach (var field in e.EnumerateObject())
@@ -47,7 +60,7 @@ public sealed class ServiceProblem(HttpStatusCode status, string title, string? 
         catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException)
         {
         }
-        return new ServiceProblem(response.StatusCode, title, detail, errors);
+        return new ServiceProblem(response.StatusCode, title, detail, errors, type, extensions);
     }
 }
 

@@ -7,7 +7,7 @@ namespace Alle.Audiences.Definitions;
 internal static partial class DefinitionKeys
 {
     /// <summary>Path segments under /api/audiences that an audience key would collide with.</summary>
-    private static readonly HashSet<string> s_reserved = new(StringComparer.Ordinal) { "preview", "profiles", "computed-traits", "models" };
+    private static readonly HashSet<string> s_reserved = new(StringComparer.Ordinal) { "preview", "profiles", "computed-traits", "models", "dead-letters" };
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex KeyPattern();

@@ -5,6 +5,7 @@ using Alle.Audiences.Privacy;
 using Alle.Audiences.RealTime;
 using Alle.Audiences.ReverseEtl;
 using Alle.Platform.Authentication;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
@@ -44,6 +45,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfilesMergedConsumer>();
             bus.AddConsumer<ProfileDeletedConsumer>();
         });
+        builder.AddDeadLetters();
 
         builder.Services.AddHostedService<ComputationWorker>();
         builder.Services.AddHostedService<WindowExpiryService>();

@@ -8,6 +8,7 @@ using Alle.Ingestion.Tracking;
 using Alle.Ingestion.TrackingPlans;
 using Alle.Ingestion.Warehouse;
 using Alle.Platform.Authentication;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
@@ -53,6 +54,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfileDeletedConsumer>();
             bus.AddConsumer<SubjectsSuppressedConsumer>();
         });
+        builder.AddDeadLetters();
 
         builder.Services.AddSingleton<TrackingPlanStore>();
         builder.Services.AddSingleton<PlanViolations>();

@@ -19,6 +19,20 @@ internal static class MembersApi
         var members = app.MapGroup("/api/loyalty/members").RequireAuthorization(LoyaltyAuthorization.MemberOrAdminPolicy);
         members.MapGet("/{memberId}", GetMember);
         members.MapPatch("/{memberId}", UpdateDetails);
+        members.MapGet("/{memberId}/export", Export);
+    }
+
+    /// <summary>Her access request: everything Loyalty holds about her.</summary>
+    private static async Task<Results<Ok<Privacy.LoyaltyExport>, ProblemHttpResult>> Export(string memberId, HttpContext context, Privacy.PersonalDataExport export,
+        CancellationToken cancellationToken)
+    {
+        if (!context.User.MayActFor(memberId))
+        {
+            return Problems.NotYourAccount();
+        }
+        return await export.ExportAsync(memberId, cancellationToken) is { } found
+            ? TypedResults.Ok(found)
+            : Problems.NotFound("Member", $"Member '{memberId}' does not exist.");
     }
 
     private static async Task<Results<Created<EnrolmentResponse>, Ok<EnrolmentResponse>, ValidationProblem>> Enrol(

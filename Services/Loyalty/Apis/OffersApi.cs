@@ -42,6 +42,7 @@ internal static class OffersApi
         errors.Require(request.Value is > 0 and <= 10_000, "value", "A value between $0.01 and $10,000 is required.");
         errors.Require(request.EndsAt is not null && request.EndsAt > (request.StartsAt ?? clock.GetUtcNow()), "endsAt", "The offer must end after it starts.");
         errors.Require(request.CouponValidDays is null or (> 0 and <= 365), "couponValidDays", "Between 1 and 365 days.");
+        errors.Require(request.Products is null || request.Products.All(product => !string.IsNullOrWhiteSpace(product)), "products", "Products are named, not null or blank.");
         errors.Require(request.AudienceKey is null || (request.AudienceKey.Length is > 0 and <= 200), "audienceKey", "An audience key of at most 200 characters, or none for everyone.");
         var providerIds = request.ProviderIds?.Distinct(StringComparer.Ordinal).ToList() ?? [];
         errors.Require(kind == OfferKind.Standard || providerIds.Count > 0, "providerIds", "A flash offer names the providers where it runs.");
@@ -134,11 +135,19 @@ internal static class OffersApi
         return TypedResults.Ok(visible);
     }
 
+    /// <summary>Her coupons, each with its offer's title and kind and the providers where it is valid (all, for a standard offer).</summary>
     private static async Task<Results<Ok<List<CouponResponse>>, ProblemHttpResult>> MemberCoupons(
-        string memberId, HttpContext context, Coupons coupons, CancellationToken cancellationToken) =>
-        context.User.MayActFor(memberId)
-            ? TypedResults.Ok((await coupons.ForMemberAsync(memberId, cancellationToken)).Select(c => CouponResponse.From(c, null)).ToList())
-            : Problems.NotYourAccount();
+        string memberId, HttpContext context, Coupons coupons, ProviderDirectory providers, CancellationToken cancellationToken)
+    {
+        if (!context.User.MayActFor(memberId))
+        {
+            return Problems.NotYourAccount();
+        }
+        var held = await coupons.WithOffersForMemberAsync(memberId, cancellationToken);
+        var names = (await providers.FindManyAsync([.. held.SelectMany(h => h.Offer.ProviderIds).Distinct(StringComparer.Ordinal)], cancellationToken))
+            .ToDictionary(p => p.ProviderId, StringComparer.Ordinal);
+        return TypedResults.Ok(held.Select(h => CouponResponse.From(h.Coupon, h.Offer, names)).ToList());
+    }
 
     private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult, ValidationProblem>> RedeemCoupon(
         string providerId, string code, CouponRedemptionRequest request, Coupons coupons, ProviderDirectory providers, CancellationToken cancellationToken)
@@ -186,11 +195,19 @@ internal sealed record IssueCouponRequest(string? MemberId);
 
 internal sealed record CouponRedemptionRequest(string? MemberId);
 
+/// <param name="ValidAt">Where a flash offer's coupon can be used; empty when any participating provider takes it.</param>
 internal sealed record CouponResponse(string Code, Guid OfferId, string MemberId, decimal Value, DateTimeOffset ExpiresAt, DateTimeOffset IssuedAt,
-    DateTimeOffset? RedeemedAt, string? RedeemedProviderId, string? OfferTitle)
+    DateTimeOffset? RedeemedAt, string? RedeemedProviderId, string? OfferTitle, string? Kind = null, string? OfferDescription = null,
+    IReadOnlyList<ValidProvider>? ValidAt = null)
 {
-    public static CouponResponse From(Coupon coupon, Offer? offer) => new(coupon.Code, coupon.OfferId, coupon.MemberId, coupon.Value, coupon.ExpiresAt,
-        coupon.IssuedAt, coupon.RedeemedAt, coupon.RedeemedProviderId, offer?.Title);
+    public static CouponResponse From(Coupon coupon, Offer? offer, IReadOnlyDictionary<string, Provider>? providers = null) => new(coupon.Code, coupon.OfferId,
+        coupon.MemberId, coupon.Value, coupon.ExpiresAt, coupon.IssuedAt, coupon.RedeemedAt, coupon.RedeemedProviderId, offer?.Title,
+        offer is null ? null : offer.Kind == OfferKind.Flash ? "flash" : "standard", offer?.Description,
+        offer is null ? null : [.. offer.ProviderIds.Select(id => providers?.GetValueOrDefault(id) is { } p
+            ? new ValidProvider(p.ProviderId, p.Name, p.City, p.State)
+            : new ValidProvider(id, id, null, null))]);
 }
+
+internal sealed record ValidProvider(string ProviderId, string Name, string? City, string? State);
 
 internal sealed record MemberOfferResponse(OfferResponse Offer, CouponResponse? Coupon);

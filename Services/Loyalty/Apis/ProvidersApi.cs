@@ -33,17 +33,28 @@ internal static partial class ProvidersApi
         {
             return Problems.Invalid("radiusMiles", "A radius between 1 and 100 miles.");
         }
-        if (await directory.ZipAsync(zip, cancellationToken) is not { } center)
+        // A zip the directory lists has its own centre; another one is placed at its state's centre (approximate distances).
+        var center = await directory.ZipAsync(zip, cancellationToken);
+        var region = center is null ? ZipRegions.Find(zip) : null;
+        if (center is null && region is null)
         {
-            return Problems.NotFound("Zip code", $"Zip code {zip} is not in the directory's area.");
+            return Problems.NotFound("Zip code", $"Zip code {zip} is not a US zip code we know.");
         }
-        var matches = await directory.SearchAsync(center.Center, radiusMiles, string.IsNullOrWhiteSpace(product) ? null : product, 50, cancellationToken);
+        var point = center?.Center ?? region!.Value.Center;
+        var productKey = string.IsNullOrWhiteSpace(product) ? null : product;
+        var matches = await directory.SearchAsync(point, radiusMiles, productKey, 50, cancellationToken);
+        // Nobody within the radius: the nearest ones, whatever the distance, rather than nothing.
+        var nearest = matches.Count == 0;
+        if (nearest)
+        {
+            matches = await directory.NearestAsync(point, productKey, 3, cancellationToken);
+        }
         if (context.User.MemberId() is { } memberId)
         {
-            await directory.RecordSearchAsync(memberId, zip, radiusMiles, product, matches, cancellationToken);
+            await directory.RecordSearchAsync(memberId, zip, radiusMiles, product, nearest ? [] : matches, cancellationToken);
         }
-        return TypedResults.Ok(new SearchResponse(zip, center.City, center.State, radiusMiles,
-            matches.Select(match => ProviderResponse.From(match.Provider, Math.Round(match.DistanceMiles, 1))).ToList()));
+        return TypedResults.Ok(new SearchResponse(zip, center?.City, center?.State ?? region!.Value.State, radiusMiles,
+            matches.Select(match => ProviderResponse.From(match.Provider, Math.Round(match.DistanceMiles, 1))).ToList(), nearest, center is null));
     }
 
     private static async Task<Results<Ok<ProviderResponse>, ProblemHttpResult>> GetProvider(string providerId, ProviderDirectory directory, CancellationToken cancellationToken) =>
@@ -96,7 +107,10 @@ internal sealed record ProviderResponse(string ProviderId, string Name, string A
         provider.State, provider.Zip, provider.Phone, provider.Latitude, provider.Longitude, provider.Products, distanceMiles);
 }
 
-internal sealed record SearchResponse(string Zip, string City, string State, double RadiusMiles, IReadOnlyList<ProviderResponse> Providers);
+/// <param name="Nearest">No provider is within the radius: these are the nearest ones, farther away.</param>
+/// <param name="Approximate">The zip is not in the directory: distances are from its state's centre.</param>
+internal sealed record SearchResponse(string Zip, string? City, string State, double RadiusMiles, IReadOnlyList<ProviderResponse> Providers,
+    bool Nearest = false, bool Approximate = false);
 
 internal sealed record PreRegistrationRequest(string? Phone, string? FirstName, string? LastName);
 

@@ -9,35 +9,43 @@ namespace Alle.Loyalty.CheckIns;
 
 internal sealed record CheckIn(string CheckInId, string MemberId, string ProviderId, string ProviderName, Guid? FlashOfferId, DateTimeOffset CheckedInAt);
 
-internal enum CheckInOutcome { CheckedIn, Repeated, UnknownMember }
+/// <summary>A recorded check-in, with the flash offer's coupon it put in her wallet (if a flash offer ran there for her).</summary>
+internal sealed record CheckInResult(CheckIn CheckIn, Coupon? Coupon, Offer? FlashOffer);
+
+internal enum CheckInOutcome { CheckedIn, Refused, UnknownMember }
 
 /// <summary>
-/// Flash Rewards check-in: records the visit and the <c>Provider Checked In</c> fact, naming the flash offer running at
-/// that provider for which the member is eligible (and has no coupon yet), if any. A Messaging journey triggered by the
-/// event issues the coupon through the coupons API and texts it. A repeated check-in within the repeat window returns
-/// the first one and sends nothing again.
+/// Flash Rewards check-in: records the visit and the <c>Provider Checked In</c> fact. When a flash offer runs at that
+/// provider for her (eligible, no coupon yet), its coupon is issued in the same transaction — it is in her wallet the
+/// moment the desk answers — and the event names the offer, so the Flash Rewards journey texts it (the journey's
+/// coupon call answers the same coupon). One visit at a time, and not twice at one provider within the repeat
+/// interval (<see cref="CheckInRules"/>): a refusal says which check-in stands in the way and until when.
 /// </summary>
-internal sealed class CheckInDesk(LoyaltyDatabase database, TimeProvider clock, IOptions<LoyaltyOptions> options)
+internal sealed class CheckInDesk(LoyaltyDatabase database, Coupons coupons, TimeProvider clock, IOptions<LoyaltyOptions> options)
 {
-    public Task<(CheckInOutcome Outcome, CheckIn? CheckIn)> CheckInAsync(string memberId, Provider provider, CancellationToken cancellationToken) =>
-        database.InTransactionAsync<(CheckInOutcome, CheckIn?)>(async transaction =>
+    public Task<(CheckInOutcome Outcome, CheckInResult? Result, CheckInRefusal? Refusal)> CheckInAsync(string memberId, Provider provider,
+        CancellationToken cancellationToken) =>
+        database.InTransactionAsync<(CheckInOutcome, CheckInResult?, CheckInRefusal?)>(async transaction =>
         {
+            // The member's row lock makes two check-ins at once (two tabs, two clinics) take turns.
             var member = await transaction.LockMemberAsync(memberId, cancellationToken);
             if (member is null)
             {
-                return (CheckInOutcome.UnknownMember, null);
+                return (CheckInOutcome.UnknownMember, null, null);
             }
             var now = clock.GetUtcNow();
+            var rules = options.Value.CheckIns;
+            var horizon = rules.RepeatInterval > rules.VisitLength ? rules.RepeatInterval : rules.VisitLength;
             var recent = await transaction.Command("""
-                SELECT check_in_id, flash_offer_id, checked_in_at FROM check_ins
-                WHERE member_id = $1 AND provider_id = $2 AND checked_in_at > $3
-                ORDER BY checked_in_at DESC LIMIT 1
-                """, memberId, provider.ProviderId, now - options.Value.CheckIns.RepeatWindow)
-                .SingleOrDefaultAsync(reader => new CheckIn(reader.GetString(0), memberId, provider.ProviderId, provider.Name,
-                    reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.Time(2)), cancellationToken);
-            if (recent is not null)
+                SELECT c.check_in_id, c.provider_id, p.name, c.flash_offer_id, c.checked_in_at
+                FROM check_ins c JOIN providers p ON p.provider_id = c.provider_id
+                WHERE c.member_id = $1 AND c.checked_in_at > $2 ORDER BY c.checked_in_at DESC LIMIT 20
+                """, memberId, now - horizon)
+                .ListAsync(reader => new CheckIn(reader.GetString(0), memberId, reader.GetString(1), reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.Time(4)), cancellationToken);
+            if (CheckInRules.Refusal(recent, provider.ProviderId, now, rules) is { } refusal)
             {
-                return (CheckInOutcome.Repeated, recent);
+                return (CheckInOutcome.Refused, null, refusal);
             }
 
             var audiences = await OfferCatalog.AudiencesOfAsync(transaction, memberId, cancellationToken);
@@ -48,6 +56,12 @@ internal sealed class CheckInDesk(LoyaltyDatabase database, TimeProvider clock, 
             await transaction.ExecuteAsync("INSERT INTO check_ins (check_in_id, member_id, provider_id, flash_offer_id, checked_in_at) VALUES ($1, $2, $3, $4, $5)",
                 cancellationToken, checkIn.CheckInId, memberId, provider.ProviderId,
                 new Npgsql.NpgsqlParameter { Value = (object?)checkIn.FlashOfferId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid }, now);
+
+            Coupon? coupon = null;
+            if (flashOffer is not null)
+            {
+                (_, coupon, _, _) = await coupons.IssueAsync(transaction, flashOffer.OfferId, memberId, cancellationToken);
+            }
 
             // flashOfferId is present only when a flash offer applies: the journey's coupon step reads it.
             var properties = new Dictionary<string, object?>
@@ -63,6 +77,16 @@ internal sealed class CheckInDesk(LoyaltyDatabase database, TimeProvider clock, 
                 properties["flashOfferValue"] = flashOffer.Value;
             }
             await transaction.TrackAsync($"provider-checked-in:{checkIn.CheckInId}", memberId, "Provider Checked In", properties, now, cancellationToken);
-            return (CheckInOutcome.CheckedIn, checkIn);
+            return (CheckInOutcome.CheckedIn, new CheckInResult(checkIn, coupon, flashOffer), null);
         }, cancellationToken);
+
+    /// <summary>Her check-ins, newest first, with the provider's name.</summary>
+    public Task<List<CheckIn>> ForMemberAsync(string memberId, int limit, CancellationToken cancellationToken) =>
+        database.DataSource.Command("""
+            SELECT c.check_in_id, c.provider_id, p.name, c.flash_offer_id, c.checked_in_at
+            FROM check_ins c JOIN providers p ON p.provider_id = c.provider_id
+            WHERE c.member_id = $1 ORDER BY c.checked_in_at DESC LIMIT $2
+            """, memberId, limit)
+            .ListAsync(reader => new CheckIn(reader.GetString(0), memberId, reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.Time(4)), cancellationToken);
 }

@@ -44,7 +44,8 @@ internal sealed class Coupons(LoyaltyDatabase database, TimeProvider clock)
         }
     }
 
-    private async Task<(IssueOutcome, Coupon?, Offer?, OfferEligibility)> IssueAsync(NpgsqlTransaction transaction, Guid offerId, string memberId, CancellationToken cancellationToken)
+    /// <summary>Issues within the caller's transaction (a check-in hands out its flash offer's coupon with the visit).</summary>
+    internal async Task<(IssueOutcome, Coupon?, Offer?, OfferEligibility)> IssueAsync(NpgsqlTransaction transaction, Guid offerId, string memberId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         // One round trip for everything the decision needs: the offer, a coupon already issued, the member, her audiences.
@@ -140,6 +141,11 @@ internal sealed class Coupons(LoyaltyDatabase database, TimeProvider clock)
             await transaction.PublishAsync($"offer-redeemed:{code}", new OfferRedeemed(coupon.OfferId, memberId, code, providerId, now), memberId, now, cancellationToken);
             return (RedeemOutcome.Redeemed, coupon with { RedeemedAt = now, RedeemedProviderId = providerId });
         }, cancellationToken);
+
+    /// <summary>Her coupons with the offers they came from (title, kind, where they are valid), newest first.</summary>
+    public Task<List<(Coupon Coupon, Offer Offer)>> WithOffersForMemberAsync(string memberId, CancellationToken cancellationToken) =>
+        database.DataSource.Command($"SELECT {Coupon.ColumnsOf("c")}, {OfferCatalog.ColumnsOf("o")} FROM coupons c JOIN offers o ON o.offer_id = c.offer_id WHERE c.member_id = $1 ORDER BY c.issued_at DESC",
+            memberId).ListAsync(reader => (Coupon.Read(reader), OfferCatalog.Read(reader, 8)), cancellationToken);
 
     public Task<List<Coupon>> ForMemberAsync(string memberId, CancellationToken cancellationToken) =>
         database.DataSource.Command($"SELECT {Coupon.Columns} FROM coupons WHERE member_id = $1 ORDER BY issued_at DESC", memberId).ListAsync(Coupon.Read, cancellationToken);

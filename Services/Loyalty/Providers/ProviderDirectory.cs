@@ -25,6 +25,12 @@ internal sealed class ProviderDirectory(LoyaltyDatabase database, TimeProvider c
     public Task<Provider?> FindAsync(string providerId, CancellationToken cancellationToken) =>
         database.DataSource.Command($"SELECT {Provider.Columns} FROM providers WHERE provider_id = $1", providerId).SingleOrDefaultAsync(Provider.Read, cancellationToken);
 
+    public Task<List<Provider>> FindManyAsync(IReadOnlyCollection<string> providerIds, CancellationToken cancellationToken) =>
+        providerIds.Count == 0
+            ? Task.FromResult(new List<Provider>())
+            : database.DataSource.Command($"SELECT {Provider.Columns} FROM providers WHERE provider_id = ANY($1) ORDER BY name", (object)providerIds.ToArray())
+                .ListAsync(Provider.Read, cancellationToken);
+
     public Task<ZipCode?> ZipAsync(string zip, CancellationToken cancellationToken) =>
         database.DataSource.Command("SELECT zip, city, state, latitude, longitude FROM zip_codes WHERE zip = $1", zip)
             .SingleOrDefaultAsync(reader => new ZipCode(reader.GetString(0), reader.GetString(1), reader.GetString(2), new GeoPoint(reader.GetDouble(3), reader.GetDouble(4))), cancellationToken);
@@ -45,6 +51,17 @@ internal sealed class ProviderDirectory(LoyaltyDatabase database, TimeProvider c
             .Take(limit)
             .ToList();
     }
+
+    /// <summary>The <paramref name="count"/> providers nearest to <paramref name="center"/>, however far (the directory is small).</summary>
+    public async Task<IReadOnlyList<ProviderMatch>> NearestAsync(GeoPoint center, string? product, int count, CancellationToken cancellationToken) =>
+        (await database.DataSource.Command($"SELECT {Provider.Columns} FROM providers WHERE ($1::text IS NULL OR $1::text = ANY(products))",
+            new NpgsqlParameter { Value = (object?)product ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text })
+            .ListAsync(Provider.Read, cancellationToken))
+            .Select(provider => new ProviderMatch(provider, GeoDistance.Miles(center, provider.Location)))
+            .OrderBy(match => match.DistanceMiles)
+            .ThenBy(match => match.Provider.Name, StringComparer.Ordinal)
+            .Take(count)
+            .ToList();
 
     /// <summary>Records the <c>Provider Searched</c> fact for a member's search.</summary>
     public Task RecordSearchAsync(string memberId, string zip, double radiusMiles, string? product, IReadOnlyList<ProviderMatch> results, CancellationToken cancellationToken) =>

@@ -17,6 +17,8 @@ internal sealed class TierChanges(TierPolicy policy)
             return member.Tier;
         }
         await transaction.ExecuteAsync("UPDATE members SET tier = $2 WHERE member_id = $1", cancellationToken, member.MemberId, tier.Key);
+        await transaction.ExecuteAsync("INSERT INTO tier_changes (member_id, previous_tier, tier, points_12mo, reason, changed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            cancellationToken, member.MemberId, member.Tier, tier.Key, pointsInRollingYear, reason, now);
         var previous = policy.Find(member.Tier);
         await transaction.TrackAsync($"tier-changed:{member.MemberId}:{Guid.CreateVersion7(now):N}", member.MemberId, "Tier Changed", new
         {

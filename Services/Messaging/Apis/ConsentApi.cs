@@ -1,9 +1,14 @@
 using System.Security.Claims;
 using Alle.Messaging.Consent;
+using Alle.Messaging.Extensions;
 using Alle.Messaging.Integrations;
+using Alle.Messaging.Sending;
+using Alle.Messaging.Twilio;
+using Alle.Messaging.Verification;
 using Alle.Platform.Authentication;
 using Alle.Platform.Identifiers;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Alle.Messaging.Apis;
@@ -34,7 +39,7 @@ internal static class ConsentApi
         }
         var (current, audit) = await store.ReadAsync(normalized, cancellationToken);
         var state = await store.GetStateAsync(normalized, cancellationToken);
-        return TypedResults.Ok(new ConsentView(normalized, current, audit, state.Suppressed));
+        return TypedResults.Ok(new ConsentView(normalized, current, audit, state.Suppressed, CodeDelivery.Stopped(state)));
     }
 
     private static async Task<Results<Ok<ConsentView>, ValidationProblem>> SetByPhone(string phone, SetConsentRequest? request, ConsentStore store,
@@ -71,18 +76,20 @@ internal static class ConsentApi
     }
 
     private static async Task<Results<Ok<PreferencesView>, ProblemHttpResult>> GetOwn(ClaimsPrincipal user, NpgsqlDataSource dataSource,
-        ProfilesClient profiles, ConsentStore store, PhoneNumberNormalizer phones, CancellationToken cancellationToken)
+        ProfilesClient profiles, ConsentStore store, PhoneNumberNormalizer phones, IOptions<MessagingOptions> options, IOptions<TwilioOptions> twilio,
+        TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await FindPhoneAsync(user.MemberId()!, dataSource, profiles, phones, cancellationToken) is not { } phone)
+        var memberId = user.MemberId()!;
+        if (await FindPhoneAsync(memberId, dataSource, profiles, phones, cancellationToken) is not { } phone)
         {
             return NoPhone();
         }
-        var state = await store.GetStateAsync(phone, cancellationToken);
-        return TypedResults.Ok(new PreferencesView(PhoneNumberMask.Of(phone), state.Marketing == true && !state.Suppressed, state.Transactional != false && !state.Suppressed));
+        return TypedResults.Ok(await ViewAsync(memberId, phone, profiles, store, options.Value, twilio.Value, clock, cancellationToken));
     }
 
     private static async Task<Results<Ok<PreferencesView>, ValidationProblem, ProblemHttpResult>> SetOwn(SetPreferencesRequest? request, ClaimsPrincipal user,
-        NpgsqlDataSource dataSource, ProfilesClient profiles, ConsentStore store, PhoneNumberNormalizer phones, TimeProvider clock, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, ProfilesClient profiles, ConsentStore store, PhoneNumberNormalizer phones, IOptions<MessagingOptions> options,
+        IOptions<TwilioOptions> twilio, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (request?.Marketing is null)
         {
@@ -97,10 +104,40 @@ internal static class ConsentApi
         {
             return NoPhone();
         }
+        // Asking for offers while every text is stopped would record a wish nothing can honour: START comes first.
+        if (request.Marketing.Value && CodeDelivery.Stopped(await store.GetStateAsync(phone, cancellationToken)))
+        {
+            return TypedResults.Problem(statusCode: 409, title: "Texts to this number are stopped", type: "urn:alle:messaging:texts-stopped",
+                detail: "Text START to the program's number first; then offers by text can be turned on.",
+                extensions: new Dictionary<string, object?> { ["programNumber"] = twilio.Value.From });
+        }
         await store.ApplyAsync([new ConsentChange(phone, ConsentCategory.Marketing, request.Marketing.Value, "portal",
             request.Evidence ?? $"Member {memberId} changed marketing preference in the portal", clock.GetUtcNow())], cancellationToken);
+        return TypedResults.Ok(await ViewAsync(memberId, phone, profiles, store, options.Value, twilio.Value, clock, cancellationToken));
+    }
+
+    /// <summary>
+    /// One consistent state: while texts are stopped nothing is on, whatever the categories say; when offers are on, the
+    /// moment an offer texted now would reach her (quiet hours in her time zone).
+    /// </summary>
+    private static async Task<PreferencesView> ViewAsync(string memberId, string phone, ProfilesClient profiles, ConsentStore store, MessagingOptions options,
+        TwilioOptions twilio, TimeProvider clock, CancellationToken cancellationToken)
+    {
         var state = await store.GetStateAsync(phone, cancellationToken);
-        return TypedResults.Ok(new PreferencesView(PhoneNumberMask.Of(phone), state.Marketing == true && !state.Suppressed, state.Transactional != false && !state.Suppressed));
+        var stopped = CodeDelivery.Stopped(state);
+        var marketing = !stopped && state.Marketing == true;
+        string? zoneTrait = null;
+        try
+        {
+            zoneTrait = (await profiles.FindByUserIdAsync(memberId, cancellationToken))?.Trait("timezone");
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+        }
+        var zone = RecipientTimeZone.Resolve(zoneTrait, options.TimeZone);
+        var quietHours = new QuietHours(options.QuietHoursStart, options.QuietHoursEnd);
+        return new PreferencesView(PhoneNumberMask.Of(phone), marketing, !stopped, stopped, twilio.From, zone.Id,
+            options.QuietHoursStart, options.QuietHoursEnd, marketing ? quietHours.NextAllowed(clock.GetUtcNow(), zone) : null);
     }
 
     private static async Task<string?> FindPhoneAsync(string memberId, NpgsqlDataSource dataSource, ProfilesClient profiles, PhoneNumberNormalizer phones,
@@ -130,11 +167,15 @@ internal static class ConsentApi
     private static ProblemHttpResult NoPhone() =>
         TypedResults.Problem(statusCode: 404, title: "No phone number on file", detail: "We have no phone number for this member.");
 
-    internal sealed record ConsentView(string Phone, IReadOnlyList<ConsentRecord> Consents, IReadOnlyList<ConsentAuditEntry> Audit, bool Suppressed);
+    /// <param name="TextsStopped">Nothing is texted to the number (it opted out of everything, or is suppressed): START first.</param>
+    internal sealed record ConsentView(string Phone, IReadOnlyList<ConsentRecord> Consents, IReadOnlyList<ConsentAuditEntry> Audit, bool Suppressed, bool TextsStopped);
 
     internal sealed record SetConsentRequest(string? Category, bool? Subscribed, string? Source, string? Evidence);
 
     internal sealed record SetPreferencesRequest(bool? Marketing, string? Evidence);
 
-    internal sealed record PreferencesView(string Phone, bool Marketing, bool Transactional);
+    /// <param name="Stopped">Texts to her number are stopped: she must text START to <paramref name="ProgramNumber"/>.</param>
+    /// <param name="MarketingTextsAt">When an offer texted now would reach her (quiet hours end); null while offers by text are off.</param>
+    internal sealed record PreferencesView(string Phone, bool Marketing, bool Transactional, bool Stopped, string? ProgramNumber, string TimeZone,
+        TimeOnly QuietHoursStart, TimeOnly QuietHoursEnd, DateTimeOffset? MarketingTextsAt);
 }

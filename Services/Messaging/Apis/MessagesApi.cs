@@ -48,7 +48,7 @@ internal static class MessagesApi
         var key = "api:" + (request!.IdempotencyKey ?? Guid.NewGuid().ToString("N"));
         var (id, created) = await store.EnqueueAsync(new OutgoingMessage(key, to!, request.Body!, category, request.UserId, Purpose: "api"), cancellationToken);
         dispatch.Notify();
-        var response = new SendResponse(id, MessageStatus.Pending, SegmentCounter.Count(request.Body!));
+        var response = new SendResponse(id, MessageStatus.Pending, SmartEncoding.Apply(request.Body!).Count);
         return created ? TypedResults.Accepted($"/api/messaging/messages/{id}", response) : TypedResults.Ok(response);
     }
 
@@ -68,18 +68,16 @@ internal static class MessagesApi
         return TypedResults.Ok(new MessageList([.. rows.Select(r => MessageView.From(r, null))]));
     }
 
-    private static async Task<Results<Ok<MessageView>, NotFound<ProblemDetailsBody>>> Get(Guid id, MessageStore store, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> Get(Guid id, MessageStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is { } found
             ? TypedResults.Ok(MessageView.From(found.Message, found.History))
-            : TypedResults.NotFound(new ProblemDetailsBody("Message not found", 404));
+            : TypedResults.Problem(statusCode: 404, title: "Message not found", detail: $"There is no message {id}.");
 
     internal sealed record SendRequest(string? To, string? Body, string? Category, string? UserId, string? IdempotencyKey);
 
     internal sealed record SendResponse(Guid Id, string Status, SegmentCount Segments);
 
     internal sealed record MessageList(IReadOnlyList<MessageView> Data);
-
-    internal sealed record ProblemDetailsBody(string Title, int Status);
 
     internal sealed record MessageView(
         Guid Id, string To, string? UserId, string Category, string Purpose, string Body, string Encoding, int Segments, string Status,

@@ -1,14 +1,18 @@
 using System.Globalization;
 using Alle.Messaging.Consent;
+using Alle.Messaging.Sending;
+using Alle.Messaging.Twilio;
 using Alle.Messaging.Verification;
 using Alle.Platform.Identifiers;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Alle.Messaging.Apis;
 
 /// <summary>
 /// One-time codes (public through the gateway, no key): the portal signs members in with them. Answers are the same
-/// for members and strangers.
+/// for members and strangers; a number whose texts are stopped is told so (with the number to text START to), as
+/// Twilio Verify refuses one, and what became of a code's text can be read back by its verification id.
 /// </summary>
 internal static class VerifyApi
 {
@@ -17,14 +21,21 @@ internal static class VerifyApi
         var verify = app.MapGroup("/api/messaging/verify");
         verify.MapPost("/start", Start);
         verify.MapPost("/check", Check);
+        verify.MapGet("/{id:guid}", Delivery);
     }
 
     private static async Task<Results<Accepted<StartResponse>, ValidationProblem, ProblemHttpResult>> Start(StartRequest? request, HttpResponse response,
-        VerificationService verifications, PhoneNumberNormalizer phones, CancellationToken cancellationToken)
+        VerificationService verifications, PhoneNumberNormalizer phones, ConsentStore consent, IOptions<TwilioOptions> twilio, CancellationToken cancellationToken)
     {
         if (phones.ToE164(request?.Phone) is not { } phone)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["phone"] = ["A phone number in E.164 form (+15555550100) is required."] });
+        }
+        if (CodeDelivery.Stopped(await consent.GetStateAsync(phone, cancellationToken)))
+        {
+            return TypedResults.Problem(statusCode: 409, title: "Texts to this number are stopped", type: "urn:alle:messaging:opted-out",
+                detail: "This number opted out of texts. Text START to the program's number to receive codes again.",
+                extensions: new Dictionary<string, object?> { ["programNumber"] = twilio.Value.From });
         }
         switch (await verifications.StartAsync(phone, cancellationToken))
         {
@@ -32,9 +43,24 @@ internal static class VerifyApi
                 response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(tooMany.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 return TypedResults.Problem(statusCode: 429, title: "Too many codes requested",
                     detail: "At most 5 codes per number per hour. Try again later.");
+            case StartResult.Started started:
+                return TypedResults.Accepted($"/api/messaging/verify/{started.VerificationId}",
+                    new StartResponse(VerificationStatus.Pending, "sms", (int)VerificationCode.Lifetime.TotalSeconds, started.VerificationId));
             default:
-                return TypedResults.Accepted((string?)null, new StartResponse(VerificationStatus.Pending, "sms", (int)VerificationCode.Lifetime.TotalSeconds));
+                throw new InvalidOperationException("Unknown start result.");
         }
+    }
+
+    /// <summary>What became of the code's text; the id is as unguessable as the code is short-lived, and says nothing of the code.</summary>
+    private static async Task<Results<Ok<DeliveryResponse>, NotFound>> Delivery(Guid id, MessageStore messages, IOptions<TwilioOptions> twilio,
+        CancellationToken cancellationToken)
+    {
+        if (await messages.FindByKeyAsync($"verify:{id:N}", cancellationToken) is not { } message)
+        {
+            return TypedResults.NotFound();
+        }
+        var (delivery, reason) = CodeDelivery.Of(message.Status, message.SkipReason, message.ErrorCode);
+        return TypedResults.Ok(new DeliveryResponse(id, delivery, reason, reason == CodeDelivery.OptedOut ? twilio.Value.From : null));
     }
 
     private static async Task<Results<Ok<CheckResponse>, ValidationProblem>> Check(CheckRequest? request, VerificationService verifications,
@@ -60,7 +86,11 @@ internal static class VerifyApi
 
     internal sealed record StartRequest(string? Phone);
 
-    internal sealed record StartResponse(string Status, string Channel, int ExpiresInSeconds);
+    internal sealed record StartResponse(string Status, string Channel, int ExpiresInSeconds, Guid Sid);
+
+    /// <param name="Delivery">sending, delivered or failed.</param>
+    /// <param name="Reason">Why it failed: opted_out, unroutable, not_mobile, invalid_number, undelivered.</param>
+    internal sealed record DeliveryResponse(Guid Sid, string Delivery, string? Reason, string? ProgramNumber);
 
     internal sealed record CheckRequest(string? Phone, string? Code);
 

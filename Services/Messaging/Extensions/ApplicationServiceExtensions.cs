@@ -7,6 +7,7 @@ using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
 using Alle.Messaging.Verification;
 using Alle.Platform.Authentication;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
@@ -37,6 +38,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<AudienceMembershipChangedConsumer>();
             bus.AddConsumer<ProfileUpdatedConsumer>();
         });
+        builder.AddDeadLetters();
         builder.AddTrackingClient();
         builder.AddIdentifierNormalization();
 
@@ -57,11 +59,13 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton<WorkSignal<MessageDispatcher>>();
         builder.Services.AddSingleton<WorkSignal<JourneyRunner>>();
+        builder.Services.AddSingleton<MessageSeal>();
         builder.Services.AddSingleton<ConsentStore>();
         builder.Services.AddSingleton<MessageStore>();
         builder.Services.AddSingleton<JourneyStore>();
         builder.Services.AddSingleton<FrequencyCapCounter>();
         builder.Services.AddSingleton<VerificationService>();
+        builder.Services.AddSingleton<PersonalDataExport>();
         builder.Services.AddScoped<InboundMessageHandler>();
 
         builder.Services.AddHostedService<MessageDispatcher>();

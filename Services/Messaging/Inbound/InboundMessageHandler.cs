@@ -62,7 +62,8 @@ internal sealed class InboundMessageHandler(
                 KeywordConsent.ChangesFor(action, message.From, marketingHistory, evidence, now, "inbound:" + message.MessageSid), cancellationToken);
         }
 
-        var reply = ReplyFor(action);
+        // Twilio sends the TwiML reply as we write it: smart-encoded, like everything we text.
+        var reply = ReplyFor(action) is { } written ? SmartEncoding.Apply(written).Text : null;
         if (reply is not null)
         {
             var (replyId, _) = await MessageStore.EnqueueAsync(connection, transaction,

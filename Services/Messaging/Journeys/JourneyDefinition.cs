@@ -103,7 +103,7 @@ internal sealed record JourneyDefinition(
             case JourneyTrigger.TrackEvent when string.IsNullOrWhiteSpace(Trigger.Event):
                 errors["trigger.event"] = ["An event trigger names the track event."];
                 break;
-            case JourneyTrigger.TrackEvent when (Trigger.Filters ?? []).Any(f => string.IsNullOrWhiteSpace(f.Property) || !PropertyFilter.Operators.Contains(f.Operator)
+            case JourneyTrigger.TrackEvent when (Trigger.Filters ?? []).Any(f => f is null || string.IsNullOrWhiteSpace(f.Property) || !PropertyFilter.Operators.Contains(f.Operator)
                 || (f.Operator != "exists" && f.Value is null)):
                 errors["trigger.filters"] = [$"Each filter has a property, an operator ({string.Join(", ", PropertyFilter.Operators)}) and, except for exists, a value."];
                 break;

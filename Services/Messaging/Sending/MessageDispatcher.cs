@@ -20,6 +20,7 @@ internal sealed class MessageDispatcher(
     NpgsqlDataSource dataSource,
     ConsentStore consent,
     FrequencyCapCounter frequencyCap,
+    MessageSeal seal,
     SenderThrottle throttle,
     IOptions<TwilioOptions> twilioOptions,
     IServiceScopeFactory scopes,
@@ -136,11 +137,18 @@ internal sealed class MessageDispatcher(
 
     private async Task SendAsync(MessageRow message, CancellationToken cancellationToken)
     {
+        // A sealed body (a sign-in code) goes out as sealed; the log only ever had it masked.
+        var text = message.SealedBody is { } sealedBody ? seal.Open(message.Id, sealedBody) : message.Body;
         TwilioSendResult result;
-        await using (var scope = scopes.CreateAsyncScope())
+        if (text is null)
         {
+            result = new TwilioSendResult.Rejected(0, "sealed body unreadable", TwilioOutcome.Rejected);
+        }
+        else
+        {
+            await using var scope = scopes.CreateAsyncScope();
             var twilio = scope.ServiceProvider.GetRequiredService<TwilioSender>();
-            result = await twilio.SendAsync(message.To, message.Body, StatusCallbackUrl(message.Id), cancellationToken);
+            result = await twilio.SendAsync(message.To, text, StatusCallbackUrl(message.Id), cancellationToken);
         }
 
         var now = clock.GetUtcNow();

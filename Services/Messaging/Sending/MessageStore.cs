@@ -15,7 +15,8 @@ internal sealed record OutgoingMessage(
     Guid? JourneyId = null,
     Guid? JourneyEntryId = null,
     string Purpose = "message",
-    DateTimeOffset? NotBefore = null);
+    DateTimeOffset? NotBefore = null,
+    string? Secret = null);
 
 internal sealed record MessageRow(
     Guid Id,
@@ -35,39 +36,51 @@ internal sealed record MessageRow(
     string Purpose,
     int Attempts,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    byte[]? SealedBody = null);
 
 internal sealed record MessageStatusEntry(string Status, int? ErrorCode, string? Detail, DateTimeOffset At);
 
 internal sealed record MessageQuery(string? UserId, string? Phone, Guid? JourneyId, string? Status, int Limit, DateTimeOffset? Before);
 
 /// <summary>The message log: every SMS intent, its body, encoding, segments and status history.</summary>
-internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clock)
+internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clock, MessageSeal seal)
 {
     internal const string Columns = """
         id, to_phone, user_id, category, body, encoding, segments, status, skip_reason, not_before, provider_sid,
-        error_code, error_message, journey_id, purpose, attempts, created_at, updated_at
+        error_code, error_message, journey_id, purpose, attempts, created_at, updated_at, sealed_body
         """;
 
     public async Task<(Guid Id, bool Created)> EnqueueAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var result = await EnqueueAsync(connection, transaction, message, clock.GetUtcNow(), cancellationToken);
+        var result = await EnqueueAsync(connection, transaction, message, clock.GetUtcNow(), cancellationToken, seal);
         await transaction.CommitAsync(cancellationToken);
         return result;
     }
 
-    /// <summary>Records the intent (status pending); the same idempotency key returns the existing message.</summary>
+    /// <summary>
+    /// Records the intent (status pending); the same idempotency key returns the existing message. The body is kept as
+    /// it will go out, after smart encoding, with its encoding and segments; a <see cref="OutgoingMessage.Secret"/> is
+    /// masked in the log and the text as sent is sealed with <paramref name="seal"/> until it is sent.
+    /// </summary>
     public static async Task<(Guid Id, bool Created)> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        OutgoingMessage message, DateTimeOffset now, CancellationToken cancellationToken)
+        OutgoingMessage message, DateTimeOffset now, CancellationToken cancellationToken, MessageSeal? seal = null)
     {
-        var count = SegmentCounter.Count(message.Body);
+        var encoded = SmartEncoding.Apply(message.Body);
         var id = Guid.CreateVersion7(now);
+        byte[]? sealedBody = null;
+        var logged = encoded.Text;
+        if (message.Secret is { Length: > 0 } secret)
+        {
+            sealedBody = (seal ?? throw new ArgumentNullException(nameof(seal), "A message with a secret needs a seal.")).Seal(id, encoded.Text);
+            logged = MessageSeal.Mask(encoded.Text, secret);
+        }
         await using (var insert = new NpgsqlCommand("""
             INSERT INTO messages (id, idempotency_key, to_phone, user_id, category, body, encoding, segments, status,
-                                  not_before, journey_id, journey_entry_id, purpose, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $12, $13, $13)
+                                  not_before, journey_id, journey_entry_id, purpose, created_at, updated_at, sealed_body)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $12, $13, $13, $14)
             ON CONFLICT (idempotency_key) DO NOTHING
             """, connection, transaction))
         {
@@ -76,14 +89,15 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clo
             insert.Parameters.AddWithValue(message.To);
             insert.Parameters.AddWithValue((object?)message.UserId ?? DBNull.Value);
             insert.Parameters.AddWithValue(Consent.ConsentCategory.Of(message.Category));
-            insert.Parameters.AddWithValue(message.Body);
-            insert.Parameters.AddWithValue(count.Encoding);
-            insert.Parameters.AddWithValue(count.Segments);
+            insert.Parameters.AddWithValue(logged);
+            insert.Parameters.AddWithValue(encoded.Count.Encoding);
+            insert.Parameters.AddWithValue(encoded.Count.Segments);
             insert.Parameters.AddWithValue(message.NotBefore ?? now);
             insert.Parameters.AddWithValue((object?)message.JourneyId ?? DBNull.Value);
             insert.Parameters.AddWithValue((object?)message.JourneyEntryId ?? DBNull.Value);
             insert.Parameters.AddWithValue(message.Purpose);
             insert.Parameters.AddWithValue(now);
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)sealedBody ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
                 await AddEventAsync(connection, transaction, id, MessageStatus.Pending, null, null, now, cancellationToken);
@@ -126,7 +140,8 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clo
             UPDATE messages SET status = $2, provider_sid = COALESCE(provider_sid, $3), error_code = COALESCE($4, error_code),
                 error_message = COALESCE($5, error_message), skip_reason = COALESCE($6, skip_reason),
                 not_before = COALESCE($7, not_before), updated_at = $8,
-                attempts = attempts + CASE WHEN $2 = 'sending' THEN 1 ELSE 0 END
+                attempts = attempts + CASE WHEN $2 = 'sending' THEN 1 ELSE 0 END,
+                sealed_body = CASE WHEN $2 IN ('pending', 'deferred', 'sending') THEN sealed_body END
             WHERE id = $1
             """, connection, transaction))
         {
@@ -177,6 +192,14 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clo
     {
         await using var command = new NpgsqlCommand($"SELECT {Columns} FROM messages WHERE id = $1 FOR UPDATE", connection, transaction);
         command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    public async Task<MessageRow?> FindByKeyAsync(string idempotencyKey, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM messages WHERE idempotency_key = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = idempotencyKey });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
@@ -241,5 +264,5 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clo
         reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
         reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetInt32(11),
         reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetGuid(13), reader.GetString(14), reader.GetInt32(15),
-        reader.GetFieldValue<DateTimeOffset>(16), reader.GetFieldValue<DateTimeOffset>(17));
+        reader.GetFieldValue<DateTimeOffset>(16), reader.GetFieldValue<DateTimeOffset>(17), reader.IsDBNull(18) ? null : reader.GetFieldValue<byte[]>(18));
 }

@@ -32,7 +32,9 @@ internal static class SegmentCounter
         return IsGsm7(body) ? CountGsm7(body) : CountUcs2(body);
     }
 
-    public static bool IsGsm7(string body) => body.All(c => s_basic.Contains(c) || s_extension.Contains(c));
+    public static bool IsGsm7(string body) => body.All(IsGsm7);
+
+    public static bool IsGsm7(char c) => s_basic.Contains(c) || s_extension.Contains(c);
 
     private static SegmentCount CountGsm7(string body)
     {

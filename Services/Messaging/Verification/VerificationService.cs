@@ -19,7 +19,7 @@ internal abstract record StartResult
 /// checks; at most five codes per number per hour. Codes go to any number — member or not — so neither starting nor
 /// checking says whether a number belongs to a member.
 /// </summary>
-internal sealed class VerificationService(NpgsqlDataSource dataSource, WorkSignal<MessageDispatcher> dispatch, IOptions<MessagingOptions> options, TimeProvider clock)
+internal sealed class VerificationService(NpgsqlDataSource dataSource, WorkSignal<MessageDispatcher> dispatch, MessageSeal seal, IOptions<MessagingOptions> options, TimeProvider clock)
 {
     public async Task<StartResult> StartAsync(string phone, CancellationToken cancellationToken)
     {
@@ -64,7 +64,7 @@ internal sealed class VerificationService(NpgsqlDataSource dataSource, WorkSigna
         }
         var body = string.Format(CultureInfo.InvariantCulture, options.Value.CodeMessage, options.Value.ProgramName, code);
         var (messageId, _) = await MessageStore.EnqueueAsync(connection, transaction,
-            new OutgoingMessage($"verify:{id:N}", phone, body, MessageCategory.Transactional, Purpose: "verification"), now, cancellationToken);
+            new OutgoingMessage($"verify:{id:N}", phone, body, MessageCategory.Transactional, Purpose: "verification", Secret: code), now, cancellationToken, seal);
         await transaction.CommitAsync(cancellationToken);
         dispatch.Notify();
         return new StartResult.Started(id, messageId);

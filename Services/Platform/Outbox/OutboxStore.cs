@@ -21,7 +21,8 @@ internal sealed class OutboxStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Claims due rows in id order for the length of a transaction (<c>SKIP LOCKED</c>: replicas take other rows). A row
-    /// is not due while an earlier row with its ordering key is failing, so it never overtakes that row.
+    /// is not due while an earlier row for the same destination with its ordering key is failing, so it never overtakes
+    /// that row; rows for the other destination go on.
     /// </summary>
     public async Task<OutboxClaim> ClaimAsync(bool keepSent, DateTimeOffset now, IReadOnlyCollection<OutboxDestination> paused, int limit, CancellationToken cancellationToken)
     {
@@ -34,7 +35,8 @@ internal sealed class OutboxStore(NpgsqlDataSource dataSource)
                 FROM outbox_messages m
                 WHERE m.sent_at IS NULL AND m.next_attempt_at <= $1 AND m.destination <> ALL($2)
                   AND NOT EXISTS (SELECT 1 FROM outbox_messages e
-                                  WHERE e.sent_at IS NULL AND e.attempts > 0 AND e.ordering_key = m.ordering_key AND e.id < m.id)
+                                  WHERE e.sent_at IS NULL AND e.attempts > 0 AND e.ordering_key = m.ordering_key
+                                    AND e.destination = m.destination AND e.id < m.id)
                 ORDER BY m.id
                 LIMIT $3
                 FOR UPDATE OF m SKIP LOCKED

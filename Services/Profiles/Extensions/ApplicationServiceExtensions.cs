@@ -1,4 +1,5 @@
 using Alle.Platform.Authentication;
+using Alle.Platform.DeadLetters;
 using Alle.Platform.Identifiers;
 using Alle.Platform.Migrations;
 using Alle.Platform.Outbox;
@@ -34,6 +35,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<EventsIngestedConsumer, EventsIngestedConsumerDefinition>();
             bus.AddConsumer<PersonalDataDeletedConsumer>();
         });
+        builder.AddDeadLetters();
 
         builder.AddIdentifierNormalization();
         var identityOptions = builder.Configuration.GetSection(IdentityResolutionOptions.Section).Get<IdentityResolutionOptions>() ?? new();

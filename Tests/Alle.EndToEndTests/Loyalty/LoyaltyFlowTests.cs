@@ -52,10 +52,23 @@ public sealed class LoyaltyFlowTests(DistributedAppFixture app)
             });
             Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
 
-            // The relay tried, failed, and kept the facts for a later attempt.
+            // The relay tried, failed, and kept the facts for a later attempt, and says so.
             await Eventually.TrueAsync(async () => await ScalarAsync(
                 "SELECT count(*) FROM outbox_messages WHERE message_id = $1 AND sent_at IS NULL AND attempts > 0", $"loyalty-points-earned:{purchaseId}") == 1,
                 TimeSpan.FromSeconds(30), "a failed attempt to send Points Earned");
+            await Eventually.TrueAsync(async () =>
+            {
+                var outbox = await app.AdminGateway.GetFromJsonAsync<JsonElement>("/api/loyalty/outbox");
+                return outbox.GetProperty("failing").GetInt64() > 0 && outbox.GetProperty("lastError").GetString()!.StartsWith("tracking", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(30), "the outbox API to report the failing facts");
+
+            // Her tracking calls wait for ingestion; a member enrolled meanwhile still reaches the bus (Messaging hears of her).
+            var (newcomer, _) = await EnrolAsync();
+            await Eventually.TrueAsync(async () => await ScalarAsync(
+                "SELECT count(*) FROM outbox_messages WHERE message_id = $1 AND sent_at IS NOT NULL", $"bus-member-enrolled:{newcomer}") == 1,
+                TimeSpan.FromSeconds(30), "MemberEnrolled published while ingestion is down");
+            Assert.True(await ScalarAsync("SELECT count(*) FROM outbox_messages WHERE ordering_key = 'member:' || $1 AND destination = 'tracking' AND sent_at IS NULL",
+                newcomer) > 0, "the newcomer's tracking calls should still be waiting");
         }
         finally
         {

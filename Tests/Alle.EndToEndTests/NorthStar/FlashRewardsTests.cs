@@ -57,9 +57,9 @@ public sealed class FlashRewardsTests(DistributedAppFixture app)
         Assert.Equal($"Welcome to Hudson Aesthetics, Ana! Flash reward: $30 off today with {coupon.GetProperty("code").GetString()}",
             text.GetProperty("body").GetString());
 
-        // Checking in again within minutes is the same visit: no second coupon, no second text.
+        // Checking in again within the repeat interval is refused: no second coupon, no second text.
         using var again = await ana.Client.PostAsJsonAsync($"/api/loyalty/members/{ana.MemberId}/check-ins", new { providerId = Provider });
-        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         var counts = await _platform.JourneyCountsAsync(journeyId);
         Assert.Equal((1L, 1L), (counts.GetProperty("entered").GetInt64(), counts.GetProperty("sent").GetInt64()));
         Assert.Single(await Platform.WalletAsync(ana), c => c.GetProperty("offerId").GetGuid() == flashOfferId);

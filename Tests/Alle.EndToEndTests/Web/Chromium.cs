@@ -31,11 +31,13 @@ public sealed class Chromium : IAsyncLifetime
         });
     }
 
-    public Task<IBrowserContext> NewContextAsync(DistributedAppFixture app) => Browser.NewContextAsync(new BrowserNewContextOptions
+    /// <param name="timeZone">The browser's own time zone (the join form starts from it); the machine's when null.</param>
+    public Task<IBrowserContext> NewContextAsync(DistributedAppFixture app, string? timeZone = null) => Browser.NewContextAsync(new BrowserNewContextOptions
     {
         BaseURL = app.Endpoint("gateway").ToString().TrimEnd('/'),
         ViewportSize = new ViewportSize { Width = 1100, Height = 900 },
         Locale = "en-US",
+        TimezoneId = timeZone,
     });
 
     public static async Task ScreenshotAsync(IPage page, string name) =>

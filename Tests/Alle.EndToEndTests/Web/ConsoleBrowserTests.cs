@@ -76,7 +76,7 @@ public sealed class ConsoleBrowserTests(DistributedAppFixture app, Chromium chro
         Assert.Contains(searchedOnly, sample, StringComparison.Ordinal);
         Assert.Contains(searchedTwice, sample, StringComparison.Ordinal);
         Assert.DoesNotContain(searchedAndRedeemed, sample, StringComparison.Ordinal);
-        await Chromium.ScreenshotAsync(page, "20-console-audience-builder-preview");
+        await Accessibility.CheckAsync(page, "20-console-audience-builder-preview");
 
         var key = $"north_star_{tag}";
         await page.GetByLabel("Key").FillAsync(key);
@@ -89,20 +89,28 @@ public sealed class ConsoleBrowserTests(DistributedAppFixture app, Chromium chro
             return await page.GetByTestId("audience-size").InnerTextAsync() == "2";
         }, s_timeout, "the saved audience computed with its two members");
         await Assertions.Expect(page.GetByTestId("audience-members")).ToContainTextAsync(searchedOnly);
-        await Chromium.ScreenshotAsync(page, "21-console-audience");
+        await Accessibility.CheckAsync(page, "21-console-audience");
 
         // A journey for the audience.
         await page.GetByRole(AriaRole.Link, new() { Name = "Start a journey for this audience" }).ClickAsync();
         var journeyName = $"North star coupon {tag}";
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync(journeyName);
         await Assertions.Expect(page.GetByLabel("Audience")).ToHaveValueAsync(key);
+        // The preview shows the text as it goes out: smart-encoded (ē, curly quotes, the long dash), its encoding and segments.
+        await page.GetByLabel("Text").FillAsync("Allē: “{{ traits.firstName }}” — ${{ coupon.value }} off with {{ coupon.code }}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview text" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("preview-text")).ToHaveTextAsync("Alle: \"Alexandria\" - $100 off with ABCD-EFGH-JKLM");
+        await Assertions.Expect(page.GetByTestId("preview-encoding")).ToHaveTextAsync("GSM-7");
+        await Assertions.Expect(page.GetByTestId("preview-segments")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync(journeyName);
+        await Accessibility.CheckAsync(page, "22a-console-template-preview");
         await page.GetByLabel("Text").FillAsync("Hi {{ traits.firstName }}, a provider near you is waiting. Reply STOP to opt out.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create journey" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync(journeyName);
         var row = page.GetByTestId("journey").Filter(new() { HasText = journeyName });
         await Assertions.Expect(row).ToContainTextAsync($"enters {key}");
         await Assertions.Expect(row).ToContainTextAsync("active");
-        await Chromium.ScreenshotAsync(page, "22-console-journeys");
+        await Accessibility.CheckAsync(page, "22-console-journeys");
         await row.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("journey").Filter(new() { HasText = journeyName })).ToContainTextAsync("paused");
 
@@ -123,17 +131,18 @@ public sealed class ConsoleBrowserTests(DistributedAppFixture app, Chromium chro
         Assert.Contains("/console/sign-in", anonymous.Url, StringComparison.Ordinal);
 
         await page.GotoAsync("/console");
+        await Accessibility.CheckAsync(page, "23a-console-sign-in");
         await page.GetByLabel("Admin key").FillAsync(app.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
-        await Chromium.ScreenshotAsync(page, "23-console-overview");
+        await Accessibility.CheckAsync(page, "23-console-overview");
 
         await page.GotoAsync("/console/sources/portal/live");
         await Assertions.Expect(page.Locator("#stream-state")).ToHaveTextAsync("Listening.");
         var eventName = $"Live Check {Guid.NewGuid():N}";
         await TrackAsync(app.CreateTrackingClient("portal"), $"web-live-{Guid.NewGuid():N}", eventName, new { source = "browser test" });
         await Assertions.Expect(page.Locator("#stream")).ToContainTextAsync(eventName, new() { Timeout = 30_000 });
-        await Chromium.ScreenshotAsync(page, "24-console-live-events");
+        await Accessibility.CheckAsync(page, "24-console-live-events");
 
         foreach (var (path, heading, screenshot) in new[]
         {
@@ -149,7 +158,7 @@ public sealed class ConsoleBrowserTests(DistributedAppFixture app, Chromium chro
             var response = await page.GotoAsync(path);
             Assert.Equal(200, response!.Status);
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync(heading, new() { IgnoreCase = true });
-            await Chromium.ScreenshotAsync(page, screenshot);
+            await Accessibility.CheckAsync(page, screenshot);
         }
         await page.GotoAsync("/console/messages");
         await Assertions.Expect(page.Locator("svg.chart")).ToBeVisibleAsync();

@@ -75,13 +75,20 @@ public sealed class PrivacyBrowserTests(DistributedAppFixture app, Chromium chro
         await page.GotoAsync("/home");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Hi Ana" })).ToBeVisibleAsync();
 
-        // Download my data: a JSON file of her own profile — her identifiers, her details, her events and nobody else's.
+        // Download my data: one JSON file with a part from every service that holds something about her, each naming its service.
         await page.GotoAsync("/privacy");
+        await Accessibility.CheckAsync(page, "11b-portal-privacy-checked");
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download my data" }).ClickAsync());
         Assert.Null(await download.FailureAsync());
         Assert.Equal("alle-my-data.json", download.SuggestedFilename);
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync((await download.PathAsync())!));
-        var export = document.RootElement;
+        Assert.Equal(memberId, document.RootElement.GetProperty("userId").GetString());
+        var parts = document.RootElement.GetProperty("parts").EnumerateArray().ToDictionary(p => p.GetProperty("service").GetString()!, p => p);
+        Assert.Equal(["profiles", "loyalty", "messaging", "audiences"], parts.Keys);
+        Assert.All(parts.Values, p => Assert.Equal(JsonValueKind.Null, p.GetProperty("error").ValueKind));
+
+        // Profiles: her identifiers, her details, her events and nobody else's.
+        var export = parts["profiles"].GetProperty("data");
         Assert.Equal(memberId, export.GetProperty("userId").GetString());
         Assert.Equal(profileId, export.GetProperty("profileId").GetString());
         Assert.True(HasIdentifier(export, "user_id", memberId));
@@ -93,6 +100,35 @@ public sealed class PrivacyBrowserTests(DistributedAppFixture app, Chromium chro
         Assert.Contains(MessageIdOf(timeline, "Member Enrolled"), exportedIds);
         Assert.Contains(MessageIdOf(timeline, "Signed In"), exportedIds);
         Assert.All(exported, e => Assert.Equal(profileId, e.GetProperty("related").GetProperty("users").GetString()));
+        Assert.True(export.TryGetProperty("merges", out _));
+        // Loyalty: her member record with the consent wording she saw, balance, ledger, coupons, check-ins, tier history.
+        var loyalty = parts["loyalty"].GetProperty("data");
+        Assert.Equal(memberId, loyalty.GetProperty("member").GetProperty("memberId").GetString());
+        Assert.Contains("[ ]", loyalty.GetProperty("enrolment").GetProperty("consentWording").GetString(), StringComparison.Ordinal);
+        foreach (var member in new[] { "balance", "ledger", "purchases", "tierHistory", "coupons", "checkIns", "audienceMemberships" })
+        {
+            Assert.True(loyalty.TryGetProperty(member, out _), $"loyalty's part has {member}");
+        }
+        // Messaging: her consent with its evidence and audit trail, her texts with the code masked and their statuses.
+        var messaging = parts["messaging"].GetProperty("data");
+        var consent = Assert.Single(messaging.GetProperty("consent").EnumerateArray());
+        Assert.Equal(2, consent.GetProperty("current").GetArrayLength());
+        Assert.Contains(consent.GetProperty("audit").EnumerateArray(), a => a.GetProperty("evidence").GetString()!.Contains("sign-in codes", StringComparison.Ordinal));
+        var code = Assert.Single(messaging.GetProperty("messages").EnumerateArray(), m => m.GetProperty("purpose").GetString() == "verification");
+        Assert.Contains("••••••", code.GetProperty("body").GetString(), StringComparison.Ordinal);
+        Assert.NotEmpty(code.GetProperty("history").EnumerateArray());
+        Assert.True(messaging.TryGetProperty("journeyEntries", out _));
+        // Audiences: her memberships and computed traits as Audiences holds them.
+        Assert.True(parts["audiences"].GetProperty("data").TryGetProperty("current", out _));
+
+        // The same as a page a person reads, each part naming its service.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Read a summary" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/privacy/summary$"));
+        await Assertions.Expect(page.GetByTestId("export-part")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("[data-service=loyalty]")).ToContainTextAsync("From the loyalty service");
+        await Assertions.Expect(page.Locator("[data-service=messaging]")).ToContainTextAsync("••••••");
+        await Accessibility.CheckAsync(page, "11c-portal-privacy-summary");
+        await page.GotoAsync("/privacy");
 
         // Confirmed: the box ticked and DELETE typed.
         var anonymousIdBefore = await CookieAsync(context, "ajs_anonymous_id");

@@ -41,7 +41,16 @@ public sealed class ProviderAndCheckInTests(DistributedAppFixture app)
         await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=1000"), HttpStatusCode.BadRequest);
         await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=10001&radiusMiles=500"), HttpStatusCode.BadRequest);
         await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=10001&radiusMiles=far"), HttpStatusCode.BadRequest);
-        await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=99999"), HttpStatusCode.NotFound);
+        await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/search?zip=00011"), HttpStatusCode.NotFound);
+
+        // A real zip with nobody within the radius gets the nearest providers, marked as such, rather than an error.
+        var montana = await member.Client.GetFromJsonAsync<JsonElement>("/api/loyalty/providers/search?zip=59801&radiusMiles=25");
+        Assert.True(montana.GetProperty("nearest").GetBoolean());
+        Assert.True(montana.GetProperty("approximate").GetBoolean());
+        Assert.Equal("MT", montana.GetProperty("state").GetString());
+        var nearest = montana.GetProperty("providers").EnumerateArray().Select(p => p.GetProperty("distanceMiles").GetDouble()).ToList();
+        Assert.Equal(3, nearest.Count);
+        Assert.True(nearest[0] > 25 && nearest.SequenceEqual(nearest.Order()));
         await LoyaltyTestClient.AssertProblemAsync(await member.Client.GetAsync("/api/loyalty/providers/prv_nowhere"), HttpStatusCode.NotFound);
         await LoyaltyTestClient.AssertProblemAsync(await app.Gateway.GetAsync("/api/loyalty/providers/search?zip=10001"), HttpStatusCode.Unauthorized);
     }
@@ -61,23 +70,33 @@ public sealed class ProviderAndCheckInTests(DistributedAppFixture app)
         using var first = await member.Client.PostAsJsonAsync($"/api/loyalty/members/{member.MemberId}/check-ins", new { providerId = provider });
         using var repeated = await member.Client.PostAsJsonAsync($"/api/loyalty/members/{member.MemberId}/check-ins", new { providerId = provider });
         using var other = await member.Client.PostAsJsonAsync($"/api/loyalty/members/{member.MemberId}/check-ins", new { providerId = elsewhere });
+        var visitor = await _loyalty.EnrolAsync();
+        using var visitorElsewhere = await visitor.Client.PostAsJsonAsync($"/api/loyalty/members/{visitor.MemberId}/check-ins", new { providerId = elsewhere });
 
+        // The flash coupon is in her wallet with the check-in: its offer, value and the one provider where it is valid.
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         var checkIn = await first.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(flashOfferId, checkIn.GetProperty("flashOfferId").GetGuid());
-        Assert.Equal(HttpStatusCode.OK, repeated.StatusCode);
-        Assert.Equal(checkIn.GetProperty("checkInId").GetString(), (await repeated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checkInId").GetString());
-        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
-        Assert.Equal(JsonValueKind.Null, (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("flashOfferId").ValueKind);
+        var flashCoupon = checkIn.GetProperty("coupon");
+        Assert.Equal("Flash: $25 off DiamondGlow today", flashCoupon.GetProperty("offerTitle").GetString());
+        Assert.Equal("flash", flashCoupon.GetProperty("kind").GetString());
+        Assert.Equal(25m, flashCoupon.GetProperty("value").GetDecimal());
+        Assert.Equal("DUMBO Glow Studio", Assert.Single(flashCoupon.GetProperty("validAt").EnumerateArray()).GetProperty("name").GetString());
+        var wallet = await member.Client.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{member.MemberId}/coupons");
+        Assert.Equal("Flash: $25 off DiamondGlow today", Assert.Single(wallet.EnumerateArray()).GetProperty("offerTitle").GetString());
 
-        var events = await _loyalty.EventsAsync(member.MemberId, e => LoyaltyTestClient.Named(e, "Provider Checked In").Count() >= 2, "two check-in events");
-        var checkIns = LoyaltyTestClient.Named(events, "Provider Checked In").Select(e => e.GetProperty("properties")).ToList();
-        Assert.Equal(2, checkIns.Count);
-        var atFlash = Assert.Single(checkIns, p => p.GetProperty("providerId").GetString() == provider);
+        // Not twice at one provider, and one visit at a time: both refused, naming the check-in in the way.
+        await LoyaltyTestClient.AssertProblemAsync(repeated, HttpStatusCode.Conflict, "urn:alle:loyalty:already-checked-in-here");
+        await LoyaltyTestClient.AssertProblemAsync(other, HttpStatusCode.Conflict, "urn:alle:loyalty:checked-in-elsewhere");
+        Assert.Equal(HttpStatusCode.Created, visitorElsewhere.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await visitorElsewhere.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("flashOfferId").ValueKind);
+
+        var events = await _loyalty.EventsAsync(member.MemberId, e => LoyaltyTestClient.Named(e, "Provider Checked In").Any(), "the check-in event");
+        var atFlash = Assert.Single(LoyaltyTestClient.Named(events, "Provider Checked In").Select(e => e.GetProperty("properties")));
         Assert.Equal(flashOfferId.ToString(), atFlash.GetProperty("flashOfferId").GetString());
         Assert.Equal("DUMBO Glow Studio", atFlash.GetProperty("providerName").GetString());
-        var atOther = Assert.Single(checkIns, p => p.GetProperty("providerId").GetString() == elsewhere);
-        Assert.False(atOther.TryGetProperty("flashOfferId", out _));
+        var visitorEvents = await _loyalty.EventsAsync(visitor.MemberId, e => LoyaltyTestClient.Named(e, "Provider Checked In").Any(), "the visitor's check-in event");
+        Assert.False(Assert.Single(LoyaltyTestClient.Named(visitorEvents, "Provider Checked In")).GetProperty("properties").TryGetProperty("flashOfferId", out _));
 
         // Flash offers are not listed to members nor claimable without the check-in's journey.
         var listed = await member.Client.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{member.MemberId}/offers");
@@ -85,11 +104,13 @@ public sealed class ProviderAndCheckInTests(DistributedAppFixture app)
         using var claimed = await member.Client.PostAsync($"/api/loyalty/members/{member.MemberId}/offers/{flashOfferId}/coupon", null);
         await LoyaltyTestClient.AssertProblemAsync(claimed, HttpStatusCode.Conflict, "urn:alle:loyalty:flash-offer-at-check-in");
 
-        // The journey issues the flash coupon; it is redeemable only where the flash offer runs.
+        // The journey asks for the flash coupon and gets the one already issued; it is redeemable only where the flash offer runs.
         using var coupon = await _loyalty.Admin.PostAsJsonAsync($"/api/loyalty/offers/{flashOfferId}/coupons", new { memberId = member.MemberId });
         Assert.Equal(HttpStatusCode.OK, coupon.StatusCode);
+        var code = (await coupon.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString();
+        Assert.Equal(flashCoupon.GetProperty("code").GetString(), code);
         using var redeemElsewhere = await _loyalty.ProviderDesk.PostAsJsonAsync(
-            $"/api/loyalty/providers/{elsewhere}/coupons/{(await coupon.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()}/redemption", new { memberId = member.MemberId });
+            $"/api/loyalty/providers/{elsewhere}/coupons/{code}/redemption", new { memberId = member.MemberId });
         await LoyaltyTestClient.AssertProblemAsync(redeemElsewhere, HttpStatusCode.Conflict, "urn:alle:loyalty:coupon-not-at-this-provider");
     }
 

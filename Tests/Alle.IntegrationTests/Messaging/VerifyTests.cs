@@ -98,7 +98,7 @@ public sealed partial class VerifyTests(DistributedAppFixture app)
         var body = await start.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
-        Assert.Equal(["channel", "expiresInSeconds", "status"], body.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["channel", "expiresInSeconds", "sid", "status"], body.EnumerateObject().Select(p => p.Name).Order());
         var unknown = await CheckAsync(MessagingClient.NewPhone(), "123456");
         Assert.Equal(("expired", false), (unknown.GetProperty("status").GetString(), unknown.GetProperty("valid").GetBoolean()));
     }

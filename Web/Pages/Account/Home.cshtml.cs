@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Alle.Web.Pages.Account;
 
-public sealed class HomeModel(LoyaltyService loyalty, TimeProvider clock) : PageModel
+public sealed class HomeModel(LoyaltyService loyalty, MemberTimeZone timeZone, TimeProvider clock) : PageModel
 {
     public MemberRecord Member { get; private set; } = null!;
 
@@ -21,9 +21,10 @@ public sealed class HomeModel(LoyaltyService loyalty, TimeProvider clock) : Page
 
     public IReadOnlyList<LedgerEntry> Recent { get; private set; } = [];
 
-    private Dictionary<Guid, string> _titles = [];
+    public TimeZoneInfo Zone { get; private set; } = TimeZoneInfo.Utc;
 
-    public string TitleOf(Guid offerId) => _titles.GetValueOrDefault(offerId, "Reward");
+    /// <summary>Nothing has happened on her account yet: the page welcomes her with what to do first.</summary>
+    public bool IsNew { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -47,13 +48,15 @@ public sealed class HomeModel(LoyaltyService loyalty, TimeProvider clock) : Page
         var offers = loyalty.GetOffersAsync(cancellationToken);
         var coupons = loyalty.GetCouponsAsync(cancellationToken);
         var history = loyalty.GetHistoryAsync(5, cancellationToken);
-        await Task.WhenAll(member, balance, offers, coupons, history);
+        var zone = timeZone.GetAsync(cancellationToken);
+        await Task.WhenAll(member, balance, offers, coupons, history, zone);
+        Zone = zone.Result;
 
         Member = member.Result;
         Balance = balance.Result;
         Recent = history.Result;
         var now = clock.GetUtcNow();
-        _titles = offers.Result.ToDictionary(o => o.Offer.OfferId, o => o.Offer.Title);
+        IsNew = Recent.Count == 0 && coupons.Result.Count == 0;
         Wallet = [.. coupons.Result.Where(c => c.RedeemedAt is null && c.ExpiresAt > now).OrderBy(c => c.ExpiresAt)];
         Claimable = [.. offers.Result.Where(o => o.Coupon is null && o.Offer.Kind == "standard").Select(o => o.Offer)];
     }

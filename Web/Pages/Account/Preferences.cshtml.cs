@@ -25,11 +25,16 @@ public sealed class PreferencesModel(LoyaltyService loyalty, MessagingService me
 
     public bool Marketing { get; private set; }
 
-    public bool TransactionalBlocked { get; private set; }
+    /// <summary>Texts to her number are stopped (she texted STOP): nothing is on until she texts START.</summary>
+    public bool Stopped { get; private set; }
+
+    public string? ProgramNumber { get; private set; }
 
     public string MaskedPhone { get; private set; } = "";
 
     public string TimeZone { get; private set; } = TimeZones.Default;
+
+    public Alle.Web.Pages.Shared.TimeZoneField TimeZoneField => new("timeZone", "timeZone", TimeZone, FromBrowser: false);
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +48,17 @@ public sealed class PreferencesModel(LoyaltyService loyalty, MessagingService me
         var evidence = marketing
             ? $"Ticked in the portal's preferences: \"{Alle.Web.Pages.SignIn.ConsentWording.Marketing}\""
             : "Unticked marketing texts in the portal's preferences.";
-        var saved = await messaging.SetMarketingAsync(marketing, evidence, cancellationToken);
+        Preferences saved;
+        try
+        {
+            saved = await messaging.SetMarketingAsync(marketing, evidence, cancellationToken);
+        }
+        catch (ServiceProblem problem) when (problem.Status == System.Net.HttpStatusCode.Conflict)
+        {
+            // Texts are stopped: the page shows what she must do; nothing was changed.
+            TempData["Notice"] = "Your texts are stopped, so offers by text cannot be turned on. Text START first (see below).";
+            return RedirectToPage();
+        }
         tracking.Track(HttpContext, "Marketing Preference Changed", new { marketing = saved.Marketing });
         TempData["Notice"] = saved.Marketing ? "You will receive offers by text." : "You will no longer receive offers by text.";
         return RedirectToPage();
@@ -65,6 +80,10 @@ public sealed class PreferencesModel(LoyaltyService loyalty, MessagingService me
 
     public async Task<IActionResult> OnPostDetailsAsync(CancellationToken cancellationToken)
     {
+        foreach (var (field, message) in Details.Check(DateOnly.FromDateTime(DateTime.UtcNow)))
+        {
+            ModelState.AddModelError($"Details.{field}", message);
+        }
         if (!ModelState.IsValid)
         {
             await LoadAsync(cancellationToken);
@@ -94,7 +113,8 @@ public sealed class PreferencesModel(LoyaltyService loyalty, MessagingService me
         {
             var current = await preferences;
             Marketing = current.Marketing;
-            TransactionalBlocked = !current.Transactional;
+            Stopped = current.Stopped;
+            ProgramNumber = current.ProgramNumber;
             MaskedPhone = current.Phone;
         }
         catch (ServiceProblem problem) when (problem.Status == System.Net.HttpStatusCode.NotFound)

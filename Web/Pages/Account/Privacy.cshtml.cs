@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alle.Web.Authentication;
+using Alle.Web.Privacy;
 using Alle.Web.Services.Profiles;
 using Alle.Web.Tracking;
 using Microsoft.AspNetCore.Authentication;
@@ -9,23 +10,25 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Alle.Web.Pages.Account;
 
 /// <summary>
-/// Her data export (Profiles, with her member token) and account deletion: after explicit confirmation, a
+/// Her data export (every service's part, see <see cref="DataExport"/>: a JSON file, or a readable summary page) and
+/// account deletion: after explicit confirmation, a
 /// SUPPRESS_WITH_DELETE regulation on her own user id (every service deletes what it holds; later events are dropped),
 /// then she is signed out and the browser gets a new anonymous id.
 /// </summary>
-public sealed class PrivacyModel(ProfilesService profiles, ProfilesAdminService regulations, MemberSession session, MemberTokenProvider tokens,
+public sealed class PrivacyModel(DataExport export, ProfilesAdminService regulations, MemberSession session, MemberTokenProvider tokens,
     PortalTracking tracking, ILogger<PrivacyModel> logger) : PageModel
 {
+    internal static readonly JsonSerializerOptions ExportJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
     public void OnGet()
     {
     }
 
     public async Task<IActionResult> OnGetDownloadAsync(CancellationToken cancellationToken)
     {
-        var export = await profiles.ExportMineAsync(cancellationToken);
-        tracking.Track(HttpContext, "Data Export Requested");
-        var document = export ?? JsonSerializer.SerializeToElement(new { userId = session.RequireMemberId(), note = "No profile data is held yet." });
-        return File(JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true }), "application/json", "alle-my-data.json");
+        var document = await export.AssembleAsync(cancellationToken);
+        tracking.Track(HttpContext, "Data Export Requested", new { format = "json" });
+        return File(JsonSerializer.SerializeToUtf8Bytes(document, ExportJson), "application/json", "alle-my-data.json");
     }
 
     public async Task<IActionResult> OnPostDeleteAsync(bool understood, string? confirmation, CancellationToken cancellationToken)

@@ -24,6 +24,9 @@ public sealed class JourneysModel(MessagingAdminService messaging, AudiencesAdmi
 
     public IReadOnlyList<Offer> Offers { get; private set; } = [];
 
+    /// <summary>The template rendered for a sample member, as it would go out: final text, encoding, segments.</summary>
+    public TemplatePreview? Preview { get; private set; }
+
     public async Task OnGetAsync(string? audience, CancellationToken cancellationToken)
     {
         Input.AudienceKey = audience;
@@ -48,6 +51,27 @@ public sealed class JourneysModel(MessagingAdminService messaging, AudiencesAdmi
             catch (ServiceProblem problem) when (problem.Status == System.Net.HttpStatusCode.BadRequest)
             {
                 ModelState.AddModelError(string.Empty, problem.Describe());
+            }
+        }
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostPreviewAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(Input.Template))
+        {
+            ModelState.AddModelError("Input.Template", "Write the text to preview.");
+        }
+        else
+        {
+            try
+            {
+                Preview = await messaging.PreviewTemplateAsync(Input.Template, cancellationToken);
+            }
+            catch (ServiceProblem problem) when (problem.Status == System.Net.HttpStatusCode.BadRequest)
+            {
+                ModelState.AddModelError("Input.Template", problem.Describe());
             }
         }
         await LoadAsync(cancellationToken);

@@ -18,13 +18,28 @@ public sealed class CodeModel(MessagingService messaging, LoyaltyAdminService lo
 
     public string MaskedPhone { get; private set; } = "";
 
-    public IActionResult OnGet()
+    /// <summary>Why the code's text cannot reach her (unroutable, not_mobile, …), when Twilio said so.</summary>
+    public string? Undeliverable { get; private set; }
+
+    public bool Delivered { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         if (flow.Read(HttpContext) is not { } state)
         {
             return RedirectToPage("Index");
         }
         MaskedPhone = PhoneNumberMask.Of(state.Phone);
+        if (state.VerificationId is { } id && await messaging.GetDeliveryAsync(id, cancellationToken) is { } delivery)
+        {
+            if (delivery is { Delivery: "failed", Reason: "opted_out" })
+            {
+                flow.Save(HttpContext, state with { ProgramNumber = delivery.ProgramNumber });
+                return RedirectToPage("TextsStopped");
+            }
+            Undeliverable = delivery.Delivery == "failed" ? delivery.Reason ?? "undelivered" : null;
+            Delivered = delivery.Delivery == "delivered";
+        }
         return Page();
     }
 
@@ -74,9 +89,18 @@ public sealed class CodeModel(MessagingService messaging, LoyaltyAdminService lo
         {
             return RedirectToPage("Index");
         }
-        TempData["Notice"] = await messaging.StartVerificationAsync(state.Phone, cancellationToken)
-            ? "We sent a new code."
-            : "Too many codes were sent to this number. Please try again in an hour.";
-        return RedirectToPage();
+        switch (await messaging.StartVerificationAsync(state.Phone, cancellationToken))
+        {
+            case CodeRequest.Sent sent:
+                flow.Save(HttpContext, state with { VerificationId = sent.VerificationId });
+                TempData["Notice"] = "We sent a new code.";
+                return RedirectToPage();
+            case CodeRequest.Stopped stopped:
+                flow.Save(HttpContext, state with { ProgramNumber = stopped.ProgramNumber });
+                return RedirectToPage("TextsStopped");
+            default:
+                TempData["Notice"] = "Too many codes were sent to this number. Please try again in an hour.";
+                return RedirectToPage();
+        }
     }
 }

@@ -27,14 +27,19 @@ public sealed class IndexModel(MessagingService messaging, PhoneNumberNormalizer
             ModelState.AddModelError(nameof(Phone), "Enter a mobile number, e.g. (555) 555-0100.");
             return Page();
         }
-        if (!await messaging.StartVerificationAsync(phone, cancellationToken))
+        switch (await messaging.StartVerificationAsync(phone, cancellationToken))
         {
-            ModelState.AddModelError(string.Empty, "Too many codes were sent to this number. Please try again in an hour.");
-            return Page();
+            case CodeRequest.Sent sent:
+                flow.Save(HttpContext, new SignInState(phone, Verified: false, SafeReturnUrl(ReturnUrl), sent.VerificationId));
+                tracking.Track(HttpContext, "Sign In Code Requested");
+                return RedirectToPage("Code");
+            case CodeRequest.Stopped stopped:
+                flow.Save(HttpContext, new SignInState(phone, Verified: false, SafeReturnUrl(ReturnUrl), ProgramNumber: stopped.ProgramNumber));
+                return RedirectToPage("TextsStopped");
+            default:
+                ModelState.AddModelError(nameof(Phone), "Too many codes were sent to this number. Please try again in an hour.");
+                return Page();
         }
-        flow.Save(HttpContext, new SignInState(phone, Verified: false, SafeReturnUrl(ReturnUrl)));
-        tracking.Track(HttpContext, "Sign In Code Requested");
-        return RedirectToPage("Code");
     }
 
     public static string? SafeReturnUrl(string? url) =>

@@ -15,12 +15,15 @@ namespace Alle.Web.Pages.SignIn;
 /// part of membership; marketing texts only if the box is ticked. The wording shown goes to Loyalty, which publishes it
 /// with <c>MemberEnrolled</c> as the consent evidence.
 /// </summary>
-public sealed class JoinModel(LoyaltyAdminService loyalty, SignInFlow flow, PortalTracking tracking) : PageModel
+public sealed class JoinModel(LoyaltyAdminService loyalty, SignInFlow flow, PortalTracking tracking, TimeProvider clock) : PageModel
 {
     [BindProperty]
     public JoinInput Input { get; set; } = new();
 
     public string MaskedPhone { get; private set; } = "";
+
+    /// <summary>She posted the form already: the zone shown is hers, not the browser's guess.</summary>
+    public bool TimeZoneChosen => Request.HasFormContentType;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -49,6 +52,10 @@ public sealed class JoinModel(LoyaltyAdminService loyalty, SignInFlow flow, Port
         if (!TimeZones.IsKnown(Input.TimeZone))
         {
             ModelState.AddModelError("Input.TimeZone", "Choose a time zone from the list.");
+        }
+        foreach (var (field, message) in Input.Check(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)))
+        {
+            ModelState.AddModelError($"Input.{field}", message);
         }
         if (!ModelState.IsValid)
         {

@@ -32,6 +32,20 @@ public sealed class AudiencesAdminService(HttpClient http)
         (await http.GetAsync($"/api/audiences/{ServiceResponses.Escape(audience)}/size-history?days={days}", cancellationToken)
             .ReadAsync<DataList<SizePoint>>(cancellationToken)).Data;
 
+    /// <summary>A member's audiences, computed traits and entries and exits, as Audiences answers them (her access request); null when unknown.</summary>
+    public async Task<JsonElement?> ExportMemberAsync(string userId, CancellationToken cancellationToken)
+    {
+        var identifier = ServiceResponses.Escape($"user_id:{userId}");
+        using var current = await http.GetAsync($"/api/audiences/profiles/{identifier}", cancellationToken);
+        if (current.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        await current.EnsureAcceptedAsync(cancellationToken);
+        var history = await http.GetAsync($"/api/audiences/profiles/{identifier}/history", cancellationToken).ReadAsync<JsonElement>(cancellationToken);
+        return JsonSerializer.SerializeToElement(new { current = await current.Content.ReadFromJsonAsync<JsonElement>(cancellationToken), history });
+    }
+
     /// <summary>A profile's audiences and computed traits; null when Audiences has not seen the profile.</summary>
     public Task<ProfileAudiences?> ProfileAsync(Guid profileId, CancellationToken cancellationToken) =>
         http.GetAsync($"/api/audiences/profiles/{profileId}", cancellationToken).ReadOrNullAsync<ProfileAudiences>(cancellationToken);

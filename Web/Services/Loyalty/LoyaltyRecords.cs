@@ -27,17 +27,26 @@ public sealed record Offer(
     Guid OfferId, string Kind, string Title, string? Description, decimal Value, IReadOnlyList<string> Products, IReadOnlyList<string> ProviderIds,
     string Eligibility, string? AudienceKey, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int CouponValidDays, bool Active);
 
+public sealed record ValidProvider(string ProviderId, string Name, string? City, string? State);
+
+/// <param name="ValidAt">Where a flash offer's coupon can be used; empty (or null) when any participating provider takes it.</param>
 public sealed record Coupon(string Code, Guid OfferId, string MemberId, decimal Value, DateTimeOffset ExpiresAt, DateTimeOffset IssuedAt,
-    DateTimeOffset? RedeemedAt, string? RedeemedProviderId, string? OfferTitle);
+    DateTimeOffset? RedeemedAt, string? RedeemedProviderId, string? OfferTitle, string? Kind = null, string? OfferDescription = null,
+    IReadOnlyList<ValidProvider>? ValidAt = null);
 
 public sealed record MemberOffer(Offer Offer, Coupon? Coupon);
 
-public sealed record CheckInReceipt(string CheckInId, string ProviderId, string ProviderName, Guid? FlashOfferId, DateTimeOffset CheckedInAt);
+/// <param name="Coupon">The flash offer's coupon the check-in put in her wallet, if a flash offer ran there for her.</param>
+public sealed record CheckInReceipt(string CheckInId, string ProviderId, string ProviderName, Guid? FlashOfferId, DateTimeOffset CheckedInAt, Coupon? Coupon);
+
+public sealed record CheckInRecord(string CheckInId, string ProviderId, string ProviderName, Guid? FlashOfferId, DateTimeOffset CheckedInAt);
 
 public sealed record Provider(string ProviderId, string Name, string Address, string City, string State, string Zip, string Phone,
     double Latitude, double Longitude, IReadOnlyList<string> Products, double? DistanceMiles);
 
-public sealed record ProviderSearch(string Zip, string City, string State, double RadiusMiles, IReadOnlyList<Provider> Providers);
+/// <param name="Nearest">Nobody within the radius: these are the nearest providers, farther away.</param>
+/// <param name="Approximate">The zip is not in the directory: distances are from its state's centre.</param>
+public sealed record ProviderSearch(string Zip, string? City, string State, double RadiusMiles, IReadOnlyList<Provider> Providers, bool Nearest = false, bool Approximate = false);
 
 public sealed record EnrolmentRequest(
     string Phone, string FirstName, string LastName, string? Email, DateOnly? Birthday, string? Zip,

@@ -32,6 +32,13 @@ public sealed class LoyaltyService(HttpClient http, MemberSession session)
     public Task<CheckInReceipt> CheckInAsync(string providerId, CancellationToken cancellationToken) =>
         http.PostAsJsonAsync($"{Member}/check-ins", new { providerId }, cancellationToken).ReadAsync<CheckInReceipt>(cancellationToken);
 
+    public Task<List<CheckInRecord>> GetCheckInsAsync(int limit, CancellationToken cancellationToken) =>
+        http.GetAsync($"{Member}/check-ins?limit={limit}", cancellationToken).ReadAsync<List<CheckInRecord>>(cancellationToken);
+
+    /// <summary>Everything Loyalty holds about her (her access request).</summary>
+    public Task<System.Text.Json.JsonElement> ExportAsync(CancellationToken cancellationToken) =>
+        http.GetAsync($"{Member}/export", cancellationToken).ReadAsync<System.Text.Json.JsonElement>(cancellationToken);
+
     /// <summary>A member's search: Loyalty records <c>Provider Searched</c> for her.</summary>
     public Task<ProviderSearch?> SearchProvidersAsync(string zip, int radiusMiles, string? product, CancellationToken cancellationToken) =>
         http.GetAsync(LoyaltyAdminService.SearchPath(zip, radiusMiles, product), cancellationToken).ReadOrNullAsync<ProviderSearch>(cancellationToken);

@@ -19,6 +19,18 @@ public sealed class MessagingAdminService(HttpClient http)
     public Task<Journey> SetJourneyActiveAsync(Guid id, bool active, CancellationToken cancellationToken) =>
         http.PostAsync($"/api/messaging/journeys/{id}/{(active ? "resume" : "pause")}", null, cancellationToken).ReadAsync<Journey>(cancellationToken);
 
+    /// <summary>A number's consent and its audit trail, and whether texts to it are stopped (the portal's sign-in asks while she texts START).</summary>
+    public Task<ConsentView> GetConsentAsync(string phone, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/messaging/consent/{ServiceResponses.Escape(phone)}", cancellationToken).ReadAsync<ConsentView>(cancellationToken);
+
+    /// <summary>Everything Messaging holds about a member (her access request).</summary>
+    public Task<JsonElement> ExportMemberAsync(string userId, string? phone, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/messaging/members/{ServiceResponses.Escape(userId)}/export" + (phone is null ? "" : $"?phone={ServiceResponses.Escape(phone)}"), cancellationToken)
+            .ReadAsync<JsonElement>(cancellationToken);
+
+    public Task<TemplatePreview> PreviewTemplateAsync(string template, CancellationToken cancellationToken) =>
+        http.PostAsJsonAsync("/api/messaging/templates/preview", new { template }, cancellationToken).ReadAsync<TemplatePreview>(cancellationToken);
+
     public async Task<IReadOnlyList<MessageEntry>> ListMessagesAsync(MessageFilter filter, CancellationToken cancellationToken)
     {
         var query = new List<string> { $"limit={filter.Limit.ToString(CultureInfo.InvariantCulture)}" };
@@ -32,6 +44,13 @@ public sealed class MessagingAdminService(HttpClient http)
 }
 
 public sealed record DataList<T>(IReadOnlyList<T> Data);
+
+public sealed record ConsentAuditEntry(string Category, bool Subscribed, string Source, string? Evidence, DateTimeOffset At);
+
+public sealed record ConsentView(string Phone, IReadOnlyList<JsonElement> Consents, IReadOnlyList<ConsentAuditEntry> Audit, bool Suppressed, bool TextsStopped);
+
+/// <param name="Text">What goes out: the rendered sample after smart encoding.</param>
+public sealed record TemplatePreview(string Rendered, string Text, string Encoding, int Segments, int Units, int Replaced);
 
 public sealed record MessageFilter(string? UserId = null, string? Phone = null, Guid? JourneyId = null, string? Status = null, int Limit = 100);
 

@@ -9,8 +9,8 @@ CREATE TABLE outbox_messages (
     destination     text        NOT NULL CHECK (destination IN ('bus', 'tracking')),
     -- bus: the contract's full type name; tracking: the call's type (track, identify, page).
     message_type    text        NOT NULL,
-    -- Rows sharing a key (a profile, a member, a message) are delivered in id order: a failing row holds back its
-    -- successors. It also names whose fact a row is, so a deletion can forget it.
+    -- Rows sharing a key (a profile, a member, a message) are delivered to their destination in id order: a failing row
+    -- holds back its successors for that destination. It also names whose fact a row is, so a deletion can forget it.
     ordering_key    text,
     payload         json        NOT NULL,
     trace_parent    text,
@@ -21,6 +21,6 @@ CREATE TABLE outbox_messages (
     sent_at         timestamptz
 );
 CREATE INDEX outbox_messages_pending ON outbox_messages (id) WHERE sent_at IS NULL;
-CREATE INDEX outbox_messages_failing ON outbox_messages (ordering_key, id) WHERE sent_at IS NULL AND attempts > 0;
+CREATE INDEX outbox_messages_failing ON outbox_messages (ordering_key, destination, id) WHERE sent_at IS NULL AND attempts > 0;
 CREATE INDEX outbox_messages_by_key ON outbox_messages (ordering_key) WHERE ordering_key IS NOT NULL;
 CREATE INDEX outbox_messages_sent ON outbox_messages (sent_at) WHERE sent_at IS NOT NULL;
