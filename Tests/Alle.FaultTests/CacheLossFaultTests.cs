@@ -11,7 +11,7 @@ public sealed class CacheLossFaultTests(FaultFixture app, ITestOutputHelper outp
     [Fact]
     public async Task Losing_redis_loses_no_event_serves_no_stale_trait_and_lets_no_text_past_the_cap()
     {
-        var findings = await new CacheLossScenario(app, output.WriteLine).RunAsync(new CacheLossOptions());
+        var findings = await new CacheLossScenario(app, output.WriteLine).RunAsync(new CacheLossOptions { Hold = TimeSpan.FromSeconds(5), Events = 100 });
 
         output.WriteLine(DeliveryTable.Format(findings.Tallies));
         Assert.All(findings.Tallies, tally => Assert.True(tally.Holds && tally.Acknowledged > 0, $"{tally.Fault} in {tally.CheckedIn}: {tally}"));

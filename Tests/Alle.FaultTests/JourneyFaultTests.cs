@@ -8,7 +8,9 @@ namespace Alle.FaultTests;
 [Collection(FaultCollection.Name)]
 public sealed class JourneyFaultTests(FaultFixture app, ITestOutputHelper output)
 {
-    private const int Kills = 3;
+    private const int Kills = 2;
+
+    private const int Entries = 60;
 
     /// <summary>Messaging's send loops per process: each has at most one request on its way to the provider.</summary>
     private const int DispatchLoops = 4;
@@ -16,10 +18,10 @@ public sealed class JourneyFaultTests(FaultFixture app, ITestOutputHelper output
     [Fact]
     public async Task Every_member_gets_one_text_and_none_gets_two_while_messaging_is_killed()
     {
-        var tallies = await new JourneyScenario(app, output.WriteLine).RunAsync(new JourneyOptions { Entries = 200, Kills = Kills });
+        var tallies = await new JourneyScenario(app, output.WriteLine).RunAsync(new JourneyOptions { Entries = Entries, Kills = Kills });
 
         output.WriteLine(DeliveryTable.Format(tallies));
-        Assert.All(tallies, tally => Assert.True(tally.Holds && tally.Acknowledged == 200, $"{tally.Fault} in {tally.CheckedIn}: {tally}"));
+        Assert.All(tallies, tally => Assert.True(tally.Holds && tally.Acknowledged == Entries, $"{tally.Fault} in {tally.CheckedIn}: {tally}"));
         // A text on its way to the provider at a kill stays unconfirmed rather than risk a second one: at most one per loop per kill.
         Assert.InRange(tallies.Sum(t => t.InDoubt), 0, Kills * DispatchLoops);
     }

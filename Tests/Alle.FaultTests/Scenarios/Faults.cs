@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Aspire.Hosting.ApplicationModel;
 
 namespace Alle.FaultTests.Scenarios;
 
@@ -8,7 +9,10 @@ public abstract record Fault(string Resource)
     public abstract string Name { get; }
 }
 
-/// <summary>SIGKILL of the resource's process; the AppHost restarts it on its own.</summary>
+/// <summary>
+/// SIGKILL of the resource's process — for a server (PostgreSQL, RabbitMQ, Redis) of every process it runs, as a crash
+/// of its machine would — after which the AppHost restarts it on its own.
+/// </summary>
 public sealed record Kill(string Resource) : Fault(Resource)
 {
     public override string Name => $"{Resource} SIGKILL";
@@ -35,8 +39,22 @@ public sealed class FaultInjector(DistributedAppFixture app, Action<string> log)
         {
             case Kill kill:
                 var before = app.Resources.Instance(kill.Resource);
-                log($"{fault.Name}: killing pid {before.ProcessId}");
-                Process.GetProcessById(before.ProcessId).Kill();
+                // A server's shell wrapper and everything under it; a service's own process (under dotnet run).
+                int[] victims = app.Resources[kill.Resource] is ProjectResource
+                    ? [before.ProcessId]
+                    : [before.ProcessId, .. ProcessTree.Descendants(before.ProcessId)];
+                log($"{fault.Name}: killing {string.Join(", ", victims)}");
+                foreach (var victim in victims)
+                {
+                    try
+                    {
+                        Process.GetProcessById(victim).Kill();
+                    }
+                    catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+                    {
+                        // Already gone: a child that ended with its parent.
+                    }
+                }
                 var killedAt = DateTimeOffset.UtcNow;
                 await Eventually.TrueAsync(() => Task.FromResult(app.Resources.Instance(kill.Resource) is { } now
                         && now.Restarts > before.Restarts && now.ProcessId != before.ProcessId && now.ProcessId != 0),

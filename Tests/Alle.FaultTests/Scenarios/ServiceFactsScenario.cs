@@ -51,6 +51,7 @@ public sealed class ServiceFactsScenario(DistributedAppFixture app, Action<strin
         var trackingFacts = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         var members = new ConcurrentBag<Member>();
         var textIds = new ConcurrentBag<Guid>();
+        var purchases = new ConcurrentBag<string>();
         var firstFactAt = DateTimeOffset.MaxValue;
         var lastFactAt = DateTimeOffset.MinValue;
         var factTimes = new Lock();
@@ -85,6 +86,13 @@ public sealed class ServiceFactsScenario(DistributedAppFixture app, Action<strin
                 purchaseId, memberId, treatments = new[] { new { product = "botox-cosmetic", amount = 480m } },
             });
             await EnsureAsync(purchased, HttpStatusCode.Created, "purchase");
+            // The desk sends it again, as it would after a timeout: the same purchase, replayed, earns nothing more.
+            using var resent = await desk.PostAsJsonAsync($"/api/loyalty/providers/{Provider}/purchases", new
+            {
+                purchaseId, memberId, treatments = new[] { new { product = "botox-cosmetic", amount = 480m } },
+            });
+            await EnsureAsync(resent, HttpStatusCode.OK, "repeated purchase");
+            purchases.Add(purchaseId);
             trackingFacts[$"loyalty-purchase-completed:{purchaseId}"] = 0;
             trackingFacts[$"loyalty-points-earned:{purchaseId}"] = 0;
             Recorded();
@@ -164,7 +172,14 @@ public sealed class ServiceFactsScenario(DistributedAppFixture app, Action<strin
             Tally(trackingIds, await WarehouseAsync(trackingIds), "warehouse") with { Recovery = caughtUp ? recovery : null },
             Tally(trackingIds, await TimelinesAsync(trackingIds), "timelines"),
             Tally(statusIds, StatusesReceived(), "bus (MessageStatusChanged)"),
+            Tally([.. purchases], await EarnedAsync(), "points ledger"),
         ], healedAt - firstFactAt);
+
+        async Task<Dictionary<string, long>> EarnedAsync() =>
+            (await stores.QueryAsync("loyaltydb",
+                "SELECT purchase_id, count(*) FROM ledger_entries WHERE kind = 'earn' AND (purchase_id = ANY($1) OR member_id = ANY($2)) GROUP BY purchase_id",
+                purchases.ToArray(), UserIds()))
+            .ToDictionary(row => (string)row[0]!, row => (long)row[1]!, StringComparer.Ordinal);
 
         DeliveryTally Tally(string[] ids, Dictionary<string, long> found, string checkedIn)
         {
