@@ -5,7 +5,7 @@ using Aspire.Hosting.Testing;
 namespace Alle.FaultTests;
 
 /// <summary>
-/// The application the fault tests break. Each service's outbox relay caps its backoff at 10 s instead of the shipped
+/// The application the fault tests break. Each service's outbox relay caps its backoff at 5 s instead of the shipped
 /// minute, so a recovery shows within seconds and the suite stays short. The cap only spaces the attempts: rows are
 /// kept and retried whatever it is (the relay this replaced gave up after 50 attempts, however spaced), and
 /// bench/faults/run.sh runs the long faults with the shipped settings.
@@ -16,7 +16,7 @@ public sealed class FaultFixture : DistributedAppFixture
     {
         foreach (var service in builder.Resources.OfType<ProjectResource>().ToList())
         {
-            builder.CreateResourceBuilder(service).WithEnvironment("Outbox__MaxBackoff", "00:00:10");
+            builder.CreateResourceBuilder(service).WithEnvironment("Outbox__MaxBackoff", "00:00:05");
         }
     }
 }

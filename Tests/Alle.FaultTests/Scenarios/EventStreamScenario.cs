@@ -173,20 +173,22 @@ public sealed class EventStreamScenario(DistributedAppFixture app, Action<string
         log($"sending stopped: {sent.Count:N0} events sent, {acknowledged.Count:N0} acknowledged");
 
         var caughtUp = Stopwatch.StartNew();
+        var progressAt = TimeSpan.Zero;
         var converged = await ConvergeAsync(async () =>
         {
             var warehouse = await stores.WarehouseByPrefixAsync("tracks", run);
-            if (!acknowledged.Keys.All(warehouse.ContainsKey))
-            {
-                return false;
-            }
             var timelines = await stores.TimelinesByPrefixAsync(run);
-            if (!acknowledged.Keys.All(timelines.ContainsKey))
-            {
-                return false;
-            }
             var values = await stores.ComputedValuesAsync(counter);
-            return ExpectedCounts(warehouse).All(expected => values.GetValueOrDefault(expected.Key) == expected.Value);
+            var expected = ExpectedCounts(warehouse);
+            var (inWarehouse, onTimelines) = (acknowledged.Keys.Count(warehouse.ContainsKey), acknowledged.Keys.Count(timelines.ContainsKey));
+            var countersRight = expected.Count(e => values.GetValueOrDefault(e.Key) == e.Value);
+            if (caughtUp.Elapsed - progressAt > TimeSpan.FromSeconds(10))
+            {
+                progressAt = caughtUp.Elapsed;
+                log($"catching up after {caughtUp.Elapsed.TotalSeconds:0} s: of {acknowledged.Count:N0} acknowledged, {inWarehouse:N0} in the warehouse, " +
+                    $"{onTimelines:N0} on timelines; {countersRight} of {expected.Count} event counters right");
+            }
+            return inWarehouse == acknowledged.Count && onTimelines == acknowledged.Count && countersRight == expected.Count;
         }, options.CatchUp);
         log(converged
             ? $"every store caught up {caughtUp.Elapsed.TotalSeconds:0} s after sending stopped"
