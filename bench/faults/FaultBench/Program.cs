@@ -30,12 +30,16 @@ try
         {
             Faults =
             [
+                new Kill("gateway"),
                 new Kill("ingestion"),
                 new Kill("profiles"),
                 new Kill("audiences"),
-                new Kill("gateway"),
+                new Kill("eventbus"),
+                new Kill("postgres"),
+                new Kill("cache"),
                 new Outage("eventbus", brokerOutage),
                 new Outage("postgres", postgresOutage),
+                new Outage("cache", cacheOutage),
             ],
             EventsPerSecond = rate,
             Senders = 8,
