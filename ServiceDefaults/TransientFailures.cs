@@ -17,7 +17,9 @@ public static class TransientFailures
     {
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsTransient),
         NpgsqlException { IsTransient: true } => true,
-        HttpRequestException { StatusCode: null or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } => true,
+        // No answer, or one saying "not now"; a 500 is a bug that retrying for a day would only hide.
+        HttpRequestException { StatusCode: null or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable
+            or HttpStatusCode.GatewayTimeout } => true,
         BrokenCircuitException or TimeoutRejectedException => true,
         RedisConnectionException or RedisTimeoutException => true,
         SocketException or TimeoutException => true,

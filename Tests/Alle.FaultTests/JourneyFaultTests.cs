@@ -10,7 +10,7 @@ public sealed class JourneyFaultTests(FaultFixture app, ITestOutputHelper output
 {
     private const int Kills = 2;
 
-    private const int Entries = 60;
+    private const int Entries = 40;
 
     /// <summary>Messaging's send loops per process: each has at most one request on its way to the provider.</summary>
     private const int DispatchLoops = 4;

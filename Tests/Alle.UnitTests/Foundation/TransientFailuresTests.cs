@@ -32,6 +32,7 @@ public sealed class TransientFailuresTests
         { "a bad column", new PostgresException("column \"x\" does not exist", "ERROR", "ERROR", "42703") },
         { "a refusal", new HttpRequestException("Response status code does not indicate success: 400", null, HttpStatusCode.BadRequest) },
         { "a bug", new NullReferenceException() },
+        { "a bug in a service", new HttpRequestException("Response status code does not indicate success: 500", null, HttpStatusCode.InternalServerError) },
         { "bad data", new FormatException("not a number") },
     };
 
