@@ -84,6 +84,14 @@ finally
 }
 
 Console.WriteLine();
+// A minute with failed calls or a process gone (no resident memory) measured something else than a steady load.
+var broken = minutesMeasured.Where(m => m.Failures.Count > 0 || m.Latencies.Length == 0 || m.Memory.Values.Any(mb => mb <= 0)).ToList();
+if (broken.Count > 0)
+{
+    Console.WriteLine($"Not a valid soak: {broken.Count} of {minutesMeasured.Count} minutes had failed calls or a process that was gone " +
+        $"(minutes {string.Join(", ", broken.Select(m => m.Number))}); no conclusion about memory or latency.");
+    return 1;
+}
 if (minutesMeasured.Count >= 3)
 {
     // Memory levels off when the second half of the run adds little to what the first half reached.
