@@ -14,6 +14,12 @@ public sealed class EventBusSettings
 
     /// <summary>How many times a failing message is retried in memory before it moves to the <c>_error</c> queue.</summary>
     public int RetryLimit { get; set; } = 5;
+
+    /// <summary>The longest pause between two attempts at a message whose dependency is away (<see cref="TransientFailures"/>).</summary>
+    public TimeSpan TransientRetryCap { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a message whose dependency is away is retried before it goes to <c>_error</c> after all.</summary>
+    public TimeSpan TransientRetryFor { get; set; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>MassTransit on RabbitMQ from an <c>amqp://user:password@host:port/vhost</c> connection string.</summary>
@@ -66,9 +72,20 @@ public static class EventBusExtensions
                     host.ConnectionName(builder.Environment.ApplicationName);
                 });
 
-                // Debian's RabbitMQ has no delayed-message plugin: retry in memory, then the message goes to <queue>_error.
-                rabbit.UseMessageRetry(retry => retry.Exponential(settings.RetryLimit,
-                    TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
+                // Debian's RabbitMQ has no delayed-message plugin, so retries are in memory. A dependency that is away
+                // (the database restarting, a service being restarted) is waited out with the message held: sent to
+                // <queue>_error after a few seconds, it would never reach its store without someone replaying it.
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Handle<Exception>(TransientFailures.IsTransient);
+                    retry.Intervals(TransientFailures.Pauses(settings.TransientRetryCap, settings.TransientRetryFor));
+                });
+                // A failure of the message itself is retried a few times, then the message goes to <queue>_error.
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Ignore<Exception>(TransientFailures.IsTransient);
+                    retry.Exponential(settings.RetryLimit, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
+                });
                 rabbit.ConfigureEndpoints(context);
             });
         });

@@ -15,6 +15,7 @@ using Alle.Platform.Outbox;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using StackExchange.Redis;
 
 namespace Alle.Messaging.Extensions;
 
@@ -26,7 +27,9 @@ internal static class ApplicationServiceExtensions
         builder.AddMemberTokenAuthentication();
         builder.AddNpgsqlDataSource("messagingdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
-        builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
+        // While Redis is unreachable a command fails at once, rather than after waiting 5 s for a connection, so the
+        // fall-back (PostgreSQL) answers as fast as it would without a cache.
+        builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false, redis => redis.BacklogPolicy = BacklogPolicy.FailFast);
         builder.AddOutbox("messagingdb");
         builder.AddAuditLog("messagingdb");
         builder.AddDatabaseMigrations("messagingdb");

@@ -19,7 +19,10 @@ internal sealed class LoyaltyClient(HttpClient http)
     /// <summary>Throws <see cref="HttpRequestException"/> when Loyalty cannot answer (retry later).</summary>
     public async Task<CouponResult> IssueCouponAsync(string offerId, string memberId, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync($"api/loyalty/offers/{Uri.EscapeDataString(offerId)}/coupons", new { memberId }, cancellationToken);
+        using var response = await http.SendWithinDeadlineAsync(new HttpRequestMessage(HttpMethod.Post, $"api/loyalty/offers/{Uri.EscapeDataString(offerId)}/coupons")
+        {
+            Content = JsonContent.Create(new { memberId }),
+        }, "Loyalty", cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             var coupon = await response.Content.ReadFromJsonAsync<IssuedCoupon>(JsonSerializerOptions.Web, cancellationToken)

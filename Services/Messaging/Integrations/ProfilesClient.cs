@@ -32,7 +32,7 @@ internal sealed class ProfilesClient(HttpClient http)
     /// <summary>The profile, or null when Profiles has none; throws <see cref="HttpRequestException"/> when Profiles cannot answer.</summary>
     private async Task<ProfileLookup?> LookupAsync(string path, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync(path, cancellationToken);
+        using var response = await http.SendWithinDeadlineAsync(new HttpRequestMessage(HttpMethod.Get, path), "Profiles", cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;

@@ -9,8 +9,9 @@ namespace Alle.Messaging.Sending;
 
 /// <summary>
 /// Counts marketing sends per member for the frequency cap: a Redis sorted set per member (score = send time) checked
-/// and added to atomically, backed by <c>marketing_sends</c> in messagingdb. A missing key is rebuilt from the table; if
-/// Redis is unreachable the table is counted under a per-member lock, so losing Redis never lets an extra text through.
+/// and added to atomically, backed by <c>marketing_sends</c> in messagingdb, whose sends in the window join the set
+/// before each check; if Redis is unreachable the table is counted under a per-member lock, so losing Redis never lets
+/// an extra text through.
 /// </summary>
 internal sealed class FrequencyCapCounter(IConnectionMultiplexer redis, IOptions<MessagingOptions> options, ILogger<FrequencyCapCounter> logger)
 {
@@ -73,13 +74,13 @@ internal sealed class FrequencyCapCounter(IConnectionMultiplexer redis, IOptions
     {
         var database = redis.GetDatabase();
         var key = Key(memberKey);
-        if (!await database.KeyExistsAsync(key))
+        // The table's sends join the set every time, not only when the key is missing: sends counted in the table while
+        // Redis was down are not in a set that survived the outage (its append-only file keeps it), and without them the
+        // set would let the member have more than the cap once Redis is back. Adding a send already there changes nothing.
+        var previous = await ReadSendsAsync(connection, transaction, memberKey, windowStart, cancellationToken);
+        if (previous.Count > 0)
         {
-            var previous = await ReadSendsAsync(connection, transaction, memberKey, windowStart, cancellationToken);
-            if (previous.Count > 0)
-            {
-                await database.SortedSetAddAsync(key, [.. previous.Select(p => new SortedSetEntry(p.MessageId.ToString(), p.SentAt.ToUnixTimeMilliseconds()))]);
-            }
+            await database.SortedSetAddAsync(key, [.. previous.Select(p => new SortedSetEntry(p.MessageId.ToString(), p.SentAt.ToUnixTimeMilliseconds()))]);
         }
         var result = await database.ScriptEvaluateAsync(ReserveScript, [key],
         [

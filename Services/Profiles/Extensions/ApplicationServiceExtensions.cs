@@ -13,6 +13,7 @@ using Alle.Profiles.Privacy;
 using Alle.Profiles.Reading;
 using Alle.Profiles.Resolution;
 using MassTransit;
+using StackExchange.Redis;
 
 namespace Alle.Profiles.Extensions;
 
@@ -24,7 +25,9 @@ internal static class ApplicationServiceExtensions
         builder.AddMemberTokenAuthentication();
         builder.AddNpgsqlDataSource("profilesdb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
-        builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false);
+        // While Redis is unreachable a command fails at once, rather than after waiting 5 s for a connection, so the
+        // fall-back (PostgreSQL) answers as fast as it would without a cache.
+        builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false, redis => redis.BacklogPolicy = BacklogPolicy.FailFast);
         // One row per resolved event: delivered rows go at once rather than filling the table.
         builder.AddOutbox("profilesdb", defaults: outbox => outbox.Retention = TimeSpan.Zero);
         builder.AddAuditLog("profilesdb");
