@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Audiences.Apis;
 using Alle.Audiences.Extensions;
 using Alle.Platform.DeadLetters;
@@ -7,6 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Audiences API",
+    "Audiences and computed traits (definitions, previews, members), audience membership of a profile, and reverse-ETL models with their runs.");
 
 var app = builder.Build();
 
@@ -20,5 +23,7 @@ app.MapModelsApi();
 app.MapModelRunsApi();
 app.MapDeadLettersApi("/api/audiences");
 app.MapOutboxApi("/api/audiences");
+
+app.MapApiDocumentation("/api/audiences");
 
 app.Run();

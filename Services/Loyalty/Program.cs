@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Loyalty.Apis;
 using Alle.Loyalty.Extensions;
 using Alle.Platform.DeadLetters;
@@ -7,6 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Loyalty API",
+    "The loyalty engine: members, points and tiers, offers and coupons, providers, check-ins and the rules that award points.");
 
 var app = builder.Build();
 
@@ -22,5 +25,7 @@ app.MapCheckInsApi();
 app.MapRulesApi();
 app.MapDeadLettersApi("/api/loyalty");
 app.MapOutboxApi("/api/loyalty");
+
+app.MapApiDocumentation("/api/loyalty");
 
 app.Run();

@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Messaging.Apis;
 using Alle.Messaging.Extensions;
 using Alle.Platform.DeadLetters;
@@ -7,6 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Messaging API",
+    "SMS through Twilio: one-time codes (verify), the message log, consent and preferences, journeys, Twilio's status and inbound webhooks, and a member's messaging data.");
 
 var app = builder.Build();
 
@@ -21,5 +24,7 @@ app.MapWebhooksApi();
 app.MapPrivacyApi();
 app.MapDeadLettersApi("/api/messaging");
 app.MapOutboxApi("/api/messaging");
+
+app.MapApiDocumentation("/api/messaging");
 
 app.Run();

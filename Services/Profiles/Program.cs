@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Platform.DeadLetters;
 using Alle.Profiles.Apis;
 using Alle.Profiles.Extensions;
@@ -7,6 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Profiles API",
+    "Segment's Profile API (https://segment.com/docs/unify/profile-api/) over the unified profiles, identity lookups, merges and unmerges, and deletion regulations.");
 
 var app = builder.Build();
 
@@ -19,5 +22,7 @@ app.MapMergeApi();
 app.MapRegulationsApi();
 app.MapDeadLettersApi("/api/profiles");
 app.MapOutboxApi("/api/profiles");
+
+app.MapApiDocumentation("/api/profiles");
 
 app.Run();

@@ -17,8 +17,8 @@ internal static class PrivacyApi
     public static void MapPrivacyApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/messaging").RequireAuthorization(AdminKeyAuthentication.Policy);
-        admin.MapGet("/members/{userId}/export", Export);
-        admin.MapPost("/templates/preview", Preview);
+        admin.MapGet("/members/{userId}/export", Export).WithSummary("A member's messaging data: consent records with their evidence, messages sent (codes masked), journey entries");
+        admin.MapPost("/templates/preview", Preview).WithSummary("Preview a template: the final text after smart encoding, its encoding and segment count");
     }
 
     private static async Task<Results<Ok<MessagingExport>, ValidationProblem>> Export(string userId, PersonalDataExport export, PhoneNumberNormalizer phoneNumbers,
