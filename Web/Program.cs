@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Web.Apis;
 using Alle.Web.Extensions;
 using Alle.Web.Services.Ingestion;
@@ -7,6 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Web API",
+    "The few JSON endpoints of the member portal and operator console (sign-in status, the console's live event stream); the pages themselves are HTML.");
 
 var app = builder.Build();
 
@@ -24,5 +27,7 @@ app.MapRazorPages();
 app.MapConsoleStream();
 app.MapSignInStatusApi();
 app.MapOperatorsApi();
+
+app.MapApiDocumentation("/api/web");
 
 app.Run();

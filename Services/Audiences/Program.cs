@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Platform.Audit;
 using Alle.Audiences.Apis;
 using Alle.Audiences.Extensions;
@@ -8,6 +9,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Audiences API",
+    "Audiences and computed traits (definitions, previews, members), audience membership of a profile, and reverse-ETL models with their runs.");
 
 var app = builder.Build();
 
@@ -22,5 +25,7 @@ app.MapModelRunsApi();
 app.MapDeadLettersApi("/api/audiences");
 app.MapOutboxApi("/api/audiences");
 app.MapAuditLogApi("/api/audiences");
+
+app.MapApiDocumentation("/api/audiences");
 
 app.Run();

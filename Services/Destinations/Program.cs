@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Platform.Audit;
 using Alle.Destinations.Apis;
 using Alle.Destinations.Extensions;
@@ -8,6 +9,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Destinations API",
+    "Destinations (webhooks as Segment's Webhooks destination sends them, HTTP with mappings as Segment's Actions destinations), their filters, sources, audience and trait syncs, the delivery log and dead letters.");
 
 var app = builder.Build();
 
@@ -24,5 +27,7 @@ app.MapPrivacyApi();
 app.MapOutboxApi("/api/destinations");
 app.MapDeadLettersApi("/api/destinations");
 app.MapAuditLogApi("/api/destinations");
+
+app.MapApiDocumentation("/api/destinations");
 
 app.Run();

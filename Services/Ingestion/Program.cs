@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Platform.Audit;
 using Alle.Ingestion.Apis;
 using Alle.Ingestion.Extensions;
@@ -8,6 +9,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Ingestion API",
+    "Segment's HTTP Tracking API (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/) for sources, and the admin API of sources, write keys, tracking plans and the live event stream.");
 
 var app = builder.Build();
 
@@ -21,5 +24,7 @@ app.MapLiveStreamApi();
 app.MapDeadLettersApi("/api/ingestion");
 app.MapOutboxApi("/api/ingestion");
 app.MapAuditLogApi("/api/ingestion");
+
+app.MapApiDocumentation("/api/ingestion");
 
 app.Run();

@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Platform.Audit;
 using Alle.Loyalty.Apis;
 using Alle.Loyalty.Extensions;
@@ -8,6 +9,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Loyalty API",
+    "The loyalty engine: members, points and tiers, offers and coupons, providers, check-ins and the rules that award points.");
 
 var app = builder.Build();
 
@@ -24,5 +27,7 @@ app.MapRulesApi();
 app.MapDeadLettersApi("/api/loyalty");
 app.MapOutboxApi("/api/loyalty");
 app.MapAuditLogApi("/api/loyalty");
+
+app.MapApiDocumentation("/api/loyalty");
 
 app.Run();

@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Platform.Audit;
 using Alle.Messaging.Apis;
 using Alle.Messaging.Extensions;
@@ -8,6 +9,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Messaging API",
+    "SMS through Twilio: one-time codes (verify), the message log, consent and preferences, journeys, Twilio's status and inbound webhooks, and a member's messaging data.");
 
 var app = builder.Build();
 
@@ -23,5 +26,7 @@ app.MapPrivacyApi();
 app.MapDeadLettersApi("/api/messaging");
 app.MapOutboxApi("/api/messaging");
 app.MapAuditLogApi("/api/messaging");
+
+app.MapApiDocumentation("/api/messaging");
 
 app.Run();

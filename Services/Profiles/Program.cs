@@ -1,3 +1,4 @@
+using Alle.Platform.OpenApi;
 using Alle.Platform.Audit;
 using Alle.Platform.DeadLetters;
 using Alle.Profiles.Apis;
@@ -8,6 +9,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocumentation("Allē Profiles API",
+    "Segment's Profile API (https://segment.com/docs/unify/profile-api/) over the unified profiles, identity lookups, merges and unmerges, and deletion regulations.");
 
 var app = builder.Build();
 
@@ -21,5 +24,7 @@ app.MapRegulationsApi();
 app.MapDeadLettersApi("/api/profiles");
 app.MapOutboxApi("/api/profiles");
 app.MapAuditLogApi("/api/profiles");
+
+app.MapApiDocumentation("/api/profiles");
 
 app.Run();

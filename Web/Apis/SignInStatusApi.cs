@@ -14,8 +14,8 @@ public static class SignInStatusApi
     public static void MapSignInStatusApi(this IEndpointRouteBuilder app)
     {
         var status = app.MapGroup("/sign-in/status").DisableAntiforgery();
-        status.MapGet("/delivery", Delivery);
-        status.MapGet("/texts", Texts);
+        status.MapGet("/delivery", Delivery).WithSummary("Delivery of the sign-in code's text, for the sign-in page");
+        status.MapGet("/texts", Texts).WithSummary("Whether the number accepts texts again (after STOP), for the sign-in page");
     }
 
     private static async Task<Ok<DeliveryStatus>> Delivery(HttpContext context, SignInFlow flow, MessagingService messaging, CancellationToken cancellationToken)

@@ -17,13 +17,13 @@ internal static class AudiencesApi
     public static void MapAudiencesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/audiences").RequirePermission(Permissions.AudiencesWrite);
-        api.MapGet("/", List);
-        api.MapPost("/", Create);
-        api.MapPost("/preview", Preview);
-        api.MapGet("/{audience}", Get);
-        api.MapPut("/{audience}", Update);
-        api.MapDelete("/{audience}", Delete);
-        api.MapPost("/{audience}/compute", Recompute);
+        api.MapGet("/", List).WithSummary("List audiences with their sizes");
+        api.MapPost("/", Create).WithSummary("Create an audience");
+        api.MapPost("/preview", Preview).WithSummary("Preview an audience definition: size and sample, without saving");
+        api.MapGet("/{audience}", Get).WithSummary("One audience");
+        api.MapPut("/{audience}", Update).WithSummary("Change an audience's definition");
+        api.MapDelete("/{audience}", Delete).WithSummary("Delete an audience (its members exit)");
+        api.MapPost("/{audience}/compute", Recompute).WithSummary("Recompute an audience now");
     }
 
     private static async Task<Ok<AudienceList>> List(AudienceStore store, CancellationToken cancellationToken) =>

@@ -16,12 +16,12 @@ internal static class ComputedTraitsApi
     public static void MapComputedTraitsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/audiences/computed-traits").RequirePermission(Permissions.AudiencesWrite);
-        api.MapGet("/", List);
-        api.MapPost("/", Create);
-        api.MapGet("/{trait}", Get);
-        api.MapPut("/{trait}", Update);
-        api.MapDelete("/{trait}", Delete);
-        api.MapGet("/{trait}/values", Values);
+        api.MapGet("/", List).WithSummary("List computed traits");
+        api.MapPost("/", Create).WithSummary("Create a computed trait");
+        api.MapGet("/{trait}", Get).WithSummary("One computed trait");
+        api.MapPut("/{trait}", Update).WithSummary("Change a computed trait's definition");
+        api.MapDelete("/{trait}", Delete).WithSummary("Delete a computed trait");
+        api.MapGet("/{trait}/values", Values).WithSummary("A computed trait's values per profile");
     }
 
     private static async Task<Ok<ComputedTraitList>> List(ComputedTraitStore store, CancellationToken cancellationToken) =>

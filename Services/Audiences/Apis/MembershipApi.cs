@@ -18,11 +18,11 @@ internal static class MembershipApi
     public static void MapMembershipApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/audiences").RequirePermission(Permissions.AudiencesWrite);
-        api.MapGet("/{audience}/members", Members);
-        api.MapGet("/{audience}/history", AudienceHistory);
-        api.MapGet("/{audience}/size-history", SizeHistory);
-        api.MapGet("/profiles/{profile}", Profile);
-        api.MapGet("/profiles/{profile}/history", ProfileHistory);
+        api.MapGet("/{audience}/members", Members).WithSummary("An audience's members");
+        api.MapGet("/{audience}/history", AudienceHistory).WithSummary("Entries and exits of an audience");
+        api.MapGet("/{audience}/size-history", SizeHistory).WithSummary("An audience's size over time");
+        api.MapGet("/profiles/{profile}", Profile).WithSummary("The audiences and computed traits of a profile");
+        api.MapGet("/profiles/{profile}/history", ProfileHistory).WithSummary("A profile's audience entries and exits");
     }
 
     private static async Task<Results<Ok<MembersPage>, ProblemHttpResult>> Members(string audience, AudienceStore audiences, MembershipStore store,

@@ -13,10 +13,10 @@ internal static class ModelRunsApi
     public static void MapModelRunsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/audiences/models").RequirePermission(Permissions.ModelsWrite);
-        api.MapPost("/{model}/runs", RunNow);
-        api.MapGet("/{model}/runs", Runs);
-        api.MapGet("/{model}/runs/{runId:guid}", Run);
-        api.MapGet("/{model}/rows", Rows);
+        api.MapPost("/{model}/runs", RunNow).WithSummary("Run a reverse-ETL model now");
+        api.MapGet("/{model}/runs", Runs).WithSummary("A model's runs");
+        api.MapGet("/{model}/runs/{runId:guid}", Run).WithSummary("One run of a model, with its counts and errors");
+        api.MapGet("/{model}/rows", Rows).WithSummary("The rows a model's last run produced");
     }
 
     private static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> RunNow(string model, ModelStore store,

@@ -17,11 +17,11 @@ internal static class ModelsApi
     public static void MapModelsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/audiences/models").RequirePermission(Permissions.ModelsWrite);
-        api.MapGet("/", List);
-        api.MapPost("/", Create);
-        api.MapGet("/{model}", Get);
-        api.MapPut("/{model}", Update);
-        api.MapDelete("/{model}", Delete);
+        api.MapGet("/", List).WithSummary("List reverse-ETL models");
+        api.MapPost("/", Create).WithSummary("Create a reverse-ETL model (SQL over the warehouse, on a schedule)");
+        api.MapGet("/{model}", Get).WithSummary("One reverse-ETL model");
+        api.MapPut("/{model}", Update).WithSummary("Change a reverse-ETL model");
+        api.MapDelete("/{model}", Delete).WithSummary("Delete a reverse-ETL model");
     }
 
     private static async Task<Ok<ModelList>> List(ModelStore store, CancellationToken cancellationToken) =>

@@ -18,11 +18,11 @@ internal static class DeliveryApi
     public static void MapDeliveryApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/destinations/{id:guid}").RequirePermission(Permissions.DestinationsWrite);
-        api.MapGet("/log", Log);
-        api.MapGet("/stats", Stats);
-        api.MapGet("/deliveries", Deliveries);
-        api.MapGet("/dead-letters", DeadLetters);
-        api.MapPost("/dead-letters/replay", Replay);
+        api.MapGet("/log", Log).WithSummary("A destination's delivery log");
+        api.MapGet("/stats", Stats).WithSummary("A destination's hourly delivery counts");
+        api.MapGet("/deliveries", Deliveries).WithSummary("Deliveries of one event (by messageId) to a destination");
+        api.MapGet("/dead-letters", DeadLetters).WithSummary("A destination's dead-lettered deliveries");
+        api.MapPost("/dead-letters/replay", Replay).WithSummary("Replay dead-lettered deliveries");
     }
 
     private static async Task<Results<Ok<DataList<AttemptLine>>, ProblemHttpResult>> Log(Guid id, CatalogStore store, DeliveryReports reports,

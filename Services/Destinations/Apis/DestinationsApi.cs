@@ -18,16 +18,18 @@ internal static class DestinationsApi
     public static void MapDestinationsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/destinations").RequirePermission(Permissions.DestinationsWrite);
-        api.MapGet("/", List);
-        api.MapPost("/", Create);
-        api.MapGet("/{id:guid}", Get);
-        api.MapPut("/{id:guid}", Update);
-        api.MapDelete("/{id:guid}", Delete);
-        api.MapPost("/{id:guid}/enable", (Guid id, CatalogStore store, TimeProvider clock, CancellationToken cancellationToken) => SetEnabled(id, true, store, clock, cancellationToken));
-        api.MapPost("/{id:guid}/disable", (Guid id, CatalogStore store, TimeProvider clock, CancellationToken cancellationToken) => SetEnabled(id, false, store, clock, cancellationToken));
-        api.MapPost("/{id:guid}/rotate-secret", RotateSecret);
-        api.MapPut("/{id:guid}/sources/{sourceId}", Connect);
-        api.MapDelete("/{id:guid}/sources/{sourceId}", Disconnect);
+        api.MapGet("/", List).WithSummary("List destinations");
+        api.MapPost("/", Create).WithSummary("Create a destination (its secret is shown once)");
+        api.MapGet("/{id:guid}", Get).WithSummary("One destination with its sources, mappings and syncs");
+        api.MapPut("/{id:guid}", Update).WithSummary("Change a destination's name, settings and filters");
+        api.MapDelete("/{id:guid}", Delete).WithSummary("Delete a destination");
+        api.MapPost("/{id:guid}/enable", (Guid id, CatalogStore store, TimeProvider clock, CancellationToken cancellationToken) => SetEnabled(id, true, store, clock, cancellationToken))
+            .WithSummary("Enable a destination").WithTags("Destinations");
+        api.MapPost("/{id:guid}/disable", (Guid id, CatalogStore store, TimeProvider clock, CancellationToken cancellationToken) => SetEnabled(id, false, store, clock, cancellationToken))
+            .WithSummary("Disable a destination (nothing is sent to it while disabled)").WithTags("Destinations");
+        api.MapPost("/{id:guid}/rotate-secret", RotateSecret).WithSummary("Rotate a destination's signing secret");
+        api.MapPut("/{id:guid}/sources/{sourceId}", Connect).WithSummary("Connect a source to a destination");
+        api.MapDelete("/{id:guid}/sources/{sourceId}", Disconnect).WithSummary("Disconnect a source from a destination");
     }
 
     private static async Task<Ok<DataList<DestinationResponse>>> List(CatalogStore store, CancellationToken cancellationToken) =>

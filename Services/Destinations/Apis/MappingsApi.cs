@@ -29,12 +29,12 @@ internal static class MappingsApi
     public static void MapMappingsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/destinations").RequirePermission(Permissions.DestinationsWrite);
-        api.MapGet("/samples", Samples);
-        api.MapGet("/{id:guid}/mappings", List);
-        api.MapPost("/{id:guid}/mappings", Add);
-        api.MapPut("/{id:guid}/mappings/{mappingId:guid}", Update);
-        api.MapDelete("/{id:guid}/mappings/{mappingId:guid}", Delete);
-        api.MapPost("/{id:guid}/mappings/test", Test);
+        api.MapGet("/samples", Samples).WithSummary("Sample events from the live stream, to test mappings with");
+        api.MapGet("/{id:guid}/mappings", List).WithSummary("A destination's mappings");
+        api.MapPost("/{id:guid}/mappings", Add).WithSummary("Add a mapping (trigger and request template)");
+        api.MapPut("/{id:guid}/mappings/{mappingId:guid}", Update).WithSummary("Change a mapping");
+        api.MapDelete("/{id:guid}/mappings/{mappingId:guid}", Delete).WithSummary("Delete a mapping");
+        api.MapPost("/{id:guid}/mappings/test", Test).WithSummary("Test a mapping against a sample event without saving or sending");
     }
 
     private static Ok<DataList<JsonObject>> Samples(SampleBuffer samples, string? source = null, int limit = 10) =>

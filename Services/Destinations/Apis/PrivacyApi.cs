@@ -13,7 +13,7 @@ namespace Alle.Destinations.Apis;
 internal static class PrivacyApi
 {
     public static void MapPrivacyApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/destinations/members/{userId}/export", Export).RequirePermission(Permissions.MembersWrite, read: Permissions.PersonalDataRead);
+        app.MapGet("/api/destinations/members/{userId}/export", Export).WithSummary("Everything Destinations holds about a member (access request)").RequirePermission(Permissions.MembersWrite, read: Permissions.PersonalDataRead);
 
     private static async Task<Results<Ok<MemberExport>, ValidationProblem>> Export(string userId, MemberDataExport export, CancellationToken cancellationToken)
     {

@@ -16,10 +16,10 @@ internal static class SyncsApi
     public static void MapSyncsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/destinations/{id:guid}/syncs").RequirePermission(Permissions.DestinationsWrite);
-        api.MapGet("/", List);
-        api.MapPost("/", Add);
-        api.MapDelete("/{syncId:guid}", Delete);
-        api.MapPost("/{syncId:guid}/backfill", RestartBackfill);
+        api.MapGet("/", List).WithSummary("A destination's audience and trait syncs");
+        api.MapPost("/", Add).WithSummary("Sync an audience or computed trait to a destination (starts a backfill)");
+        api.MapDelete("/{syncId:guid}", Delete).WithSummary("Stop a sync");
+        api.MapPost("/{syncId:guid}/backfill", RestartBackfill).WithSummary("Restart a sync's backfill");
     }
 
     private static async Task<Results<Ok<DataList<SyncResponse>>, ProblemHttpResult>> List(Guid id, CatalogStore store, CancellationToken cancellationToken)

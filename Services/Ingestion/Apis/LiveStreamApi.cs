@@ -13,7 +13,7 @@ internal static class LiveStreamApi
 {
     public static IEndpointRouteBuilder MapLiveStreamApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/ingestion/sources/{id}/stream", StreamAsync)
+        app.MapGet("/api/ingestion/sources/{id}/stream", StreamAsync).WithSummary("A source's live event stream (server-sent events)")
             .WithTags("Sources")
             .RequirePermission(Permissions.SourcesWrite, read: Permissions.PersonalDataRead);
         return app;

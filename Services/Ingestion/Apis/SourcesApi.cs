@@ -15,12 +15,12 @@ internal static class SourcesApi
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/ingestion/sources").WithTags("Sources").RequirePermission(Permissions.SourcesWrite);
-        api.MapGet("/", ListAsync);
-        api.MapPost("/", CreateAsync);
-        api.MapGet("/{id}", GetAsync);
-        api.MapPatch("/{id}", UpdateAsync);
-        api.MapPost("/{id}/rotate-key", RotateKeyAsync);
-        api.MapGet("/{id}/rejected", GetRejectedAsync);
+        api.MapGet("/", ListAsync).WithSummary("List sources");
+        api.MapPost("/", CreateAsync).WithSummary("Create a source and its write key");
+        api.MapGet("/{id}", GetAsync).WithSummary("One source with its event counts");
+        api.MapPatch("/{id}", UpdateAsync).WithSummary("Rename, enable or disable a source");
+        api.MapPost("/{id}/rotate-key", RotateKeyAsync).WithSummary("Rotate a source's write key (the old key stops working)");
+        api.MapGet("/{id}/rejected", GetRejectedAsync).WithSummary("Events a source sent that were refused, with the reason");
         return app;
     }
 

@@ -3,6 +3,7 @@ using Alle.Ingestion.Tracking;
 using Alle.Platform.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Alle.Platform.OpenApi;
 
 namespace Alle.Ingestion.Apis;
 
@@ -17,20 +18,27 @@ internal static class TrackingApi
     public static IEndpointRouteBuilder MapTrackingApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1").WithTags("Tracking API");
+        var calls = api.MapGroup("").RequiresCredential(ApiCredentials.WriteKey);
         foreach (var type in MessageNormalizer.CallTypes)
         {
             foreach (var path in new[] { $"/{type}", $"/{type[0]}" })
             {
-                api.MapPost(path, (HttpContext context, TrackingIntake intake, CancellationToken cancellationToken) =>
-                    AcceptAsync(context, intake, type, cancellationToken));
+                calls.MapPost(path, (HttpContext context, TrackingIntake intake, CancellationToken cancellationToken) =>
+                    AcceptAsync(context, intake, type, cancellationToken))
+                    .Accepts<SegmentCall>("application/json", "text/plain")
+                    .WithSummary($"A Segment {type} call")
+                    .WithDescription($"Segment's HTTP Tracking API spec for `{type}` (https://segment.com/docs/connections/spec/{type}/).");
             }
         }
         foreach (var path in new[] { "/batch", "/import", "/b" })
         {
-            api.MapPost(path, (HttpContext context, TrackingIntake intake, CancellationToken cancellationToken) =>
-                AcceptAsync(context, intake, impliedType: null, cancellationToken));
+            calls.MapPost(path, (HttpContext context, TrackingIntake intake, CancellationToken cancellationToken) =>
+                AcceptAsync(context, intake, impliedType: null, cancellationToken))
+                .Accepts<SegmentBatch>("application/json", "text/plain")
+                .WithSummary("A batch of Segment calls")
+                .WithDescription("Segment's HTTP Tracking API batch (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/#batch): up to 500 KB and 2,500 calls of any type.");
         }
-        api.MapGet("/projects/{writeKey}/settings", GetSettingsAsync);
+        api.MapGet("/projects/{writeKey}/settings", GetSettingsAsync).WithSummary("The settings document Segment's mobile and C# libraries fetch at start");
         return app;
     }
 
@@ -145,3 +153,15 @@ internal sealed record TrackingResponse(bool Success)
 {
     public static readonly TrackingResponse Accepted = new(true);
 }
+
+/// <summary>
+/// A Segment call as the request body describes it (the intake reads the raw JSON itself, so unknown fields pass through
+/// to the warehouse as Segment's do). <c>text/plain</c> is accepted because analytics.js posts with it.
+/// </summary>
+internal sealed record SegmentCall(
+    string? Type, string? MessageId, string? UserId, string? AnonymousId, string? Event, string? Name, string? GroupId, string? PreviousId,
+    Dictionary<string, object?>? Properties, Dictionary<string, object?>? Traits, Dictionary<string, object?>? Context,
+    Dictionary<string, object?>? Integrations, DateTimeOffset? Timestamp, DateTimeOffset? SentAt, string? WriteKey);
+
+/// <summary>A batch of Segment calls, each with its own <c>type</c>.</summary>
+internal sealed record SegmentBatch(IReadOnlyList<SegmentCall> Batch, Dictionary<string, object?>? Context, DateTimeOffset? SentAt, string? WriteKey);

@@ -12,11 +12,11 @@ internal static class TrackingPlansApi
     public static IEndpointRouteBuilder MapTrackingPlansApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/ingestion/sources/{id}").WithTags("Tracking plans").RequirePermission(Permissions.SourcesWrite);
-        api.MapGet("/tracking-plan", GetAsync);
-        api.MapPut("/tracking-plan", SaveAsync);
-        api.MapDelete("/tracking-plan", DeleteAsync);
-        api.MapGet("/violations", GetViolationsAsync);
-        api.MapGet("/violations/{event}", GetEventViolationsAsync);
+        api.MapGet("/tracking-plan", GetAsync).WithSummary("A source's tracking plan (JSON Schema per event)");
+        api.MapPut("/tracking-plan", SaveAsync).WithSummary("Save a source's tracking plan");
+        api.MapDelete("/tracking-plan", DeleteAsync).WithSummary("Remove a source's tracking plan");
+        api.MapGet("/violations", GetViolationsAsync).WithSummary("Tracking plan violations of a source, per event");
+        api.MapGet("/violations/{event}", GetEventViolationsAsync).WithSummary("Recent violations of one event");
         return app;
     }
 

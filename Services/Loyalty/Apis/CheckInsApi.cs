@@ -11,8 +11,8 @@ internal static class CheckInsApi
     public static void MapCheckInsApi(this IEndpointRouteBuilder app)
     {
         var members = app.MapGroup("/api/loyalty/members/{memberId}/check-ins").RequireAuthorization(LoyaltyAuthorization.MemberOrAdminPolicy);
-        members.MapPost("/", CheckIn);
-        members.MapGet("/", List);
+        members.MapPost("/", CheckIn).WithSummary("Check in at a provider (may issue a flash offer)");
+        members.MapGet("/", List).WithSummary("The member's check-ins");
     }
 
     private static async Task<Results<Created<CheckInResponse>, ProblemHttpResult, ValidationProblem>> CheckIn(

@@ -14,13 +14,13 @@ internal static class MembersApi
     public static void MapMembersApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/loyalty/members").RequirePermission(Permissions.MembersWrite);
-        admin.MapPost("/", Enrol);
-        admin.MapGet("/lookup", Lookup);
+        admin.MapPost("/", Enrol).WithSummary("Enrol a member");
+        admin.MapGet("/lookup", Lookup).WithSummary("Find a member by phone");
 
         var members = app.MapGroup("/api/loyalty/members").RequireAuthorization(LoyaltyAuthorization.MemberOrAdminPolicy);
-        members.MapGet("/{memberId}", GetMember);
-        members.MapPatch("/{memberId}", UpdateDetails);
-        members.MapGet("/{memberId}/export", Export);
+        members.MapGet("/{memberId}", GetMember).WithSummary("A member's account: details, points, tier");
+        members.MapPatch("/{memberId}", UpdateDetails).WithSummary("Change a member's details");
+        members.MapGet("/{memberId}/export", Export).WithSummary("Everything Loyalty holds about a member (access request)");
     }
 
     /// <summary>Her access request: everything Loyalty holds about her.</summary>

@@ -17,20 +17,22 @@ internal static class OffersApi
     {
         var admin = app.MapGroup("/api/loyalty").RequirePermission(Permissions.OffersWrite);
         admin.MapPost("/offers", (OfferRequest request, OfferCatalog offers, ProviderDirectory providers, TimeProvider clock, CancellationToken cancellationToken)
-            => CreateOffer(OfferKind.Standard, request, offers, providers, clock, cancellationToken));
+            => CreateOffer(OfferKind.Standard, request, offers, providers, clock, cancellationToken))
+            .WithSummary("Create an offer").WithTags("Offers");
         admin.MapPost("/flash-offers", (OfferRequest request, OfferCatalog offers, ProviderDirectory providers, TimeProvider clock, CancellationToken cancellationToken)
-            => CreateOffer(OfferKind.Flash, request, offers, providers, clock, cancellationToken));
-        admin.MapGet("/offers", ListOffers);
-        admin.MapGet("/offers/{offerId:guid}", GetOffer);
-        admin.MapPost("/offers/{offerId:guid}/deactivate", Deactivate);
-        admin.MapPost("/offers/{offerId:guid}/coupons", IssueCoupon);
+            => CreateOffer(OfferKind.Flash, request, offers, providers, clock, cancellationToken))
+            .WithSummary("Create a flash offer (issued at check-in at its providers)").WithTags("Offers");
+        admin.MapGet("/offers", ListOffers).WithSummary("List offers with coupons issued and redeemed");
+        admin.MapGet("/offers/{offerId:guid}", GetOffer).WithSummary("One offer");
+        admin.MapPost("/offers/{offerId:guid}/deactivate", Deactivate).WithSummary("Deactivate an offer");
+        admin.MapPost("/offers/{offerId:guid}/coupons", IssueCoupon).WithSummary("Issue a coupon of an offer to a member");
 
         var members = app.MapGroup("/api/loyalty/members/{memberId}").RequireAuthorization(LoyaltyAuthorization.MemberOrAdminPolicy);
-        members.MapGet("/offers", MemberOffers);
-        members.MapPost("/offers/{offerId:guid}/coupon", ClaimCoupon);
-        members.MapGet("/coupons", MemberCoupons);
+        members.MapGet("/offers", MemberOffers).WithSummary("Offers available to the member");
+        members.MapPost("/offers/{offerId:guid}/coupon", ClaimCoupon).WithSummary("Claim a coupon of an offer");
+        members.MapGet("/coupons", MemberCoupons).WithSummary("The member's coupons");
 
-        app.MapPost("/api/loyalty/providers/{providerId}/coupons/{code}/redemption", RedeemCoupon)
+        app.MapPost("/api/loyalty/providers/{providerId}/coupons/{code}/redemption", RedeemCoupon).WithSummary("Redeem a coupon at a provider's desk")
             .RequireAuthorization(LoyaltyAuthorization.ProviderPolicy);
     }
 

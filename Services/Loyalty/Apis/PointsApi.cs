@@ -14,15 +14,15 @@ internal static class PointsApi
     public static void MapPointsApi(this IEndpointRouteBuilder app)
     {
         var members = app.MapGroup("/api/loyalty/members/{memberId}").RequireAuthorization(LoyaltyAuthorization.MemberOrAdminPolicy);
-        members.MapGet("/points", GetBalance);
-        members.MapGet("/points/history", GetHistory);
-        members.MapPost("/redemptions", Redeem);
+        members.MapGet("/points", GetBalance).WithSummary("The member's points balance and tier");
+        members.MapGet("/points/history", GetHistory).WithSummary("The member's points ledger");
+        members.MapPost("/redemptions", Redeem).WithSummary("Redeem points for a reward");
 
-        app.MapPost("/api/loyalty/members/{memberId}/adjustments", Adjust).RequirePermission(Permissions.MembersWrite);
+        app.MapPost("/api/loyalty/members/{memberId}/adjustments", Adjust).WithSummary("Adjust a member's points (operator correction)").RequirePermission(Permissions.MembersWrite);
 
         var providers = app.MapGroup("/api/loyalty/providers/{providerId}/purchases").RequireAuthorization(LoyaltyAuthorization.ProviderPolicy);
-        providers.MapPost("/", RecordPurchase);
-        providers.MapPost("/{purchaseId}/refund", Refund);
+        providers.MapPost("/", RecordPurchase).WithSummary("Record a purchase at a provider (earns points)");
+        providers.MapPost("/{purchaseId}/refund", Refund).WithSummary("Refund a purchase (takes its points back)");
     }
 
     private static async Task<Results<Ok<BalanceResponse>, ProblemHttpResult>> GetBalance(

@@ -14,12 +14,12 @@ internal static partial class ProvidersApi
     public static void MapProvidersApi(this IEndpointRouteBuilder app)
     {
         var directory = app.MapGroup("/api/loyalty/providers").RequireAuthorization(LoyaltyAuthorization.MemberOrAdminPolicy);
-        directory.MapGet("/search", Search);
-        directory.MapGet("/{providerId}", GetProvider);
+        directory.MapGet("/search", Search).WithSummary("Search providers by name or near a zip code");
+        directory.MapGet("/{providerId}", GetProvider).WithSummary("One provider");
 
         var desk = app.MapGroup("/api/loyalty/providers/{providerId}/members").RequireAuthorization(LoyaltyAuthorization.ProviderPolicy);
-        desk.MapPost("/", PreRegister);
-        desk.MapGet("/", FindMember);
+        desk.MapPost("/", PreRegister).WithSummary("Pre-register a member at a provider's desk");
+        desk.MapGet("/", FindMember).WithSummary("Find a member at a provider's desk");
     }
 
     private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult, ValidationProblem>> Search(

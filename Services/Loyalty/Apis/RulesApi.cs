@@ -12,9 +12,9 @@ internal static class RulesApi
     public static void MapRulesApi(this IEndpointRouteBuilder app)
     {
         var rules = app.MapGroup("/api/loyalty/rules").RequirePermission(Permissions.OffersWrite);
-        rules.MapGet("/", GetRules);
-        rules.MapPost("/promotions", CreatePromotion);
-        rules.MapDelete("/promotions/{promotionId:guid}", EndPromotion);
+        rules.MapGet("/", GetRules).WithSummary("The earning rules and running promotions");
+        rules.MapPost("/promotions", CreatePromotion).WithSummary("Start a points promotion");
+        rules.MapDelete("/promotions/{promotionId:guid}", EndPromotion).WithSummary("End a promotion");
     }
 
     private static async Task<Ok<RulesResponse>> GetRules(PointsLedger ledger, PromotionCatalog promotions, TierPolicy tiers, CancellationToken cancellationToken)

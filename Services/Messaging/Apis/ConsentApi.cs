@@ -22,12 +22,12 @@ internal static class ConsentApi
     public static void MapConsentApi(this IEndpointRouteBuilder app)
     {
         var consent = app.MapGroup("/api/messaging/consent").RequirePermission(Permissions.MembersWrite);
-        consent.MapGet("/{phone}", GetByPhone);
-        consent.MapPut("/{phone}", SetByPhone);
+        consent.MapGet("/{phone}", GetByPhone).WithSummary("Consent of a phone number, by category, with its evidence");
+        consent.MapPut("/{phone}", SetByPhone).WithSummary("Record consent (opt-in or opt-out) for a phone number, with its evidence");
 
         var preferences = app.MapGroup("/api/messaging/preferences").RequireAuthorization(MemberTokens.Policy);
-        preferences.MapGet("/", GetOwn);
-        preferences.MapPut("/", SetOwn);
+        preferences.MapGet("/", GetOwn).WithSummary("The signed-in member's texting preferences");
+        preferences.MapPut("/", SetOwn).WithSummary("Change the signed-in member's texting preferences");
     }
 
     private static async Task<Results<Ok<ConsentView>, ValidationProblem>> GetByPhone(string phone, ConsentStore store, PhoneNumberNormalizer phones,

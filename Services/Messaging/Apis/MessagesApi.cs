@@ -14,9 +14,9 @@ internal static class MessagesApi
     public static void MapMessagesApi(this IEndpointRouteBuilder app)
     {
         var messages = app.MapGroup("/api/messaging/messages").RequirePermission(Permissions.MessagesWrite);
-        messages.MapPost("/", Send);
-        messages.MapGet("/", List);
-        messages.MapGet("/{id:guid}", Get);
+        messages.MapPost("/", Send).WithSummary("Send a text to a member, with consent, quiet hours and frequency caps applied");
+        messages.MapGet("/", List).WithSummary("Search the message log");
+        messages.MapGet("/{id:guid}", Get).WithSummary("One message with its status history");
     }
 
     private static async Task<Results<Accepted<SendResponse>, Ok<SendResponse>, ValidationProblem>> Send(SendRequest? request, MessageStore store,

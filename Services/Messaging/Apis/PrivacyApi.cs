@@ -18,8 +18,8 @@ internal static class PrivacyApi
     public static void MapPrivacyApi(this IEndpointRouteBuilder app)
     {
         // A member's whole record, unmasked: only for those who may read personal data.
-        app.MapGet("/api/messaging/members/{userId}/export", Export).RequirePermission(Permissions.MembersWrite, read: Permissions.PersonalDataRead);
-        app.MapPost("/api/messaging/templates/preview", Preview).RequirePermission(Permissions.MessagesWrite);
+        app.MapGet("/api/messaging/members/{userId}/export", Export).WithSummary("A member's messaging data: consent records with their evidence, messages sent (codes masked), journey entries").RequirePermission(Permissions.MembersWrite, read: Permissions.PersonalDataRead);
+        app.MapPost("/api/messaging/templates/preview", Preview).WithSummary("Preview a template: the final text after smart encoding, its encoding and segment count").RequirePermission(Permissions.MessagesWrite);
     }
 
     private static async Task<Results<Ok<MessagingExport>, ValidationProblem>> Export(string userId, PersonalDataExport export, PhoneNumberNormalizer phoneNumbers,

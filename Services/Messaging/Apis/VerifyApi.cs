@@ -19,9 +19,9 @@ internal static class VerifyApi
     public static void MapVerifyApi(this IEndpointRouteBuilder app)
     {
         var verify = app.MapGroup("/api/messaging/verify");
-        verify.MapPost("/start", Start);
-        verify.MapPost("/check", Check);
-        verify.MapGet("/{id:guid}", Delivery);
+        verify.MapPost("/start", Start).WithSummary("Send a one-time sign-in code by SMS (as Twilio Verify)");
+        verify.MapPost("/check", Check).WithSummary("Check a one-time code");
+        verify.MapGet("/{id:guid}", Delivery).WithSummary("Delivery status of a one-time code's text");
     }
 
     private static async Task<Results<Accepted<StartResponse>, ValidationProblem, ProblemHttpResult>> Start(StartRequest? request, HttpResponse response,

@@ -7,6 +7,7 @@ using Alle.Platform.Identifiers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Twilio.Security;
+using Alle.Platform.OpenApi;
 
 namespace Alle.Messaging.Apis;
 
@@ -21,9 +22,9 @@ internal static class WebhooksApi
 
     public static void MapWebhooksApi(this IEndpointRouteBuilder app)
     {
-        var webhooks = app.MapGroup("/webhooks/twilio").DisableAntiforgery();
-        webhooks.MapPost("/status", Status);
-        webhooks.MapPost("/inbound", Inbound);
+        var webhooks = app.MapGroup("/webhooks/twilio").DisableAntiforgery().RequiresCredential(ApiCredentials.TwilioSignature);
+        webhooks.MapPost("/status", Status).WithSummary("Twilio's delivery status callback");
+        webhooks.MapPost("/inbound", Inbound).WithSummary("Twilio's inbound message webhook (STOP, START, HELP and replies)");
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Status(HttpRequest request, MessageStore messages, DeliveryStatusRecorder statuses,

@@ -29,7 +29,7 @@ public static class AuditExtensions
     public static RouteGroupBuilder MapAuditLogApi(this IEndpointRouteBuilder app, string prefix)
     {
         var api = app.MapGroup(prefix).RequirePermission(Permissions.OperatorsManage, read: Permissions.OperatorsManage);
-        api.MapGet("/audit", SearchAsync);
+        api.MapGet("/audit", SearchAsync).WithSummary("Search the service's audit log: who changed what, when").WithTags("Audit");
         return api;
     }
 

@@ -22,12 +22,14 @@ public static class DeadLettersApi
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app, string prefix)
     {
         var api = app.MapGroup($"{prefix}/dead-letters").WithTags("Dead letters").RequirePermission(Permissions.OperationsWrite);
-        api.MapGet("/", ListAsync);
-        api.MapGet("/{queue}/messages", ReadAsync);
+        api.MapGet("/", ListAsync).WithSummary("The service's dead-letter queues with counts, first and last message");
+        api.MapGet("/{queue}/messages", ReadAsync).WithSummary("Messages in a dead-letter queue with their exceptions");
         api.MapPost("/{queue}/replay", (string queue, DeadLetterSelection? selection, DeadLetterBroker broker, CancellationToken cancellationToken) =>
-            MoveAsync(queue, selection, replay: true, broker, cancellationToken));
+            MoveAsync(queue, selection, replay: true, broker, cancellationToken))
+            .WithSummary("Replay dead letters to the queue they failed on");
         api.MapPost("/{queue}/discard", (string queue, DeadLetterSelection? selection, DeadLetterBroker broker, CancellationToken cancellationToken) =>
-            MoveAsync(queue, selection, replay: false, broker, cancellationToken));
+            MoveAsync(queue, selection, replay: false, broker, cancellationToken))
+            .WithSummary("Discard dead letters");
         return app;
     }
 

@@ -55,7 +55,7 @@ public static class OutboxExtensions
     public static RouteGroupBuilder MapOutboxApi(this IEndpointRouteBuilder app, string prefix)
     {
         var api = app.MapGroup(prefix).RequirePermission(Permissions.OperationsWrite);
-        api.MapGet("/outbox", GetStatus);
+        api.MapGet("/outbox", GetStatus).WithSummary("The service's outbox: pending, failing, age of the oldest unsent message, last error").WithTags("Outbox");
         return api;
     }
 

@@ -18,9 +18,9 @@ internal static class LookupApi
     public static void MapLookupApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/profiles").RequirePermission(Permissions.MembersWrite).WithTags("Look-up");
-        admin.MapGet("/lookup", Lookup);
-        admin.MapGet("/export", Export);
-        app.MapGet("/api/profiles/me/export", ExportMine).RequireAuthorization(MemberTokens.Policy).WithTags("Look-up");
+        admin.MapGet("/lookup", Lookup).WithSummary("Find profiles by an identifier");
+        admin.MapGet("/export", Export).WithSummary("Everything Profiles holds about a person (access request)");
+        app.MapGet("/api/profiles/me/export", ExportMine).WithSummary("The signed-in member's profile data").RequireAuthorization(MemberTokens.Policy).WithTags("Look-up");
     }
 
     private static async Task<Results<Ok<LookupResponse>, ProblemHttpResult, ValidationProblem>> Lookup(

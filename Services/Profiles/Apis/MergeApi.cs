@@ -13,9 +13,9 @@ internal static class MergeApi
     public static void MapMergeApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/profiles").RequirePermission(Permissions.MembersWrite).WithTags("Merges");
-        api.MapGet("/{profileId:guid}/merges", GetMerges);
-        api.MapGet("/{profileId:guid}/identity-decisions", GetDecisions);
-        api.MapPost("/merges/{mergeId:guid}/unmerge", Unmerge);
+        api.MapGet("/{profileId:guid}/merges", GetMerges).WithSummary("A profile's merges");
+        api.MapGet("/{profileId:guid}/identity-decisions", GetDecisions).WithSummary("Identity resolution decisions about a profile, with their evidence");
+        api.MapPost("/merges/{mergeId:guid}/unmerge", Unmerge).WithSummary("Undo a merge");
     }
 
     private static async Task<Ok<MergeLogResponse>> GetMerges(Guid profileId, ProfileExporter exporter, CancellationToken cancellationToken) =>

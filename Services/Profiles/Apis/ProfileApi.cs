@@ -20,11 +20,11 @@ internal static class ProfileApi
         var api = app.MapGroup("/api/profiles/v1/spaces/{space}/collections/users/profiles/{identifier}")
             .RequirePermission(Permissions.MembersWrite)
             .WithTags("Profile API");
-        api.MapGet("/traits", GetTraits);
-        api.MapGet("/events", GetEvents);
-        api.MapGet("/external_ids", GetExternalIds);
-        api.MapGet("/metadata", GetMetadata);
-        api.MapGet("/links", GetLinks);
+        api.MapGet("/traits", GetTraits).WithSummary("A profile's traits (Segment Profile API)");
+        api.MapGet("/events", GetEvents).WithSummary("A profile's events (Segment Profile API)");
+        api.MapGet("/external_ids", GetExternalIds).WithSummary("A profile's identifiers (Segment Profile API)");
+        api.MapGet("/metadata", GetMetadata).WithSummary("A profile's metadata (Segment Profile API)");
+        api.MapGet("/links", GetLinks).WithSummary("Profiles linked to this one (Segment Profile API)");
         return api;
     }
 

@@ -18,9 +18,9 @@ internal static class RegulationsApi
     public static void MapRegulationsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/profiles").RequirePermission(Permissions.MembersWrite).WithTags("Regulations");
-        api.MapPost("/regulations", Create);
-        api.MapGet("/regulations/{regulationId}", Get);
-        api.MapGet("/suppressions", ListSuppressions);
+        api.MapPost("/regulations", Create).WithSummary("Create a deletion or suppression regulation (as Segment's)");
+        api.MapGet("/regulations/{regulationId}", Get).WithSummary("A regulation's status across services");
+        api.MapGet("/suppressions", ListSuppressions).WithSummary("Suppressed identifiers");
     }
 
     private static async Task<Results<Ok<CreatedResponse>, ValidationProblem>> Create(

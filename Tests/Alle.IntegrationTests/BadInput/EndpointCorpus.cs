@@ -15,6 +15,7 @@ internal static class EndpointCorpus
     [
         .. Ingestion(), .. Profiles(), .. Audiences(), .. Messaging(), .. Loyalty(), .. Destinations(), .. Web(),
         .. BadInputWorld.ServicesWithDeadLetters.SelectMany(DeadLetters),
+        .. InMemoryService.Names.SelectMany(ApiDocumentation),
     ];
 
     private static JsonObject Json(string json) => JsonNode.Parse(json)!.AsObject();
@@ -27,6 +28,18 @@ internal static class EndpointCorpus
     private static EndpointSpec Get(string service, string route, Caller caller) => new(service, "GET", route, caller);
 
     private static EndpointSpec Post(string service, string route, Caller caller) => new(service, "POST", route, caller);
+
+    /// <summary>The OpenAPI document and its reference page: they read nothing but the document's name.</summary>
+    private static IEnumerable<EndpointSpec> ApiDocumentation(string s)
+    {
+        var document = (Func<BadInputWorld, Dictionary<string, string>>)(_ => new() { ["documentName"] = "v1" });
+        yield return Get(s, $"/api/{s}/openapi/{{documentName}}.json", Caller.Anonymous) with { Values = document, AnyPathValue = ["documentName"] };
+        yield return Get(s, $"/api/{s}/docs/{{documentName?}}", Caller.Anonymous) with { Values = document, AnyPathValue = ["documentName"] };
+        foreach (var asset in new[] { "scalar.js", "scalar.aspnetcore.js", "favicon.svg" })
+        {
+            yield return Get(s, $"/api/{s}/docs/{asset}", Caller.Anonymous);
+        }
+    }
 
     private static IEnumerable<EndpointSpec> DeadLetters(string s)
     {
@@ -436,6 +449,7 @@ internal static class EndpointCorpus
         yield return Get(s, "/api/destinations/outbox", Caller.Admin);
         yield return Get(s, "/api/destinations/samples", Caller.Admin) with { Lookup = true, Query = new() { ["source"] = QueryKind.Text, ["limit"] = QueryKind.Integer } };
         yield return Get(s, "/api/destinations/members/{userId}/export", Caller.Admin) with { Values = w => new() { ["userId"] = w.MemberA }, Lookup = true };
+        yield return Get(s, "/api/destinations/audit", Caller.Admin) with { Lookup = true, Query = AuditQuery };
         yield return Get(s, "/api/destinations/{id:guid}", Caller.Admin) with { Values = webhook };
         yield return new EndpointSpec(s, "PUT", "/api/destinations/{id:guid}", Caller.Admin) with { Values = webhook, Body = destination, Optional = destinationOptional };
         yield return new EndpointSpec(s, "DELETE", "/api/destinations/{id:guid}", Caller.Admin) with { Values = webhook };

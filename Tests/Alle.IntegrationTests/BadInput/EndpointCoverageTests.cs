@@ -1,3 +1,4 @@
+using Alle.Testing;
 using System.Text.Json;
 
 namespace Alle.IntegrationTests.BadInput;
@@ -30,7 +31,7 @@ public sealed class EndpointCoverageTests
     [Fact]
     public void Every_route_of_the_gateway_leads_to_endpoints_in_the_corpus()
     {
-        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "Gateway", "appsettings.json")));
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "Gateway", "appsettings.json")));
         var proxy = settings.RootElement.GetProperty("ReverseProxy");
         var clusters = proxy.GetProperty("Clusters").EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetProperty("Destinations").EnumerateObject().Single().Value
             .GetProperty("Address").GetString()!.Replace("http://", "", StringComparison.Ordinal));
@@ -41,15 +42,5 @@ public sealed class EndpointCoverageTests
             Assert.True(EndpointCorpus.All.Any(e => e.Service == service && e.Route.StartsWith(prefix, StringComparison.Ordinal)),
                 $"The gateway's route '{route.Name}' ({prefix}…) forwards to {service}, whose endpoints under it are not in the corpus.");
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "Alle.Aspire.sln")))
-        {
-            root = root.Parent ?? throw new InvalidOperationException("Run from inside the repository.");
-        }
-        return root.FullName;
     }
 }

@@ -51,5 +51,6 @@ public static class LiveStreamEndpoints
 {
     public static void MapConsoleStream(this IEndpointRouteBuilder app) =>
         app.MapGet("/console/sources/{id}/stream", (string id, HttpContext context, LiveStreamRelay relay) => relay.RelayAsync(id, context))
-            .RequireAuthorization(ConsoleAuthentication.Policy);
+            .RequireAuthorization(ConsoleAuthentication.Policy)
+            .WithSummary("Relay a source's live event stream to the console (server-sent events)").WithTags("Console");
 }
