@@ -28,6 +28,15 @@ public static class GatewayExtensions
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 
+        // The gateway's own refusals (body too large, too many requests, a service that does not answer) are problems too.
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context => context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => $"Request bodies are limited to {options.MaxRequestBodyBytes / 1024 / 1024} MiB.",
+            StatusCodes.Status429TooManyRequests => "This client sends more requests than it may; retry after the seconds in Retry-After.",
+            StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout => "The service behind this path did not answer; retry later.",
+            _ => null,
+        });
+
         builder.Services.AddCors(cors => cors.AddPolicy(TrackingCorsPolicy, policy => policy
             .AllowAnyOrigin().AllowAnyHeader().WithMethods("GET", "POST", "OPTIONS").SetPreflightMaxAge(TimeSpan.FromHours(1))));
 
@@ -64,6 +73,8 @@ public static class GatewayExtensions
 
     public static void UseGateway(this WebApplication app)
     {
+        // Only bodiless answers get a problem: what a service answered passes through as it is.
+        app.UseStatusCodePages();
         app.UseCors();
         app.UseRateLimiter();
     }

@@ -35,7 +35,7 @@ public static class Extensions
             http.AddServiceDiscovery();
         });
 
-        builder.Services.AddProblemDetails();
+        builder.AddProblemResponses();
         // Aspire's orchestrator gives a stopping process about 12 s before it reports the stop failed.
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(8));
         builder.Services.AddSingleton(TimeProvider.System);

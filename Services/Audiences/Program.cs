@@ -10,6 +10,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapAudiencesApi();
 app.MapMembershipApi();

@@ -33,6 +33,8 @@ internal sealed class TrackingRequest
         try
         {
             root = JsonSerializer.Deserialize<JsonElement>(body.Span);
+            // Invalid UTF-8, lone surrogates and NUL would fail only when stored, after the request was accepted.
+            ProblemResponses.EnsureStorable(body.Span, root);
         }
         catch (JsonException exception)
         {

@@ -42,6 +42,7 @@ internal static class OffersApi
         errors.Require(request.Value is > 0 and <= 10_000, "value", "A value between $0.01 and $10,000 is required.");
         errors.Require(request.EndsAt is not null && request.EndsAt > (request.StartsAt ?? clock.GetUtcNow()), "endsAt", "The offer must end after it starts.");
         errors.Require(request.CouponValidDays is null or (> 0 and <= 365), "couponValidDays", "Between 1 and 365 days.");
+        errors.Require(request.Products is null || request.Products.All(product => !string.IsNullOrWhiteSpace(product)), "products", "Products are named, not null or blank.");
         errors.Require(request.AudienceKey is null || (request.AudienceKey.Length is > 0 and <= 200), "audienceKey", "An audience key of at most 200 characters, or none for everyone.");
         var providerIds = request.ProviderIds?.Distinct(StringComparer.Ordinal).ToList() ?? [];
         errors.Require(kind == OfferKind.Standard || providerIds.Count > 0, "providerIds", "A flash offer names the providers where it runs.");

@@ -35,7 +35,7 @@ internal static class RulesApi
         errors.Require(request.StartsAt is not null && request.EndsAt is not null && request.EndsAt > request.StartsAt, "endsAt", "A start and an end after it are required.");
         foreach (var product in request.Products ?? [])
         {
-            errors.Require(rules.IsKnownProduct(product), "products", $"Unknown product '{product}'.");
+            errors.Require(product is not null && rules.IsKnownProduct(product), "products", $"Unknown product '{product}'.");
         }
         if (errors.Any)
         {

@@ -19,12 +19,6 @@ namespace Alle.Loyalty.Extensions;
 
 internal static class ApplicationServiceExtensions
 {
-    /// <summary>
-    /// The gateway's own limit: it answers 413 before a larger body reaches us (a smaller limit here would make the
-    /// gateway see a reset connection instead of our answer). Field lengths are validated on top of it.
-    /// </summary>
-    private const long MaxRequestBodyBytes = 4 * 1024 * 1024;
-
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(LoyaltyOptions.Section).Get<LoyaltyOptions>() ?? new LoyaltyOptions();
@@ -34,11 +28,6 @@ internal static class ApplicationServiceExtensions
             throw new InvalidOperationException("Loyalty configuration is invalid: " + string.Join(" ", problems));
         }
         builder.Services.Configure<LoyaltyOptions>(builder.Configuration.GetSection(LoyaltyOptions.Section));
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
-
-        // Unreadable bodies throw in every environment, and become problems with their own status (see BadRequestExceptionHandler).
-        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
-        builder.Services.AddExceptionHandler<Apis.BadRequestExceptionHandler>();
 
         builder.AddLoyaltyAuthorization();
         builder.AddNpgsqlDataSource("loyaltydb", configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());

@@ -68,18 +68,16 @@ internal static class MessagesApi
         return TypedResults.Ok(new MessageList([.. rows.Select(r => MessageView.From(r, null))]));
     }
 
-    private static async Task<Results<Ok<MessageView>, NotFound<ProblemDetailsBody>>> Get(Guid id, MessageStore store, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> Get(Guid id, MessageStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is { } found
             ? TypedResults.Ok(MessageView.From(found.Message, found.History))
-            : TypedResults.NotFound(new ProblemDetailsBody("Message not found", 404));
+            : TypedResults.Problem(statusCode: 404, title: "Message not found", detail: $"There is no message {id}.");
 
     internal sealed record SendRequest(string? To, string? Body, string? Category, string? UserId, string? IdempotencyKey);
 
     internal sealed record SendResponse(Guid Id, string Status, SegmentCount Segments);
 
     internal sealed record MessageList(IReadOnlyList<MessageView> Data);
-
-    internal sealed record ProblemDetailsBody(string Title, int Status);
 
     internal sealed record MessageView(
         Guid Id, string To, string? UserId, string Category, string Purpose, string Body, string Encoding, int Segments, string Status,

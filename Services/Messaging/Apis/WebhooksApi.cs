@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Inbound;
@@ -41,9 +42,9 @@ internal static class WebhooksApi
         var sid = fields.GetValueOrDefault("MessageSid") ?? fields.GetValueOrDefault("SmsSid");
         var status = MessageStatus.FromTwilio(fields.GetValueOrDefault("MessageStatus") ?? fields.GetValueOrDefault("SmsStatus"));
         int? errorCode = int.TryParse(fields.GetValueOrDefault("ErrorCode"), out var code) && code != 0 ? code : null;
-        if (sid is null)
+        if (!IsSid(sid))
         {
-            return TypedResults.Problem(statusCode: 400, title: "MessageSid is missing");
+            return TypedResults.Problem(statusCode: 400, title: "MessageSid is missing or malformed", detail: "Twilio's message ids are letters and digits.");
         }
 
         Guid? id = Guid.TryParseExact(request.Query["m"], "N", out var fromUrl) ? fromUrl : await messages.FindBySidAsync(sid, cancellationToken);
@@ -84,11 +85,13 @@ internal static class WebhooksApi
             return problem;
         }
         var fields = form!;
-        var from = phones.ToE164(fields.GetValueOrDefault("From"));
+        // The reader skips characters it does not expect in a number; a control character means the field is not one.
+        var from = fields.GetValueOrDefault("From") is { } sender && !sender.Any(char.IsControl) ? phones.ToE164(sender) : null;
         var sid = fields.GetValueOrDefault("MessageSid") ?? fields.GetValueOrDefault("SmsMessageSid");
-        if (from is null || sid is null)
+        if (from is null || !IsSid(sid))
         {
-            return TypedResults.Problem(statusCode: 400, title: "From and MessageSid are required");
+            return TypedResults.Problem(statusCode: 400, title: "From and MessageSid are required",
+                detail: "From is the sender's phone number and MessageSid Twilio's message id (letters and digits).");
         }
 
         var reply = await handler.HandleAsync(new InboundMessage(sid, from, fields.GetValueOrDefault("To") ?? "", fields.GetValueOrDefault("Body") ?? ""), cancellationToken);
@@ -127,6 +130,9 @@ internal static class WebhooksApi
         }
         return (fields, null);
     }
+
+    /// <summary>Twilio's ids are letters and digits (<c>SM</c> and 32 hex digits); anything else did not come from Twilio.</summary>
+    internal static bool IsSid([NotNullWhen(true)] string? sid) => sid is { Length: > 0 and <= 64 } && sid.All(char.IsAsciiLetterOrDigit);
 
     /// <summary>
     /// The URL as Twilio called it (behind the gateway, its forwarded scheme and host) with a default port left off: the

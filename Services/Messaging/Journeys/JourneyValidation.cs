@@ -51,7 +51,7 @@ internal static partial class JourneyValidation
             {
                 Add("goal.event", "The goal names the event that counts as converting.");
             }
-            if ((goal.Filters ?? []).Any(filter => !filter.IsValid))
+            if ((goal.Filters ?? []).Any(filter => filter is not { IsValid: true }))
             {
                 Add("goal.filters", FiltersMessage);
             }
@@ -76,7 +76,7 @@ internal static partial class JourneyValidation
             case JourneyTrigger.TrackEvent when string.IsNullOrWhiteSpace(trigger.Event):
                 add("trigger.event", "An event trigger names the track event.");
                 break;
-            case JourneyTrigger.TrackEvent when (trigger.Filters ?? []).Any(filter => !filter.IsValid):
+            case JourneyTrigger.TrackEvent when (trigger.Filters ?? []).Any(filter => filter is not { IsValid: true }):
                 add("trigger.filters", FiltersMessage);
                 break;
             case JourneyTrigger.TrackEvent when trigger.EnrolCurrentMembers:
@@ -177,7 +177,7 @@ internal static partial class JourneyValidation
                 {
                     add($"{at}.event", $"{name}: the event to wait for is required.");
                 }
-                if ((step.Filters ?? []).Any(filter => !filter.IsValid))
+                if ((step.Filters ?? []).Any(filter => filter is not { IsValid: true }))
                 {
                     add($"{at}.filters", $"{name}: {FiltersMessage}");
                 }

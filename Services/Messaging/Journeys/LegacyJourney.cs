@@ -54,7 +54,7 @@ internal sealed record LegacyJourney(
             case JourneyTrigger.TrackEvent when string.IsNullOrWhiteSpace(Trigger.Event):
                 errors["trigger.event"] = ["An event trigger names the track event."];
                 break;
-            case JourneyTrigger.TrackEvent when (Trigger.Filters ?? []).Any(f => !f.IsValid):
+            case JourneyTrigger.TrackEvent when (Trigger.Filters ?? []).Any(f => f is not { IsValid: true }):
                 errors["trigger.filters"] = [$"Each filter has a property, an operator ({string.Join(", ", PropertyFilter.Operators)}) and, except for exists, a value."];
                 break;
             case JourneyTrigger.Audience or JourneyTrigger.TrackEvent:

@@ -45,10 +45,18 @@ public sealed class PhoneNumberNormalizer
             return PhoneNumberReading.Refused(PhoneNumberRefusal.InputTooLong);
         }
 
+        var typed = raw.Trim();
+        // libphonenumber skips whatever precedes the first digit and reads letters as a keypad's: "order-869e46e15f"
+        // would become +18693463153. A number starts as one is written (vanity letters after its digits still read).
+        if (!(char.IsAsciiDigit(typed[0]) || typed[0] is '+' or '('))
+        {
+            return PhoneNumberReading.Refused(PhoneNumberRefusal.NotANumber);
+        }
+
         PhoneNumber number;
         try
         {
-            number = s_util.Parse(raw.Trim(), DefaultRegion);
+            number = s_util.Parse(typed, DefaultRegion);
         }
         catch (NumberParseException exception)
         {

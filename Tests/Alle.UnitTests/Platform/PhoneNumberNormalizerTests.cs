@@ -44,6 +44,7 @@ public sealed class PhoneNumberNormalizerTests
     [InlineData("", PhoneNumberRefusal.Missing)]
     [InlineData("   ", PhoneNumberRefusal.Missing)]
     [InlineData("not a phone", PhoneNumberRefusal.NotANumber)]
+    [InlineData("order-869e46e15f", PhoneNumberRefusal.NotANumber)]
     [InlineData("+999 1234 5678", PhoneNumberRefusal.UnknownCountryCode)]
     [InlineData("12", PhoneNumberRefusal.TooShort)]
     [InlineData("+1 201 555 01234", PhoneNumberRefusal.TooLong)]

@@ -22,7 +22,7 @@ public class MemberDetailsInput
     public string? LastName { get; set; }
 
     [Display(Name = "e-mail")]
-    [PlatformEmail(ErrorMessage = "Enter an e-mail address like name@example.com."), StringLength(EmailNormalizer.MaxLength)]
+    [PlatformEmail(ErrorMessage = "Enter an e-mail address like name@example.com.")]
     public string? Email { get; set; }
 
     [Display(Name = "date of birth")]
