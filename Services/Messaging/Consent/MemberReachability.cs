@@ -26,7 +26,7 @@ internal static class MemberReachability
             FROM members m WHERE m.phone = ANY($1)
             """, reader => (UserId: reader.GetString(0), Phone: reader.GetString(1),
                 Transactional: reader.IsDBNull(2) ? (bool?)null : reader.GetBoolean(2), Marketing: reader.IsDBNull(3) ? (bool?)null : reader.GetBoolean(3)),
-            cancellationToken, phones.ToArray());
+            cancellationToken, (object)phones.ToArray());
         foreach (var member in members)
         {
             // A suppressed number belongs to a deleted person, whose member record went with her.

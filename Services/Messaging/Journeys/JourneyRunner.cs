@@ -255,7 +255,8 @@ internal sealed class JourneyRunner(
     private static Task CompleteAsync(NpgsqlConnection connection, EntryState entry, JourneyStep step, string outcome, string? reason, object? detail,
         Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
         connection.ExecuteAsync("""
-            UPDATE journey_step_log SET completed_at = $3, outcome = $4, reason = $5, detail = COALESCE($6, detail), message_id = $7
+            UPDATE journey_step_log SET completed_at = $3, outcome = $4, reason = $5, message_id = $7,
+                detail = CASE WHEN jsonb_typeof(detail) = 'object' AND jsonb_typeof($6) = 'object' THEN detail || $6 ELSE COALESCE($6, detail) END
             WHERE entry_id = $1 AND step_id = $2
             """, cancellationToken, entry.Id, step.Id, now, outcome, NpgsqlCommandExtensions.Text(reason), Json(detail), NpgsqlCommandExtensions.Uuid(messageId));
 

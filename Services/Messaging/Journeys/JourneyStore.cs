@@ -171,7 +171,7 @@ internal sealed class JourneyStore(NpgsqlDataSource dataSource, TimeProvider clo
             : await connection.ListAsync("""
                 SELECT journey_id, version, definition->'goal' FROM journey_versions WHERE definition->'goal'->>'event' = ANY($1)
                 """, reader => (reader.GetGuid(0), reader.GetInt32(1), JsonSerializer.Deserialize<JourneyGoal>(reader.GetString(2), Json)!),
-                cancellationToken, eventNames.ToArray());
+                cancellationToken, (object)eventNames.ToArray());
 
     private static Journey Read(NpgsqlDataReader reader) => new(reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2),
         JsonSerializer.Deserialize<JourneyDefinition>(reader.GetString(3), Json)!, reader.Instant(4), reader.Instant(5));

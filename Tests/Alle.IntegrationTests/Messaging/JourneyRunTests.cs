@@ -141,8 +141,12 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
         Assert.Equal(1, counts.GetProperty("entered").GetInt64());
     }
 
+    /// <summary>
+    /// A refused coupon ends the entry with Loyalty's reason. A member without marketing consent is not skipped: her
+    /// entry waits for contact, and the consent she gives later (no polling: the consent change wakes it) sends the text.
+    /// </summary>
     [Fact]
-    public async Task Refused_coupons_and_missing_consent_are_skipped_with_their_reasons()
+    public async Task Refused_coupons_are_skipped_and_a_member_without_consent_is_texted_once_she_gives_it()
     {
         await using var bus = await EventBusProbe.StartAsync(app);
         var audienceKey = $"lapsed-{Guid.NewGuid():N}";
@@ -158,9 +162,15 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
         await bus.PublishAsync(Entered(audienceKey, member));
 
         await WaitForCountsAsync(withCoupon, c => c.GetProperty("skipped").TryGetProperty("coupon_refused_409", out var n) && n.GetInt64() == 1, "the refused coupon");
-        await WaitForCountsAsync(plain, c => c.GetProperty("skipped").TryGetProperty("no_marketing_consent", out var n) && n.GetInt64() == 1, "the consent skip");
+        var waiting = await WaitForCountsAsync(plain, c => c.GetProperty("waitingForContact").GetInt64() == 1, "the entry waiting for her consent");
+        Assert.Equal(0, waiting.GetProperty("sent").GetInt64());
         Assert.Empty(await _messaging.MessagesToAsync(member.Phone));
         Assert.Empty((await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{member.MemberId}/coupons")).EnumerateArray());
+
+        await _messaging.SetConsentAsync(member.Phone, "marketing", subscribed: true);
+        Assert.Equal("Hello Lee", (await _messaging.WaitForTextAsync(member.Phone, "Hello")).GetProperty("body").GetString());
+        var counts = await WaitForCountsAsync(plain, c => c.GetProperty("delivered").GetInt64() == 1, "the text delivered");
+        Assert.Equal((1, 0), (counts.GetProperty("entered").GetInt64(), counts.GetProperty("waitingForContact").GetInt64()));
     }
 
     /// <summary>
