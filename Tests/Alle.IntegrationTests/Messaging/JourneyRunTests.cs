@@ -22,42 +22,7 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
     private readonly LoyaltyTestClient _loyalty = new(app);
     private readonly HttpClient _portal = app.CreateTrackingClient("portal");
 
-    private sealed record Member(string MemberId, string Phone, Guid ProfileId);
-
-    /// <summary>
-    /// Enrols her through Loyalty and sets her time zone to one where it is daytime now (so quiet hours never hold these
-    /// texts); returns once Profiles knows her phone and time zone and Messaging has recorded her enrolment consent.
-    /// </summary>
-    private async Task<Member> EnrolAsync(string firstName, bool marketingConsent = true)
-    {
-        var phone = MessagingClient.NewPhone();
-        using var enrolled = await app.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new
-        {
-            phone, firstName, lastName = "Rivera", marketingConsent, source = "portal",
-            consentWording = "Yes, text me offers. Reply STOP to cancel.",
-        });
-        Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
-        var memberId = (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("memberId").GetString()!;
-        using var identified = await _portal.PostAsJsonAsync("/v1/identify", new { userId = memberId, traits = new { timezone = TestTimeZones.Daytime() } });
-        Assert.Equal(HttpStatusCode.OK, identified.StatusCode);
-
-        var profileId = await Eventually.GetValueAsync(async () =>
-        {
-            using var lookup = await app.AdminGateway.GetAsync($"/api/profiles/lookup?userId={memberId}");
-            if (lookup.StatusCode != HttpStatusCode.OK)
-            {
-                return null;
-            }
-            var profile = await lookup.Content.ReadFromJsonAsync<JsonElement>();
-            return profile.GetProperty("traits").TryGetProperty("timezone", out _)
-                && profile.GetProperty("identifiers").EnumerateArray().Any(i => i.GetProperty("type").GetString() == "phone")
-                ? profile.GetProperty("profileId").GetGuid() : (Guid?)null;
-        }, s_timeout, "her profile with phone and time zone");
-        await Eventually.TrueAsync(async () => (await _messaging.ConsentAsync(phone)).GetProperty("consents").EnumerateArray()
-            .Any(c => c.GetProperty("category").GetString() == "marketing" && c.GetProperty("subscribed").GetBoolean() == marketingConsent),
-            s_timeout, "her enrolment consent in messaging");
-        return new Member(memberId, phone, profileId);
-    }
+    private Task<JourneyMember> EnrolAsync(string firstName, bool marketingConsent = true) => JourneyMember.EnrolAsync(app, firstName, marketingConsent);
 
     private async Task<Guid> CreateOfferAsync(string path = "/api/loyalty/offers", string[]? providerIds = null) =>
         await _loyalty.CreateOfferAsync(new { title = "$25 off", value = 25m, endsAt = DateTimeOffset.UtcNow.AddDays(30), providerIds }, path);
@@ -80,7 +45,7 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
             return condition(counts) ? counts : null;
         }, timeout ?? s_timeout, what);
 
-    private static AudienceMembershipChanged Entered(string audienceKey, Member member) =>
+    private static AudienceMembershipChanged Entered(string audienceKey, JourneyMember member) =>
         new(Guid.NewGuid(), audienceKey, member.ProfileId, member.MemberId, true, DateTimeOffset.UtcNow);
 
     [Fact]
