@@ -160,11 +160,11 @@ internal static class EndpointCorpus
         };
         yield return Post(s, "/api/audiences/conditions/validate", Caller.Admin) with
         {
-            Body = w => Json($$"""{"condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{w.Tag}}"}}"""), AnyValue = ["condition.value"], Lookup = true,
+            Body = w => Json($$$"""{"condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{{w.Tag}}}"}}"""), AnyValue = ["condition.value"], Lookup = true,
         };
         yield return Post(s, "/api/audiences/conditions/evaluate", Caller.Admin) with
         {
-            Body = w => Json($$"""{"profileId": "{{Guid.NewGuid()}}", "condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{w.Tag}}"}}"""),
+            Body = w => Json($$$"""{"profileId": "{{{Guid.NewGuid()}}}", "condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{{w.Tag}}}"}}"""),
             AnyValue = ["condition.value"], Lookup = true,
         };
         yield return Post(s, "/api/audiences/preview", Caller.Admin) with
