@@ -179,8 +179,8 @@ internal static class AudiencesApi
 
         var now = clock.GetUtcNow();
         var preview = await AudiencePreview.RunAsync(connection, condition, catalog, now, sampleSize, cancellationToken);
-        return TypedResults.Ok(new PreviewResponse(preview.Count, preview.Sample.Select(member => new ProfileSample(member.ProfileId, member.UserId)).ToList(),
-            preview.ElapsedMilliseconds, now));
+        return TypedResults.Ok(new PreviewResponse(preview.Count, preview.KnownMembers, preview.SmsReachable,
+            preview.Sample.Select(member => new ProfileSample(member.ProfileId, member.UserId)).ToList(), preview.ElapsedMilliseconds, now));
     }
 
     private static JsonElement? Validate(AudienceRequest request, Catalog catalog, string? ownKey, ValidationErrors errors)
@@ -244,6 +244,8 @@ internal sealed record AudienceList(IReadOnlyList<AudienceResponse> Data);
 
 internal sealed record PreviewRequest(JsonElement? Condition, int? SampleSize);
 
-internal sealed record PreviewResponse(long Count, IReadOnlyList<ProfileSample> Sample, long ElapsedMilliseconds, DateTimeOffset EvaluatedAt);
+/// <summary>How many profiles the condition selects now; of them, how many are known members and how many can be texted marketing now.</summary>
+internal sealed record PreviewResponse(long Count, long KnownMembers, long SmsReachable, IReadOnlyList<ProfileSample> Sample, long ElapsedMilliseconds,
+    DateTimeOffset EvaluatedAt);
 
 internal sealed record ProfileSample(Guid ProfileId, string? UserId);

@@ -34,13 +34,19 @@ internal static class MembershipApi
         }
         limit = Math.Clamp(limit, 1, MaxPage);
         var members = await connection.ListAsync("""
-            SELECT m.profile_id, p.user_id, m.entered_at FROM memberships m JOIN profiles p ON p.profile_id = m.profile_id
+            SELECT m.profile_id, p.user_id, m.entered_at, r.masked_phone, COALESCE(r.marketing, false)
+            FROM memberships m JOIN profiles p ON p.profile_id = m.profile_id LEFT JOIN member_reachability r ON r.user_id = p.user_id
             WHERE m.audience_id = $1 AND m.profile_id > $2 ORDER BY m.profile_id LIMIT $3
-            """, reader => new Member(reader.GetGuid(0), reader.NullableString(1), reader.Instant(2)),
+            """, reader => new Member(reader.GetGuid(0), reader.NullableString(1), reader.Instant(2), reader.NullableString(3), reader.GetBoolean(4)),
             cancellationToken, found.Id, after ?? Guid.Empty, limit + 1);
+        var reach = (await connection.ListAsync("""
+            SELECT count(p.user_id), count(*) FILTER (WHERE r.marketing)
+            FROM memberships m JOIN profiles p ON p.profile_id = m.profile_id LEFT JOIN member_reachability r ON r.user_id = p.user_id
+            WHERE m.audience_id = $1
+            """, reader => (Known: reader.GetInt64(0), Sms: reader.GetInt64(1)), cancellationToken, found.Id))[0];
         var hasMore = members.Count > limit;
         var page = members.Take(limit).ToList();
-        return TypedResults.Ok(new MembersPage(page, found.Size, hasMore ? page[^1].ProfileId : null));
+        return TypedResults.Ok(new MembersPage(page, found.Size, reach.Known, reach.Sms, hasMore ? page[^1].ProfileId : null));
     }
 
     private static async Task<Results<Ok<HistoryPage>, ProblemHttpResult>> AudienceHistory(string audience, NpgsqlDataSource dataSource,
@@ -150,9 +156,11 @@ internal static class MembershipApi
             : "Name a profile by its id or as user_id:<user id>.");
 }
 
-internal sealed record Member(Guid ProfileId, string? UserId, DateTimeOffset EnteredAt);
+/// <summary>A member of an audience: her user id once she is known, her phone masked, and whether a marketing text may reach her now.</summary>
+internal sealed record Member(Guid ProfileId, string? UserId, DateTimeOffset EnteredAt, string? MaskedPhone, bool SmsReachable);
 
-internal sealed record MembersPage(IReadOnlyList<Member> Data, long Total, Guid? Next);
+/// <summary>A page of members; <see cref="KnownMembers"/> have a user id, <see cref="SmsReachable"/> can be texted marketing now.</summary>
+internal sealed record MembersPage(IReadOnlyList<Member> Data, long Total, long KnownMembers, long SmsReachable, Guid? Next);
 
 internal sealed record HistoryEntry(long Id, Guid AudienceId, string AudienceKey, Guid? ProfileId, string? UserId, string Change, DateTimeOffset At, string Reason);
 

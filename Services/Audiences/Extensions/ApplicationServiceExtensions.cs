@@ -1,5 +1,6 @@
 using Alle.Audiences.Batch;
 using Alle.Audiences.Definitions;
+using Alle.Audiences.Membership;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Privacy;
 using Alle.Audiences.RealTime;
@@ -44,6 +45,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfileUpdatedConsumer>();
             bus.AddConsumer<ProfilesMergedConsumer>();
             bus.AddConsumer<ProfileDeletedConsumer>();
+            bus.AddConsumer<MemberReachabilityChangedConsumer>();
         });
         builder.AddDeadLetters();
 
