@@ -139,15 +139,17 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
     }
 
     /// <summary>
-    /// SIGKILL of messaging while the journey's texts go out. A message is marked <c>sending</c> (committed) before
-    /// Twilio is called and is never sent again, so nobody is texted twice; the price is that a request already on its
-    /// way to Twilio when the process dies stays <c>sending</c> unconfirmed (at most one per dispatch loop). Everything
-    /// else — entries, coupons, intents, the remaining sends — completes exactly once after the restart.
+    /// SIGKILL of messaging while a three-step journey's texts go out (coupon → welcome text → perks text). A message is
+    /// marked <c>sending</c> (committed) before Twilio is called and is never sent again, so nobody is texted twice by a
+    /// step; the price is that a request already on its way to Twilio when the process dies stays <c>sending</c>
+    /// unconfirmed (at most one per dispatch loop). Everything else — entries, coupons, intents, the remaining sends —
+    /// completes exactly once per step after the restart.
     /// </summary>
     [Fact]
     public async Task Killing_messaging_mid_journey_never_texts_a_member_twice_and_loses_only_sends_on_the_wire()
     {
         const int members = 12, dispatchLoops = 4;
+        string[] texts = ["Welcome to Gold", "Gold perks"];
         await using var bus = await EventBusProbe.StartAsync(app);
         var audienceKey = $"gold-{Guid.NewGuid():N}";
         var offerId = await CreateOfferAsync();
@@ -155,8 +157,12 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
         {
             name = "Gold welcome",
             trigger = new { type = "audience", audienceKey },
-            coupon = new { offerId },
-            template = "Welcome to Gold, {{ traits.firstName }}: {{ coupon.code }}",
+            steps = new object[]
+            {
+                new { id = "coupon", type = "issue_coupon", offerId },
+                new { id = "welcome", type = "send_sms", template = $"{texts[0]}, {{{{ traits.firstName }}}}: {{{{ coupon.code }}}}" },
+                new { id = "perks", type = "send_sms", template = $"{texts[1]} for {{{{ traits.firstName }}}}: show {{{{ coupon.code }}}} at the desk" },
+            },
         });
         var people = await Task.WhenAll(Enumerable.Range(0, members).Select(i => EnrolAsync($"Member{i}")));
 
@@ -164,7 +170,7 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
         {
             await bus.PublishAsync(Entered(audienceKey, member));
         }
-        await _messaging.WaitForTextAsync(people[0].Phone, "Welcome to Gold");
+        await _messaging.WaitForTextAsync(people[0].Phone, texts[0]);
         var before = app.Resources.Instance("messaging");
         Process.GetProcessById(before.ProcessId).Kill();
         // Whatever the dead process marked `sending` was marked before this instant.
@@ -173,31 +179,38 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
             TimeSpan.FromSeconds(30), "messaging to be restarted");
         await app.Resources.WaitForHealthyAsync("messaging", TimeSpan.FromSeconds(90));
 
-        // Every member's entry has produced one message, and each message was either confirmed by Twilio or was already
-        // on its way there when messaging died.
+        // Every member's entry has produced one message per text step, and each message was either confirmed by Twilio
+        // or was already on its way there when messaging died.
         var messages = await Eventually.GetAsync(async () =>
         {
             var log = (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}&limit=100"))
                 .GetProperty("data").EnumerateArray().ToList();
-            return log.Count == members && log.All(m => m.GetProperty("status").GetString() == "delivered" || OnTheWireAtTheKill(m, killedAt)) ? log : null;
-        }, TimeSpan.FromSeconds(120), "every member's message delivered or left unconfirmed by the kill");
+            return log.Count == members * texts.Length && log.All(m => m.GetProperty("status").GetString() == "delivered" || OnTheWireAtTheKill(m, killedAt)) ? log : null;
+        }, TimeSpan.FromSeconds(120), "every member's messages delivered or left unconfirmed by the kill");
 
-        var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("entered").GetInt64() == members, "every member entered");
+        var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("entered").GetInt64() == members && c.GetProperty("completed").GetInt64() == members,
+            "every member entered and completed");
         Assert.Empty(counts.GetProperty("skipped").EnumerateObject());
-        var lost = messages.Where(m => OnTheWireAtTheKill(m, killedAt)).Select(m => m.GetProperty("to").GetString()).ToHashSet();
-        output.WriteLine($"{lost.Count} of {members} sends were on their way to Twilio when messaging was killed.");
+        var lost = messages.Where(m => OnTheWireAtTheKill(m, killedAt))
+            .Select(m => (To: m.GetProperty("to").GetString()!, Text: texts.Single(t => m.GetProperty("body").GetString()!.StartsWith(t, StringComparison.Ordinal))))
+            .ToHashSet();
+        output.WriteLine($"{lost.Count} of {members * texts.Length} sends were on their way to Twilio when messaging was killed.");
         Assert.InRange(lost.Count, 0, dispatchLoops);
         foreach (var member in people)
         {
             var coupon = await CouponOfAsync(member.MemberId, offerId);
-            var texts = (await _messaging.MessagesToAsync(member.Phone)).Where(m => m.GetProperty("body").GetString()!.StartsWith("Welcome to Gold", StringComparison.Ordinal)).ToList();
-            if (lost.Contains(member.Phone))
+            var inbox = await _messaging.MessagesToAsync(member.Phone);
+            foreach (var text in texts)
             {
-                Assert.True(texts.Count <= 1, $"{member.Phone} was texted {texts.Count} times.");
-            }
-            else
-            {
-                Assert.EndsWith(coupon, Assert.Single(texts).GetProperty("body").GetString(), StringComparison.Ordinal);
+                var received = inbox.Where(m => m.GetProperty("body").GetString()!.StartsWith(text, StringComparison.Ordinal)).ToList();
+                if (lost.Contains((member.Phone, text)))
+                {
+                    Assert.True(received.Count <= 1, $"{member.Phone} was texted '{text}' {received.Count} times.");
+                }
+                else
+                {
+                    Assert.Contains(coupon, Assert.Single(received).GetProperty("body").GetString(), StringComparison.Ordinal);
+                }
             }
         }
     }
