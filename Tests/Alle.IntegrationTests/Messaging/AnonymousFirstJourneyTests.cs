@@ -92,6 +92,18 @@ public sealed class AnonymousFirstJourneyTests(DistributedAppFixture app)
         // Nothing more arrives: one person, one entry, one text — whatever the merge and the audience re-entry it caused.
         await Eventually.TrueAsync(async () => (await _audiences.IsMemberAsync($"user_id:{memberId}", audienceKey)), s_timeout, "the joined member in the audience");
         Assert.Single(await _messaging.MessagesToAsync(phone), m => m.GetProperty("body").GetString()!.Contains("off your next treatment", StringComparison.Ordinal));
+
+        // The audience knows she is a member who can be texted: counted, listed with her user id and masked phone.
+        var page = await Eventually.GetValueAsync<JsonElement>(async () =>
+        {
+            var members = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/audiences/{audienceKey}/members");
+            return members.GetProperty("smsReachable").GetInt64() == 1 ? members : null;
+        }, s_timeout, "the audience counting her as reachable by SMS");
+        Assert.Equal((1, 1), (page.GetProperty("total").GetInt64(), page.GetProperty("knownMembers").GetInt64()));
+        var listed = Assert.Single(page.GetProperty("data").EnumerateArray());
+        Assert.Equal(memberId, listed.GetProperty("userId").GetString());
+        Assert.EndsWith(phone[^4..], listed.GetProperty("maskedPhone").GetString());
+        Assert.DoesNotContain(phone[..^4], listed.GetProperty("maskedPhone").GetString()!, StringComparison.Ordinal);
         Assert.Single((await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}")).GetProperty("data").EnumerateArray());
     }
 }
