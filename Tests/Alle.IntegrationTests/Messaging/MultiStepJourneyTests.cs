@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Alle.IntegrationTests.Loyalty;
+using Alle.IntegrationTests.Audiences;
 
 namespace Alle.IntegrationTests.Messaging;
 
@@ -189,5 +189,29 @@ public sealed class MultiStepJourneyTests(DistributedAppFixture app)
         {
             Assert.Equal($"{tag} version two", (await _messaging.WaitForTextAsync(late.Phone, tag)).GetProperty("body").GetString());
         }
+    }
+
+    /// <summary>A journey activated with <c>enrolCurrentMembers</c> enters the people already in its audience, once each.</summary>
+    [Fact]
+    public async Task Activating_a_journey_can_enrol_the_audiences_current_members()
+    {
+        var tag = AudiencesApiClient.NewTag();
+        var audiences = new AudiencesApiClient(app);
+        var audienceKey = AudiencesApiClient.UniqueKey("current");
+        await audiences.CreateAudienceAsync(audienceKey, AudiencesApiClient.NorthStarCondition(tag));
+        await audiences.WaitUntilComputedAsync(audienceKey);
+        var member = await JourneyMember.EnrolAsync(app, "Noor");
+        await TrackAsync(member, "Provider Searched", new { zip = "10001", tag });
+        await Eventually.TrueAsync(() => audiences.IsMemberAsync($"user_id:{member.MemberId}", audienceKey), s_timeout, "her membership");
+
+        var journeyId = await CreateJourneyAsync($$$"""
+            {"name": "Current members {{{tag}}}", "trigger": {"type": "audience", "audienceKey": "{{{audienceKey}}}", "enrolCurrentMembers": true},
+             "steps": [{"id": "hello", "type": "send_sms", "template": "{{{tag}}} hello {{ traits.firstName }}"}]}
+            """);
+
+        Assert.Equal($"{tag} hello Noor", (await _messaging.WaitForTextAsync(member.Phone, tag)).GetProperty("body").GetString());
+        var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("completed").GetInt64() == 1, "her entry completed");
+        Assert.Equal(1, counts.GetProperty("entered").GetInt64());
+        Assert.Single(await JourneyTextsAsync(member, tag));
     }
 }
