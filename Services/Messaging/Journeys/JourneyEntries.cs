@@ -220,6 +220,10 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
                 UNION
                 SELECT e.id, t.i FROM journey_entries e JOIN t ON e.wait_event = t.name AND e.user_id = t.u
                 WHERE e.status = 'waiting_event' AND e.step_at <= t.at
+                UNION
+                -- At a wait_for step the runner has not parked yet (just entered, or due): the event must not slip past it.
+                SELECT e.id, t.i FROM journey_entries e JOIN t ON e.profile_id = t.p OR e.user_id = t.u
+                WHERE e.status = 'waiting' AND e.step_id IS NOT NULL AND e.waited_event IS NULL AND e.step_at <= t.at
             )
             SELECT e.id, e.journey_id, e.journey_version, e.step_id, hit.i FROM hit JOIN journey_entries e ON e.id = hit.id
             ORDER BY e.id, hit.i FOR UPDATE OF e
@@ -233,14 +237,16 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
             if (resumed.Contains(candidate.Entry)
                 || await journeys.VersionAsync(connection, candidate.Journey, candidate.Version, cancellationToken) is not { } definition
                 || new JourneyGraph(definition.Steps).Find(candidate.Step) is not { Type: JourneyStep.WaitFor } step
+                || !string.Equals(step.Event, trigger.Event, StringComparison.Ordinal)
                 || !PropertyFilter.All(step.Filters, trigger.Properties))
             {
                 continue;
             }
             var waited = JsonSerializer.Serialize(new { @event = trigger.Event, messageId = trigger.MessageId, at = trigger.Timestamp, step = step.Id });
             await connection.ExecuteAsync("""
-                UPDATE journey_entries SET status = 'waiting', waited_event = $2, due_at = $3, updated_at = $3 WHERE id = $1 AND status = 'waiting_event'
-                """, cancellationToken, candidate.Entry, NpgsqlCommandExtensions.Jsonb(waited), now);
+                UPDATE journey_entries SET status = 'waiting', waited_event = $2, due_at = $3, updated_at = $3
+                WHERE id = $1 AND status IN ('waiting', 'waiting_event') AND step_id = $4
+                """, cancellationToken, candidate.Entry, NpgsqlCommandExtensions.Jsonb(waited), now, step.Id);
             resumed.Add(candidate.Entry);
         }
         return resumed.Count;

@@ -60,7 +60,9 @@ public sealed class JourneyDetailsModel(MessagingAdminService messaging) : PageM
         }
         catch (ServiceProblem problem) when (problem.Status is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.Conflict)
         {
-            Errors = problem.Errors.Count > 0 ? [.. problem.Errors.SelectMany(error => error.Value.Select(message => $"{error.Key}: {message}"))] : [problem.Describe()];
+            Errors = problem.Errors.Count > 0
+                ? problem.Errors.SelectMany(error => error.Value.Select(message => $"{error.Key}: {message}")).ToList()
+                : new List<string> { problem.Describe() };
         }
         return await LoadAsync(id, cancellationToken) ? Page() : NotFound();
     }
