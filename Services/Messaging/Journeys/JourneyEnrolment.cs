@@ -53,8 +53,12 @@ internal sealed class JourneyEnrolment(
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // An advisory lock, not a row lock: entries inserted meanwhile (on other connections) take a key-share lock on the
+        // journey's row for their foreign key, which a FOR UPDATE held here would block until this transaction ended.
         var pending = await connection.ListAsync("""
-            SELECT id, enrolment_after FROM journeys WHERE enrolment_pending AND status = 'active' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED
+            SELECT id, enrolment_after FROM journeys
+            WHERE enrolment_pending AND status = 'active' AND pg_try_advisory_xact_lock(hashtextextended('journey-enrolment:' || id::text, 0))
+            ORDER BY created_at LIMIT 1
             """, reader => (Id: reader.GetGuid(0), After: reader.IsDBNull(1) ? (Guid?)null : reader.GetGuid(1)), cancellationToken);
         if (pending.Count == 0 || await journeys.GetAsync(pending[0].Id, cancellationToken) is not { } journey)
         {
