@@ -66,7 +66,7 @@ var audiences = builder.AddProject<Projects.Audiences>("audiences")
 
 var messaging = builder.AddProject<Projects.Messaging>("messaging")
     .WithReference(messagingDb).WithReference(cache).WithReference(eventBus)
-    .WithReference(ingestion).WithReference(profiles).WithReference(loyalty)
+    .WithReference(ingestion).WithReference(profiles).WithReference(audiences).WithReference(loyalty)
     .WithEnvironment("Alle__AdminKey", adminKey)
     .WithEnvironment("Alle__MemberTokenKey", memberTokenKey)
     .WithEnvironment("Tracking__WriteKey", messagingWriteKey)

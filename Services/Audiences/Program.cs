@@ -19,6 +19,7 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapAudiencesApi();
 app.MapMembershipApi();
+app.MapConditionsApi();
 app.MapComputedTraitsApi();
 app.MapModelsApi();
 app.MapModelRunsApi();

@@ -9,3 +9,10 @@ public sealed record MessageStatusChanged(
     string? UserId,
     Guid? JourneyId,
     DateTimeOffset ChangedAt);
+
+/// <summary>
+/// Whether a member can be texted now, as Messaging knows it: her number (masked to its last four digits) and whether
+/// texts of each category may go to it (consent given, not opted out, not suppressed). Sent whenever her consent or her
+/// number changes; the newest <paramref name="ChangedAt"/> wins.
+/// </summary>
+public sealed record MemberReachabilityChanged(string UserId, string? MaskedPhone, bool Marketing, bool Transactional, DateTimeOffset ChangedAt);

@@ -32,15 +32,16 @@ public static class OperatorsApi
         var api = app.MapGroup("/api/console")
             .RequireAuthorization(Permissions.PolicyName(Permissions.OperatorsManage))
             .WithMetadata(new RequiredPermission(Permissions.OperatorsManage));
-        api.MapGet("/operators", ListOperatorsAsync);
-        api.MapPost("/operators", CreateOperatorAsync);
-        api.MapPatch("/operators/{id:guid}", UpdateOperatorAsync);
-        api.MapGet("/api-keys", (ApiKeys keys, CancellationToken cancellationToken) => keys.ListAsync(cancellationToken));
-        api.MapPost("/api-keys", CreateApiKeyAsync);
-        api.MapDelete("/api-keys/{id:guid}", RevokeApiKeyAsync);
+        api.MapGet("/operators", ListOperatorsAsync).WithSummary("List operators with their roles");
+        api.MapPost("/operators", CreateOperatorAsync).WithSummary("Add an operator with a role and a first password");
+        api.MapPatch("/operators/{id:guid}", UpdateOperatorAsync).WithSummary("Change an operator's role, or disable the account");
+        api.MapGet("/api-keys", (ApiKeys keys, CancellationToken cancellationToken) => keys.ListAsync(cancellationToken))
+            .WithSummary("List API keys: name, scopes, last four characters, creator, last use").WithTags("Operators");
+        api.MapPost("/api-keys", CreateApiKeyAsync).WithSummary("Create a scoped API key (shown once)");
+        api.MapDelete("/api-keys/{id:guid}", RevokeApiKeyAsync).WithSummary("Revoke an API key");
         app.MapAuditLogApi("/api/console");
 
-        app.MapPost("/internal/api-keys/exchange", ExchangeAsync).RequireAuthorization(AdminKeyAuthentication.Policy);
+        app.MapPost("/internal/api-keys/exchange", ExchangeAsync).WithSummary("Exchange an API key for a short-lived operator token (the gateway's call)").RequireAuthorization(AdminKeyAuthentication.Policy);
     }
 
     private static async Task<Ok<List<OperatorResponse>>> ListOperatorsAsync(OperatorStore store, TimeProvider clock, CancellationToken cancellationToken) =>

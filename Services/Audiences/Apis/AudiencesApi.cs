@@ -149,8 +149,8 @@ internal static class AudiencesApi
         {
             return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The audience definition is not valid.");
         }
-        return TypedResults.Ok(new PreviewResponse(preview.Count, preview.Sample.Select(member => new ProfileSample(member.ProfileId, member.UserId)).ToList(),
-            preview.ElapsedMilliseconds, now));
+        return TypedResults.Ok(new PreviewResponse(preview.Count, preview.KnownMembers, preview.SmsReachable,
+            preview.Sample.Select(member => new ProfileSample(member.ProfileId, member.UserId)).ToList(), preview.ElapsedMilliseconds, now));
     }
 
     private static JsonElement? Validate(AudienceRequest request, Catalog catalog, string? ownKey, ValidationErrors errors)
@@ -195,6 +195,8 @@ internal sealed record AudienceList(IReadOnlyList<AudienceResponse> Data);
 
 internal sealed record PreviewRequest(JsonElement? Condition, int? SampleSize);
 
-internal sealed record PreviewResponse(long Count, IReadOnlyList<ProfileSample> Sample, long ElapsedMilliseconds, DateTimeOffset EvaluatedAt);
+/// <summary>How many profiles the condition selects now; of them, how many are known members and how many can be texted marketing now.</summary>
+internal sealed record PreviewResponse(long Count, long KnownMembers, long SmsReachable, IReadOnlyList<ProfileSample> Sample, long ElapsedMilliseconds,
+    DateTimeOffset EvaluatedAt);
 
 internal sealed record ProfileSample(Guid ProfileId, string? UserId);

@@ -34,9 +34,10 @@ internal static class MembershipApi
         }
         limit = Math.Clamp(limit, 1, MaxPage);
         var members = await store.MembersAsync(found.Id, after ?? Guid.Empty, limit, cancellationToken);
+        var reach = await store.ReachAsync(found.Id, cancellationToken);
         var hasMore = members.Count > limit;
         var page = members.Take(limit).ToList();
-        return TypedResults.Ok(new MembersPage(page, found.Size, hasMore ? page[^1].ProfileId : null));
+        return TypedResults.Ok(new MembersPage(page, found.Size, reach.Known, reach.Sms, hasMore ? page[^1].ProfileId : null));
     }
 
     private static async Task<Results<Ok<HistoryPage>, ProblemHttpResult>> AudienceHistory(string audience, AudienceStore audiences, MembershipStore store,
@@ -102,9 +103,11 @@ internal static class MembershipApi
             : "Name a profile by its id or as user_id:<user id>.");
 }
 
-internal sealed record Member(Guid ProfileId, string? UserId, DateTimeOffset EnteredAt);
+/// <summary>A member of an audience: her user id once she is known, her phone masked, and whether a marketing text may reach her now.</summary>
+internal sealed record Member(Guid ProfileId, string? UserId, DateTimeOffset EnteredAt, string? MaskedPhone, bool SmsReachable);
 
-internal sealed record MembersPage(IReadOnlyList<Member> Data, long Total, Guid? Next);
+/// <summary>A page of members; <see cref="KnownMembers"/> have a user id, <see cref="SmsReachable"/> can be texted marketing now.</summary>
+internal sealed record MembersPage(IReadOnlyList<Member> Data, long Total, long KnownMembers, long SmsReachable, Guid? Next);
 
 internal sealed record HistoryEntry(long Id, Guid AudienceId, string AudienceKey, Guid? ProfileId, string? UserId, string Change, DateTimeOffset At, string Reason);
 

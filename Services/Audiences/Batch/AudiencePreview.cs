@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace Alle.Audiences.Batch;
 
-internal sealed record PreviewResult(long Count, IReadOnlyList<(Guid ProfileId, string? UserId)> Sample, long ElapsedMilliseconds);
+internal sealed record PreviewResult(long Count, IReadOnlyList<(Guid ProfileId, string? UserId)> Sample, long ElapsedMilliseconds, long KnownMembers, long SmsReachable);
 
 /// <summary>
 /// Counts and samples the profiles a condition selects, compiled to SQL over all profiles (nothing is loaded into
@@ -24,13 +24,15 @@ internal static class AudiencePreview
         // look-ups for per-profile index probes (fast first rows, slow count), and a second query would hash twice.
         var predicate = SqlPredicateCompiler.Compile(condition, ids, now, firstParameter: 2);
         var result = await connection.ListAsync($"""
-            SELECT count(*), (array_agg(p.profile_id))[1:$1], (array_agg(p.user_id))[1:$1] FROM profiles p WHERE {predicate.Sql}
+            SELECT count(*), (array_agg(p.profile_id))[1:$1], (array_agg(p.user_id))[1:$1], count(p.user_id), count(*) FILTER (WHERE r.marketing)
+            FROM profiles p LEFT JOIN member_reachability r ON r.user_id = p.user_id WHERE {predicate.Sql}
             """,
             reader => (Count: reader.GetInt64(0),
-                Sample: reader.IsDBNull(1) ? [] : reader.GetFieldValue<Guid[]>(1).Zip(reader.GetFieldValue<string?[]>(2)).ToList()),
+                Sample: reader.IsDBNull(1) ? [] : reader.GetFieldValue<Guid[]>(1).Zip(reader.GetFieldValue<string?[]>(2)).ToList(),
+                Known: reader.GetInt64(3), Sms: reader.GetInt64(4)),
             cancellationToken, [sampleSize, .. predicate.Parameters]);
-        var (count, sample) = result[0];
+        var (count, sample, known, sms) = result[0];
         await transaction.CommitAsync(cancellationToken);
-        return new PreviewResult(count, sample.Select(member => (member.First, member.Second)).ToList(), stopwatch.ElapsedMilliseconds);
+        return new PreviewResult(count, sample.Select(member => (member.First, member.Second)).ToList(), stopwatch.ElapsedMilliseconds, known, sms);
     }
 }

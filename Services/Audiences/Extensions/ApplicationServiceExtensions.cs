@@ -1,3 +1,4 @@
+using Alle.Audiences.Conditions;
 using Alle.Platform.Audit;
 using Alle.Audiences.Batch;
 using Alle.Audiences.ComputedTraits;
@@ -33,6 +34,7 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<AudienceStore>();
+        builder.Services.AddSingleton<ConditionChecks>();
         builder.Services.AddSingleton<ComputedTraitStore>();
         builder.Services.AddSingleton<MembershipStore>();
         builder.Services.AddSingleton<ModelStore>();
@@ -52,6 +54,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfileUpdatedConsumer>();
             bus.AddConsumer<ProfilesMergedConsumer>();
             bus.AddConsumer<ProfileDeletedConsumer>();
+            bus.AddConsumer<MemberReachabilityChangedConsumer>();
         });
         builder.AddDeadLetters();
 

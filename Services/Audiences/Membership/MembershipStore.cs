@@ -10,10 +10,19 @@ internal sealed class MembershipStore(NpgsqlDataSource dataSource)
     /// <summary>Members in profile id order after <paramref name="after"/>: one more than <paramref name="limit"/> when more follow.</summary>
     public async Task<List<Member>> MembersAsync(Guid audienceId, Guid after, int limit, CancellationToken cancellationToken) =>
         await dataSource.ListAsync("""
-            SELECT m.profile_id, p.user_id, m.entered_at FROM memberships m JOIN profiles p ON p.profile_id = m.profile_id
+            SELECT m.profile_id, p.user_id, m.entered_at, r.masked_phone, COALESCE(r.marketing, false)
+            FROM memberships m JOIN profiles p ON p.profile_id = m.profile_id LEFT JOIN member_reachability r ON r.user_id = p.user_id
             WHERE m.audience_id = $1 AND m.profile_id > $2 ORDER BY m.profile_id LIMIT $3
-            """, reader => new Member(reader.GetGuid(0), reader.NullableString(1), reader.Instant(2)),
+            """, reader => new Member(reader.GetGuid(0), reader.NullableString(1), reader.Instant(2), reader.NullableString(3), reader.GetBoolean(4)),
             cancellationToken, audienceId, after, limit + 1);
+
+    /// <summary>How many of an audience's profiles are known members, and how many of those may be texted marketing now.</summary>
+    public async Task<(long Known, long Sms)> ReachAsync(Guid audienceId, CancellationToken cancellationToken) =>
+        (await dataSource.ListAsync("""
+            SELECT count(p.user_id), count(*) FILTER (WHERE r.marketing)
+            FROM memberships m JOIN profiles p ON p.profile_id = m.profile_id LEFT JOIN member_reachability r ON r.user_id = p.user_id
+            WHERE m.audience_id = $1
+            """, reader => (Known: reader.GetInt64(0), Sms: reader.GetInt64(1)), cancellationToken, audienceId))[0];
 
     public Task<HistoryPage> AudienceHistoryAsync(Guid audienceId, int limit, long? before, CancellationToken cancellationToken) =>
         HistoryAsync("h.audience_id = $1", audienceId, limit, before, cancellationToken);

@@ -34,7 +34,7 @@ internal static class MembershipWriter
             """, cancellationToken, audience.Id, profileId, entered, at, reason);
 
         await AudienceOutbox.PublishAsync(connection, profileId,
-            new AudienceMembershipChanged(audience.Id, audience.Key, profileId, userId, entered, at), at, cancellationToken);
+            new AudienceMembershipChanged(audience.Id, audience.Key, profileId, userId, entered, at, reason), at, cancellationToken);
         if (trackEvent && userId is not null)
         {
             await AudienceOutbox.CallAsync(connection, profileId, OutboxCall.Track(

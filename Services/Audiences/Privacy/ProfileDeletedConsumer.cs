@@ -56,6 +56,8 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, WorkSi
         rows += await connection.ExecuteAsync("DELETE FROM profiles WHERE profile_id = ANY($1)", cancellationToken, profileIds) - claimed;
         rows += await connection.ExecuteAsync("DELETE FROM merged_profiles WHERE survivor_id = $1", cancellationToken, message.ProfileId);
 
+        var userIds = (message.Identifiers ?? []).Where(identifier => identifier.Type == "user_id").Select(identifier => identifier.Value).ToArray();
+        rows += await connection.ExecuteAsync("DELETE FROM member_reachability WHERE user_id = ANY($1)", cancellationToken, (object)userIds);
         foreach (var identifier in message.Identifiers ?? [])
         {
             if (ProfileIdentifiers.Names.TryGetValue(identifier.Type, out var type) && ProfileIdentifiers.OfModelRow(type, identifier.Value, phones) is { } value)

@@ -64,6 +64,7 @@ internal sealed class ConsentStore(NpgsqlDataSource dataSource, IConfiguration c
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Records the changes, announces the members of the numbers and wakes journey entries waiting for them (see <see cref="MemberReachability"/>).</summary>
     public static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ConsentChange> changes, CancellationToken cancellationToken)
     {
         foreach (var change in changes)
@@ -90,6 +91,8 @@ internal sealed class ConsentStore(NpgsqlDataSource dataSource, IConfiguration c
             command.Parameters.AddWithValue((object?)change.DedupeKey ?? DBNull.Value);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+        await MemberReachability.AnnounceAsync(connection, changes.Select(change => change.Phone).Distinct().ToList(),
+            TimeProvider.System.GetUtcNow(), cancellationToken);
     }
 
     public async Task<(IReadOnlyList<ConsentRecord> Current, IReadOnlyList<ConsentAuditEntry> Audit)> ReadAsync(string phone, CancellationToken cancellationToken)

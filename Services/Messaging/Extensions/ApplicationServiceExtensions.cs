@@ -39,6 +39,7 @@ internal static class ApplicationServiceExtensions
             bus.AddConsumer<ProfileDeletedConsumer>();
             bus.AddConsumer<AudienceMembershipChangedConsumer>();
             bus.AddConsumer<ProfileUpdatedConsumer>();
+            bus.AddConsumer<ProfileMergeConsumer>();
         });
         builder.AddDeadLetters();
         builder.AddTrackingClient();
@@ -58,14 +59,22 @@ internal static class ApplicationServiceExtensions
             http.BaseAddress = new Uri(builder.Configuration["Messaging:LoyaltyBaseAddress"] ?? "http://loyalty");
             http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
         });
+        builder.Services.AddHttpClient<AudiencesClient>(http =>
+        {
+            http.BaseAddress = new Uri(builder.Configuration["Messaging:AudiencesBaseAddress"] ?? "http://audiences");
+            http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
+        });
 
         builder.Services.AddSingleton<WorkSignal<MessageDispatcher>>();
         builder.Services.AddSingleton<WorkSignal<JourneyRunner>>();
+        builder.Services.AddSingleton<WorkSignal<JourneyEnrolment>>();
         builder.Services.AddSingleton<MessageSeal>();
         builder.Services.AddSingleton<ConsentStore>();
         builder.Services.AddSingleton<MessageStore>();
         builder.Services.AddSingleton<DeliveryStatusRecorder>();
         builder.Services.AddSingleton<JourneyStore>();
+        builder.Services.AddSingleton<JourneyEntries>();
+        builder.Services.AddSingleton<JourneyReports>();
         builder.Services.AddSingleton<FrequencyCapCounter>();
         builder.Services.AddSingleton<VerificationService>();
         builder.Services.AddSingleton<PersonalDataExport>();
@@ -74,6 +83,7 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddHostedService<MessageDispatcher>();
         builder.Services.AddHostedService<JourneyRunner>();
+        builder.Services.AddHostedService<JourneyEnrolment>();
     }
 
     /// <summary>

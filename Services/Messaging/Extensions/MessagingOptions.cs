@@ -24,6 +24,9 @@ internal sealed class MessagingOptions
     /// <summary>Parallel send loops per process; each claims one due message at a time.</summary>
     public int DispatchConcurrency { get; set; } = 4;
 
+    /// <summary>Parallel journey loops per process; each moves one due entry at a time.</summary>
+    public int JourneyConcurrency { get; set; } = 4;
+
     /// <summary>A message still `sending` without any word from Twilio after this long is marked failed, never resent.</summary>
     public TimeSpan UnconfirmedAfter { get; set; } = TimeSpan.FromMinutes(15);
 

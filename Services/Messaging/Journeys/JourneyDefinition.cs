@@ -4,16 +4,30 @@ using System.Text.Json.Serialization;
 
 namespace Alle.Messaging.Journeys;
 
-/// <summary>What starts a journey for a member: entering an audience, or a track event (by name, with property filters).</summary>
-internal sealed record JourneyTrigger(string Type, string? AudienceKey = null, string? Event = null, IReadOnlyList<PropertyFilter>? Filters = null)
+/// <summary>
+/// What starts a journey for a member: entering an audience (optionally enrolling its current members when the journey
+/// is activated), or a track event by name with property filters.
+/// </summary>
+internal sealed record JourneyTrigger(string Type, string? AudienceKey = null, string? Event = null, IReadOnlyList<PropertyFilter>? Filters = null,
+    bool EnrolCurrentMembers = false)
 {
     public const string Audience = "audience";
     public const string TrackEvent = "event";
+
+    public bool Matches(string? eventName, JsonElement? properties) => Type == TrackEvent
+        && string.Equals(Event, eventName, StringComparison.Ordinal)
+        && PropertyFilter.All(Filters, properties);
 }
 
-/// <summary>A condition on a trigger event's property: equals, not_equals, exists, greater_than, less_than.</summary>
+/// <summary>A condition on an event's property: equals, not_equals, exists, greater_than, less_than.</summary>
 internal sealed record PropertyFilter(string Property, string Operator, JsonElement? Value = null)
 {
+    public static readonly IReadOnlyList<string> Operators = ["equals", "not_equals", "exists", "greater_than", "less_than"];
+
+    public static bool All(IReadOnlyList<PropertyFilter>? filters, JsonElement? properties) => (filters ?? []).All(filter => filter.Matches(properties));
+
+    public bool IsValid => !string.IsNullOrWhiteSpace(Property) && Operators.Contains(Operator) && (Operator == "exists" || Value is not null);
+
     public bool Matches(JsonElement? properties)
     {
         JsonElement actual = default;
@@ -28,8 +42,6 @@ internal sealed record PropertyFilter(string Property, string Operator, JsonElem
             _ => false,
         };
     }
-
-    public static readonly IReadOnlyList<string> Operators = ["equals", "not_equals", "exists", "greater_than", "less_than"];
 
     private static bool SameValue(JsonElement actual, JsonElement expected) =>
         Number(actual) is { } a && Number(expected) is { } b ? a == b : Text(actual) == Text(expected);
@@ -50,94 +62,105 @@ internal sealed record PropertyFilter(string Property, string Operator, JsonElem
     };
 }
 
-/// <summary>The coupon step: a fixed offer, or the offer named by a property of the trigger event (e.g. <c>flashOfferId</c>).</summary>
-internal sealed record CouponStep(string? OfferId = null, string? OfferIdProperty = null)
+/// <summary>How often one person may enter: once ever, once per <see cref="Days"/> days, or every time the trigger fires.</summary>
+internal sealed record EntryPolicy(string Type, int? Days = null)
 {
+    public const string Once = "once";
+    public const string OncePerDays = "once_per_days";
+    public const string EveryTime = "every_time";
+
+    public static EntryPolicy Default { get; } = new(Once);
+
+    public bool IsValid => Type is Once or EveryTime || (Type == OncePerDays && Days is > 0 and <= 3650);
+
+    public bool Allows(DateTimeOffset? lastEntry, DateTimeOffset now) => lastEntry is not { } last
+        || Type == EveryTime
+        || (Type == OncePerDays && Days is { } days && now - last >= TimeSpan.FromDays(days));
+}
+
+/// <summary>
+/// What the journey is for: an event (e.g. <c>Offer Redeemed</c>, with property filters) performed within
+/// <see cref="Within"/> after entering. Entries on every path, the holdout's included, are measured against it.
+/// </summary>
+internal sealed record JourneyGoal(string Event, IReadOnlyList<PropertyFilter>? Filters = null, string Within = "30d")
+{
+    /// <summary>Whether the event converts an entry that entered at <paramref name="enteredAt"/>.</summary>
+    public bool IsMetBy(DateTimeOffset enteredAt, string? eventName, JsonElement? properties, DateTimeOffset performedAt) =>
+        string.Equals(eventName, Event, StringComparison.Ordinal)
+        && JourneyDuration.TryParse(Within, out var window)
+        && performedAt >= enteredAt && performedAt <= enteredAt + window.Length
+        && PropertyFilter.All(Filters, properties);
+}
+
+/// <summary>One weighted path of a <c>random_split</c>; a holdout path receives nothing and ends there.</summary>
+internal sealed record SplitPath(string Name, int Weight, string? Next = null, bool Holdout = false);
+
+/// <summary>
+/// One step of a journey's graph. <see cref="Type"/> decides which fields it uses; every target (<see cref="Next"/>,
+/// <see cref="Yes"/>, <see cref="No"/>, <see cref="TimeoutNext"/>, a path's next) names another step's id, <c>end</c>,
+/// or is left out for the step that follows in the list.
+/// </summary>
+internal sealed record JourneyStep(
+    string Id,
+    string Type,
+    string? Next = null,
+    string? Label = null,
+    string? Duration = null,
+    string? Until = null,
+    string? Event = null,
+    IReadOnlyList<PropertyFilter>? Filters = null,
+    string? Timeout = null,
+    string? TimeoutNext = null,
+    JsonElement? Condition = null,
+    string? Yes = null,
+    string? No = null,
+    IReadOnlyList<SplitPath>? Paths = null,
+    string? OfferId = null,
+    string? OfferIdProperty = null,
+    string? Template = null,
+    JsonElement? Properties = null)
+{
+    public const string Wait = "wait";
+    public const string WaitFor = "wait_for";
+    public const string Split = "split";
+    public const string RandomSplit = "random_split";
+    public const string IssueCoupon = "issue_coupon";
+    public const string SendSms = "send_sms";
+    public const string Track = "track";
+    public const string Exit = "exit";
+
+    public static readonly IReadOnlyList<string> Types = [Wait, WaitFor, Split, RandomSplit, IssueCoupon, SendSms, Track, Exit];
+
+    /// <summary>The offer to issue: the fixed one, or the one the trigger event names (e.g. <c>flashOfferId</c>).</summary>
     public string? ResolveOfferId(JsonElement? triggerProperties) => OfferId
         ?? (OfferIdProperty is not null && triggerProperties is { ValueKind: JsonValueKind.Object } props && props.TryGetProperty(OfferIdProperty, out var value)
             ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ValueKind == JsonValueKind.Number ? value.GetRawText() : null
             : null);
 }
 
-/// <summary>How often a member may enter: once ever, or once per <see cref="Days"/> days.</summary>
-internal sealed record EntryPolicy(string Type, int? Days = null)
-{
-    public const string Once = "once";
-    public const string OncePerDays = "once_per_days";
-
-    public static EntryPolicy Default { get; } = new(Once);
-
-    public bool Allows(DateTimeOffset? lastEntry, DateTimeOffset now) => lastEntry is not { } last
-        || (Type == OncePerDays && Days is { } days && now - last >= TimeSpan.FromDays(days));
-}
-
+/// <summary>
+/// A journey: its trigger, entry policy, message category, how long an entry waits for a member who cannot be texted yet
+/// (<see cref="ContactWindow"/>), its goal, and its graph of steps. Stored as JSON, one row per version.
+/// </summary>
 internal sealed record JourneyDefinition(
     string Name,
     JourneyTrigger Trigger,
-    string Template,
-    int DelaySeconds = 0,
-    CouponStep? Coupon = null,
+    IReadOnlyList<JourneyStep> Steps,
     EntryPolicy? EntryPolicy = null,
-    string Category = "marketing")
+    string Category = "marketing",
+    string? ContactWindow = null,
+    JourneyGoal? Goal = null)
 {
+    public static readonly TimeSpan DefaultContactWindow = TimeSpan.FromDays(7);
+
     [JsonIgnore]
     public EntryPolicy Policy => EntryPolicy ?? Journeys.EntryPolicy.Default;
 
-    public bool MatchesEvent(string? eventName, JsonElement? properties) => Trigger.Type == JourneyTrigger.TrackEvent
-        && string.Equals(Trigger.Event, eventName, StringComparison.Ordinal)
-        && (Trigger.Filters ?? []).All(filter => filter.Matches(properties));
+    [JsonIgnore]
+    public TimeSpan ContactWindowLength => JourneyDuration.TryParse(ContactWindow, out var window) ? window.Length : DefaultContactWindow;
 
-    /// <summary>Problems with the definition, by field; empty when it can run.</summary>
-    public Dictionary<string, string[]> Validate()
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 200)
-        {
-            errors["name"] = ["A name of at most 200 characters is required."];
-        }
-        switch (Trigger?.Type)
-        {
-            case JourneyTrigger.Audience when string.IsNullOrWhiteSpace(Trigger.AudienceKey):
-                errors["trigger.audienceKey"] = ["An audience trigger names the audience key."];
-                break;
-            case JourneyTrigger.TrackEvent when string.IsNullOrWhiteSpace(Trigger.Event):
-                errors["trigger.event"] = ["An event trigger names the track event."];
-                break;
-            case JourneyTrigger.TrackEvent when (Trigger.Filters ?? []).Any(f => f is null || string.IsNullOrWhiteSpace(f.Property) || !PropertyFilter.Operators.Contains(f.Operator)
-                || (f.Operator != "exists" && f.Value is null)):
-                errors["trigger.filters"] = [$"Each filter has a property, an operator ({string.Join(", ", PropertyFilter.Operators)}) and, except for exists, a value."];
-                break;
-            case JourneyTrigger.Audience or JourneyTrigger.TrackEvent:
-                break;
-            default:
-                errors["trigger.type"] = ["audience or event."];
-                break;
-        }
-        if (DelaySeconds < 0 || DelaySeconds > 90 * 24 * 3600)
-        {
-            errors["delaySeconds"] = ["Between 0 and 90 days."];
-        }
-        if (Coupon is not null && string.IsNullOrWhiteSpace(Coupon.OfferId) == string.IsNullOrWhiteSpace(Coupon.OfferIdProperty))
-        {
-            errors["coupon"] = ["Give either offerId or offerIdProperty."];
-        }
-        if (EntryPolicy is not null && !(EntryPolicy.Type == Journeys.EntryPolicy.Once
-            || (EntryPolicy.Type == Journeys.EntryPolicy.OncePerDays && EntryPolicy.Days is > 0 and <= 3650)))
-        {
-            errors["entryPolicy"] = ["once, or once_per_days with days between 1 and 3650."];
-        }
-        if (Category is not ("marketing" or "transactional"))
-        {
-            errors["category"] = ["marketing or transactional."];
-        }
-        if (string.IsNullOrWhiteSpace(Template) || Template.Length > 1600)
-        {
-            errors["template"] = ["A Liquid template of at most 1600 characters is required."];
-        }
-        else if (!JourneyTemplate.TryParse(Template, out var error))
-        {
-            errors["template"] = [$"Not a valid Liquid template: {error}"];
-        }
-        return errors;
-    }
+    public bool MatchesEvent(string? eventName, JsonElement? properties) => Trigger.Matches(eventName, properties);
+
+    /// <summary>Problems with the definition, keyed by where they are (<c>steps[2].template</c>); empty when it can run.</summary>
+    public Dictionary<string, string[]> Validate() => JourneyValidation.Validate(this);
 }

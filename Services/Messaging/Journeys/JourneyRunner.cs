@@ -1,34 +1,47 @@
 using System.Text.Json;
 using Alle.Messaging.Consent;
+using Alle.Messaging.Extensions;
 using Alle.Messaging.Integrations;
 using Alle.Messaging.Sending;
 using Alle.Platform.Identifiers;
+using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Alle.Platform.Workers;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Alle.Messaging.Journeys;
 
-
 /// <summary>
-/// Moves due journey entries forward: exits a member who left the trigger audience, looks up her profile, issues the
-/// coupon (Loyalty's API is idempotent per member and offer), renders the text and records the message intent with
-/// the idempotency key <c>journey:{journey}:{member}:{entry}</c> — all in the transaction that holds the entry, so a
-/// crash, a retry or a second replica never produces a second text. The dispatcher then applies consent, quiet hours
-/// and the frequency cap at send time.
+/// Moves due journey entries through their version's graph. A pass claims one due entry (<c>FOR UPDATE SKIP LOCKED</c>,
+/// so replicas and loops share the work), runs its steps until one waits (for a time, an event or a reachable member) or
+/// the journey ends, and commits the entry's new place with what the steps wrote — the message intent under the key
+/// <c>journey:{journey}:{entry}:{step}</c>, a track call — in one transaction: a crash, a retry or a second replica
+/// never produces a second text for a step. The dispatcher then applies consent, quiet hours and the frequency cap at
+/// send time. Paused journeys' entries wait where they are.
 /// </summary>
 internal sealed class JourneyRunner(
     NpgsqlDataSource dataSource,
+    JourneyStore journeys,
     IServiceScopeFactory scopes,
+    ConsentStore consent,
     WorkSignal<JourneyRunner> signal,
     WorkSignal<MessageDispatcher> dispatch,
+    WorkSignal<OutboxRelay> outbox,
     PhoneNumberNormalizer phones,
+    IOptions<MessagingOptions> options,
     TimeProvider clock,
     ILogger<JourneyRunner> logger) : BackgroundService
 {
     private const int MaxAttempts = 8;
+    private const int MaxStepsPerPass = JourneyValidation.MaxSteps + 1;
     private static readonly TimeSpan s_poll = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Value.JourneyConcurrency)).Select(_ => RunLoopAsync(stoppingToken)));
+
+    private async Task RunLoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -57,166 +70,233 @@ internal sealed class JourneyRunner(
         var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        DueEntry? entry;
-        await using (var claim = new NpgsqlCommand("""
-            SELECT e.id, e.journey_id, j.definition::text, e.member_key, e.profile_id, e.user_id, e.trigger_properties::text, e.attempts,
-                   (SELECT m.is_member FROM audience_memberships m
-                     WHERE m.audience_key = j.definition->'trigger'->>'audienceKey' AND m.profile_id = e.profile_id)
+        var claimed = await connection.ListAsync($"""
+            SELECT e.id, e.journey_id, e.journey_version, e.profile_id, e.user_id, e.trigger_properties::text, e.attempts, e.step_id,
+                   COALESCE(e.step_at, e.entered_at), e.status, e.entered_at, e.contact_since, e.coupon::text, e.waited_event::text, e.path,
+                   (SELECT count(*) FROM journey_step_log l WHERE l.entry_id = e.id)
             FROM journey_entries e JOIN journeys j ON j.id = e.journey_id
-            WHERE e.status = 'waiting' AND e.send_at <= $1 AND j.status = 'active'
-            ORDER BY e.send_at LIMIT 1 FOR UPDATE OF e SKIP LOCKED
-            """, connection, transaction))
+            WHERE e.status IN {EntryStatus.LiveSql} AND e.due_at <= $1 AND j.status = 'active'
+            ORDER BY e.due_at LIMIT 1 FOR UPDATE OF e SKIP LOCKED
+            """, reader => new EntryState
         {
-            claim.Parameters.AddWithValue(now);
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-            entry = await reader.ReadAsync(cancellationToken)
-                ? new DueEntry(reader.GetGuid(0), reader.GetGuid(1), JsonSerializer.Deserialize<JourneyDefinition>(reader.GetString(2), JourneyStore.Json)!,
-                    reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-                    reader.IsDBNull(6) ? null : JsonDocument.Parse(reader.GetString(6)).RootElement.Clone(), reader.GetInt32(7),
-                    reader.IsDBNull(8) ? null : reader.GetBoolean(8))
-                : null;
-        }
-        if (entry is null)
+            Id = reader.GetGuid(0),
+            JourneyId = reader.GetGuid(1),
+            Version = reader.GetInt32(2),
+            ProfileId = reader.IsDBNull(3) ? Guid.Empty : reader.GetGuid(3),
+            UserId = reader.NullableString(4),
+            TriggerProperties = JsonOrNull(reader, 5),
+            Attempts = reader.GetInt32(6),
+            StepId = reader.NullableString(7),
+            StepAt = reader.Instant(8),
+            Status = reader.GetString(9),
+            EnteredAt = reader.Instant(10),
+            ContactSince = reader.NullableInstant(11),
+            Coupon = JsonOrNull(reader, 12),
+            WaitedEvent = JsonOrNull(reader, 13),
+            Path = reader.NullableString(14),
+            Seq = (int)reader.GetInt64(15),
+        }, cancellationToken, now);
+        if (claimed.Count == 0)
         {
             return false;
         }
-
-        var step = await AdvanceAsync(entry, cancellationToken);
-        switch (step)
+        var entry = claimed[0];
+        entry.DueAt = now;
+        if (await journeys.VersionAsync(connection, entry.JourneyId, entry.Version, cancellationToken) is not { } definition)
         {
-            case Step.Message message:
-                var (messageId, _) = await MessageStore.EnqueueAsync(connection, transaction, new OutgoingMessage(
-                    $"journey:{entry.JourneyId:N}:{entry.MemberKey}:{entry.Id:N}", message.Phone, message.Body,
-                    entry.Definition.Category == ConsentCategory.Transactional ? MessageCategory.Transactional : MessageCategory.Marketing,
-                    entry.UserId, entry.JourneyId, entry.Id, Purpose: "journey"), now, cancellationToken);
-                await UpdateEntryAsync(connection, transaction, entry.Id, EntryStatus.Messaged, null, now, cancellationToken, messageId, message.CouponCode);
-                break;
-            case Step.Stop stop:
-                await UpdateEntryAsync(connection, transaction, entry.Id, stop.Status, stop.Reason, now, cancellationToken);
-                logger.LogInformation("Journey {JourneyId} entry {EntryId} {Status}: {Reason}", entry.JourneyId, entry.Id, stop.Status, stop.Reason);
-                break;
-            case Step.RetryLater retry when entry.Attempts + 1 < MaxAttempts:
-                await using (var later = new NpgsqlCommand(
-                    "UPDATE journey_entries SET attempts = attempts + 1, send_at = $2, updated_at = $3 WHERE id = $1", connection, transaction))
-                {
-                    later.Parameters.AddWithValue(entry.Id);
-                    later.Parameters.AddWithValue(now + TimeSpan.FromSeconds(Math.Pow(2, entry.Attempts) * 2));
-                    later.Parameters.AddWithValue(now);
-                    await later.ExecuteNonQueryAsync(cancellationToken);
-                }
-                logger.LogWarning("Journey {JourneyId} entry {EntryId} postponed: {Reason}", entry.JourneyId, entry.Id, retry.Reason);
-                break;
-            case Step.RetryLater retry:
-                await UpdateEntryAsync(connection, transaction, entry.Id, EntryStatus.Failed, retry.Reason, now, cancellationToken);
-                break;
+            entry.Status = EntryStatus.Failed;
+            entry.Reason = "unknown_version";
+            await SaveAsync(connection, entry, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
         }
+
+        var wrote = await AdvanceAsync(connection, transaction, definition, entry, now, cancellationToken);
+        await SaveAsync(connection, entry, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (step is Step.Message)
+        if (wrote.Messages)
         {
             dispatch.Notify();
+        }
+        if (wrote.Calls)
+        {
+            outbox.Notify();
         }
         return true;
     }
 
-    private async Task<Step> AdvanceAsync(DueEntry entry, CancellationToken cancellationToken)
+    private async Task<(bool Messages, bool Calls)> AdvanceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, JourneyDefinition definition,
+        EntryState entry, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (entry.Definition.Trigger.Type == JourneyTrigger.Audience && entry.StillMember == false)
+        var graph = new JourneyGraph(definition.Steps);
+        var step = entry.StepId is null ? graph.First : graph.Find(entry.StepId);
+        if (step is null)
         {
-            return new Step.Stop(EntryStatus.Exited, "left_audience");
+            Finish(entry, EntryStatus.Failed, "unknown_step", now);
+            return default;
         }
-        if (entry.UserId is null)
+        if (definition.Trigger.Type == JourneyTrigger.Audience && await StillMemberAsync(connection, definition.Trigger.AudienceKey!, entry.ProfileId, cancellationToken) == false)
         {
-            return new Step.Stop(EntryStatus.Skipped, "unknown_member");
+            await LogAsync(connection, entry, step, now, cancellationToken);
+            await CompleteAsync(connection, entry, step, "exited", "left_audience", null, null, now, cancellationToken);
+            Finish(entry, EntryStatus.Exited, "left_audience", now);
+            return default;
         }
 
         await using var scope = scopes.CreateAsyncScope();
-        ProfileLookup? profile;
-        try
+        var services = scope.ServiceProvider;
+        var contact = new MemberContact(connection, services.GetRequiredService<ProfilesClient>(), consent, phones, entry.ProfileId, entry.UserId,
+            options.Value.TimeZone);
+        var execution = new StepExecution(connection, transaction, definition, graph, entry, contact,
+            services.GetRequiredService<LoyaltyClient>(), services.GetRequiredService<AudiencesClient>(), now);
+        var wrote = (Messages: false, Calls: false);
+        for (var taken = 0; taken < MaxStepsPerPass; taken++)
         {
-            profile = await scope.ServiceProvider.GetRequiredService<ProfilesClient>().FindByUserIdAsync(entry.UserId, cancellationToken);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
-        {
-            return new Step.RetryLater($"profiles: {exception.Message}");
-        }
-        if (profile is null)
-        {
-            return new Step.Stop(EntryStatus.Skipped, "profile_not_found");
-        }
-        if (phones.ToE164(profile.Phone) is not { } phone)
-        {
-            return new Step.Stop(EntryStatus.Skipped, "no_phone");
-        }
-
-        Dictionary<string, object?>? coupon = null;
-        if (entry.Definition.Coupon is { } couponStep)
-        {
-            if (couponStep.ResolveOfferId(entry.TriggerProperties) is not { } offerId)
+            await LogAsync(connection, entry, step, now, cancellationToken);
+            var outcome = await execution.RunAsync(step, cancellationToken);
+            entry.UserId ??= contact.UserId;
+            switch (outcome)
             {
-                return new Step.Stop(EntryStatus.Skipped, "no_offer");
-            }
-            try
-            {
-                switch (await scope.ServiceProvider.GetRequiredService<LoyaltyClient>().IssueCouponAsync(offerId, entry.UserId, cancellationToken))
-                {
-                    case CouponResult.Refused refused:
-                        return new Step.Stop(EntryStatus.Skipped, $"coupon_refused_{refused.Status}");
-                    case CouponResult.Issued issued:
-                        coupon = new Dictionary<string, object?>
-                        {
-                            ["code"] = issued.Coupon.Code,
-                            // 10.0 from JSON renders as "10.0"; a coupon's value reads as money: 10, 12.5.
-                            ["value"] = decimal.Parse(issued.Coupon.Value.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture),
-                            ["offer_id"] = issued.Coupon.OfferId,
-                            ["expires_at"] = issued.Coupon.ExpiresAt?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-                        };
-                        break;
-                }
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
-            {
-                return new Step.RetryLater($"loyalty: {exception.Message}");
+                case StepOutcome.Advance advance:
+                    await CompleteAsync(connection, entry, step, advance.Outcome, advance.Reason, advance.Detail, advance.MessageId, now, cancellationToken);
+                    wrote.Messages |= advance.MessageId is not null;
+                    wrote.Calls |= step.Type == JourneyStep.Track;
+                    entry.LastMessageId = advance.MessageId ?? entry.LastMessageId;
+                    entry.Attempts = 0;
+                    if (step.Type is JourneyStep.Split or JourneyStep.RandomSplit or JourneyStep.WaitFor)
+                    {
+                        entry.Path = JourneyPaths.Append(entry.Path, step.Id, advance.Outcome);
+                    }
+                    if (advance.Next is null)
+                    {
+                        Finish(entry, EntryStatus.Completed, "end", now);
+                        return wrote;
+                    }
+                    step = advance.Next;
+                    entry.StepId = step.Id;
+                    entry.StepAt = now;
+                    entry.ContactSince = null;
+                    entry.WaitedEvent = null;
+                    continue;
+                case StepOutcome.Wait wait:
+                    await DetailAsync(connection, entry, step, wait.Detail, null, cancellationToken);
+                    entry.Status = wait.Status;
+                    entry.DueAt = wait.Until;
+                    entry.WaitEvent = wait.WaitEvent;
+                    entry.Attempts = 0;
+                    return wrote;
+                case StepOutcome.Finish finish:
+                    await CompleteAsync(connection, entry, step, finish.Outcome, finish.Reason, finish.Detail, null, now, cancellationToken);
+                    if (step.Type == JourneyStep.RandomSplit)
+                    {
+                        entry.Path = JourneyPaths.Append(entry.Path, step.Id, finish.Outcome);
+                    }
+                    Finish(entry, finish.Status, finish.Reason, now);
+                    if (finish.Status != EntryStatus.Completed)
+                    {
+                        logger.LogInformation("Journey {JourneyId} entry {EntryId} {Status} at step {StepId}: {Reason}", entry.JourneyId, entry.Id, finish.Status, step.Id, finish.Reason);
+                    }
+                    return wrote;
+                case StepOutcome.NeedContact need:
+                    entry.ContactSince ??= now;
+                    var deadline = entry.ContactSince.Value + definition.ContactWindowLength;
+                    if (now >= deadline)
+                    {
+                        await CompleteAsync(connection, entry, step, "skipped", "no_contact", new { missing = need.Missing }, null, now, cancellationToken);
+                        Finish(entry, EntryStatus.Skipped, "no_contact", now);
+                        return wrote;
+                    }
+                    await DetailAsync(connection, entry, step, new { waitingFor = need.Missing, until = deadline }, $"waiting_for_{need.Missing}", cancellationToken);
+                    entry.Status = EntryStatus.WaitingContact;
+                    entry.DueAt = deadline;
+                    entry.Attempts = 0;
+                    return wrote;
+                case StepOutcome.RetryLater retry when entry.Attempts + 1 < MaxAttempts:
+                    entry.Attempts++;
+                    entry.Status = EntryStatus.Waiting;
+                    entry.DueAt = now + TimeSpan.FromSeconds(Math.Pow(2, entry.Attempts) * 2);
+                    logger.LogWarning("Journey {JourneyId} entry {EntryId} postponed at step {StepId}: {Reason}", entry.JourneyId, entry.Id, step.Id, retry.Reason);
+                    return wrote;
+                case StepOutcome.RetryLater retry:
+                    await CompleteAsync(connection, entry, step, "failed", retry.Reason, null, null, now, cancellationToken);
+                    Finish(entry, EntryStatus.Failed, retry.Reason, now);
+                    return wrote;
             }
         }
-
-        string body;
-        try
-        {
-            body = JourneyTemplate.Render(entry.Definition.Template, profile.Traits, coupon, entry.TriggerProperties, entry.UserId);
-        }
-        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
-        {
-            return new Step.Stop(EntryStatus.Failed, "template_error");
-        }
-        return string.IsNullOrWhiteSpace(body)
-            ? new Step.Stop(EntryStatus.Skipped, "empty_message")
-            : new Step.Message(phone, body, coupon?["code"] as string);
+        Finish(entry, EntryStatus.Failed, "too_many_steps", now);
+        return wrote;
     }
 
-    private static async Task UpdateEntryAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string status, string? reason,
-        DateTimeOffset now, CancellationToken cancellationToken, Guid? messageId = null, string? couponCode = null)
+    private static void Finish(EntryState entry, string status, string reason, DateTimeOffset now)
     {
-        await using var update = new NpgsqlCommand("""
-            UPDATE journey_entries SET status = $2, skip_reason = $3, message_id = $4, coupon_code = $5, updated_at = $6 WHERE id = $1
-            """, connection, transaction);
-        update.Parameters.AddWithValue(id);
-        update.Parameters.AddWithValue(status);
-        update.Parameters.AddWithValue((object?)reason ?? DBNull.Value);
-        update.Parameters.AddWithValue((object?)messageId ?? DBNull.Value);
-        update.Parameters.AddWithValue((object?)couponCode ?? DBNull.Value);
-        update.Parameters.AddWithValue(now);
-        await update.ExecuteNonQueryAsync(cancellationToken);
+        entry.Status = status;
+        entry.Reason = reason;
+        entry.DueAt = now;
+        entry.WaitEvent = null;
     }
 
-    private sealed record DueEntry(Guid Id, Guid JourneyId, JourneyDefinition Definition, string MemberKey, Guid? ProfileId, string? UserId,
-        JsonElement? TriggerProperties, int Attempts, bool? StillMember);
-
-    private abstract record Step
+    private static async Task<bool?> StillMemberAsync(NpgsqlConnection connection, string audienceKey, Guid profileId, CancellationToken cancellationToken)
     {
-        public sealed record Message(string Phone, string Body, string? CouponCode) : Step;
-
-        public sealed record Stop(string Status, string Reason) : Step;
-
-        public sealed record RetryLater(string Reason) : Step;
+        var rows = await connection.ListAsync("SELECT is_member FROM audience_memberships WHERE audience_key = $1 AND profile_id = $2",
+            reader => reader.GetBoolean(0), cancellationToken, audienceKey, profileId);
+        return rows.Count == 0 ? null : rows[0];
     }
+
+    private static async Task LogAsync(NpgsqlConnection connection, EntryState entry, JourneyStep step, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await connection.ExecuteAsync("""
+                INSERT INTO journey_step_log (entry_id, step_id, step_type, seq, arrived_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+                """, cancellationToken, entry.Id, step.Id, step.Type, entry.Seq + 1, entry.StepId == step.Id ? entry.StepAt : now) == 1)
+        {
+            entry.Seq++;
+        }
+    }
+
+    private static Task CompleteAsync(NpgsqlConnection connection, EntryState entry, JourneyStep step, string outcome, string? reason, object? detail,
+        Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync("""
+            UPDATE journey_step_log SET completed_at = $3, outcome = $4, reason = $5, message_id = $7,
+                detail = CASE WHEN jsonb_typeof(detail) = 'object' AND jsonb_typeof($6) = 'object' THEN detail || $6 ELSE COALESCE($6, detail) END
+            WHERE entry_id = $1 AND step_id = $2
+            """, cancellationToken, entry.Id, step.Id, now, outcome, Sql.Text(reason), Json(detail), Sql.Uuid(messageId));
+
+    private static Task DetailAsync(NpgsqlConnection connection, EntryState entry, JourneyStep step, object? detail, string? reason, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync("UPDATE journey_step_log SET detail = COALESCE($3, detail), reason = $4 WHERE entry_id = $1 AND step_id = $2",
+            cancellationToken, entry.Id, step.Id, Json(detail), Sql.Text(reason));
+
+    private static Task SaveAsync(NpgsqlConnection connection, EntryState entry, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync("""
+            UPDATE journey_entries SET status = $2, step_id = $3, step_at = $4, due_at = $5, wait_event = $6, waited_event = $7, contact_since = $8,
+                coupon = $9, coupon_code = COALESCE($9->>'code', coupon_code), path = $10, attempts = $11, skip_reason = $12, user_id = $13,
+                member_key = COALESCE($13, member_key), message_id = COALESCE($14, message_id),
+                finished_at = CASE WHEN $2 IN ('waiting', 'waiting_event', 'waiting_contact') THEN NULL ELSE $15 END, updated_at = $15
+            WHERE id = $1
+            """, cancellationToken, entry.Id, entry.Status, Sql.Text(entry.StepId), entry.StepAt, entry.DueAt,
+            Sql.Text(entry.WaitEvent), Json(entry.WaitedEvent), entry.ContactSince, Json(entry.Coupon),
+            Sql.Text(entry.Path), entry.Attempts, Sql.Text(entry.Reason), Sql.Text(entry.UserId),
+            Sql.Uuid(entry.LastMessageId), now);
+
+    private static NpgsqlParameter Json(object? value) => new()
+    {
+        Value = value switch
+        {
+            null => DBNull.Value,
+            JsonElement { ValueKind: JsonValueKind.Undefined or JsonValueKind.Null } => DBNull.Value,
+            JsonElement element => element.GetRawText(),
+            _ => JsonSerializer.Serialize(value, JourneyStore.Json),
+        },
+        NpgsqlDbType = NpgsqlDbType.Jsonb,
+    };
+
+    private static JsonElement? JsonOrNull(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.Json(ordinal) is { ValueKind: not JsonValueKind.Null } element ? element : null;
+}
+
+/// <summary>An entry's path: the branches it took, in order (<c>split:yes › ab:B</c>).</summary>
+internal static class JourneyPaths
+{
+    public const string Separator = " › ";
+
+    public static string Append(string? path, string stepId, string outcome) =>
+        string.IsNullOrEmpty(path) ? $"{stepId}:{outcome}" : $"{path}{Separator}{stepId}:{outcome}";
 }

@@ -1,199 +1,178 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Alle.Platform.Sql;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Alle.Messaging.Journeys;
 
-internal sealed record Journey(Guid Id, string Status, JourneyDefinition Definition, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+internal sealed record JourneyVersionInfo(int Version, DateTimeOffset CreatedAt);
 
-internal sealed record JourneyCounts(long Entered, long Waiting, long Sent, long Delivered, long Failed, IReadOnlyDictionary<string, long> Skipped);
-
-/// <summary>A member's way into a journey; <see cref="TriggerKey"/> identifies the fact that triggered it, so redelivery enters once.</summary>
-internal sealed record EntryRequest(string MemberKey, Guid? ProfileId, string? UserId, string TriggerKey, JsonElement? TriggerProperties);
+internal sealed record Journey(Guid Id, string Status, int Version, JourneyDefinition Definition, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 internal static class JourneyStatus
 {
     public const string Active = "active";
     public const string Paused = "paused";
+    public const string Archived = "archived";
 }
 
-/// <summary>Entry states: waiting → messaged, or exited / skipped / failed.</summary>
+/// <summary>Entry states: waiting (for its time) / waiting_event / waiting_contact → completed, or exited / skipped / failed.</summary>
 internal static class EntryStatus
 {
     public const string Waiting = "waiting";
-    public const string Messaged = "messaged";
+    public const string WaitingEvent = "waiting_event";
+    public const string WaitingContact = "waiting_contact";
+    public const string Completed = "completed";
     public const string Exited = "exited";
     public const string Skipped = "skipped";
     public const string Failed = "failed";
+
+    public static readonly string[] Live = [Waiting, WaitingEvent, WaitingContact];
+
+    public const string LiveSql = "('waiting', 'waiting_event', 'waiting_contact')";
 }
 
+/// <summary>
+/// Journeys and their versions. A version's definition never changes once written, so definitions are cached by
+/// (journey, version) for the runner.
+/// </summary>
 internal sealed class JourneyStore(NpgsqlDataSource dataSource, TimeProvider clock)
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
 
-    public async Task<Journey> CreateAsync(JourneyDefinition definition, CancellationToken cancellationToken)
+    private readonly ConcurrentDictionary<(Guid, int), JourneyDefinition> _versions = new();
+
+    private const string Columns = "id, status, version, definition::text, created_at, updated_at";
+
+    public async Task<Journey> CreateAsync(JourneyDefinition definition, string status, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var journey = new Journey(Guid.CreateVersion7(now), JourneyStatus.Active, definition, now, now);
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO journeys (id, name, status, definition, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)");
-        command.Parameters.Add(new NpgsqlParameter { Value = journey.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = definition.Name });
-        command.Parameters.Add(new NpgsqlParameter { Value = journey.Status });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(definition, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = now });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var journey = new Journey(Guid.CreateVersion7(now), status, 1, definition, now, now);
+        var json = Sql.Jsonb(JsonSerializer.Serialize(definition, Json));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("""
+            INSERT INTO journeys (id, name, status, version, definition, enrolment_pending, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $5, $6, $6)
+            """, cancellationToken, journey.Id, definition.Name, status, json, definition.Trigger.EnrolCurrentMembers, now);
+        await connection.ExecuteAsync("INSERT INTO journey_versions (journey_id, version, definition, created_at) VALUES ($1, 1, $2, $3)",
+            cancellationToken, journey.Id, Sql.Jsonb(JsonSerializer.Serialize(definition, Json)), now);
+        await transaction.CommitAsync(cancellationToken);
         return journey;
     }
 
-    public async Task<Journey?> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("UPDATE journeys SET status = $2, updated_at = $3 WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        command.Parameters.Add(new NpgsqlParameter { Value = status });
-        command.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 0 ? null : await GetAsync(id, cancellationToken);
-    }
-
-    public async Task<Journey?> GetAsync(Guid id, CancellationToken cancellationToken) =>
-        (await QueryAsync("SELECT id, status, definition::text, created_at, updated_at FROM journeys WHERE id = $1", [id], cancellationToken)).FirstOrDefault();
-
-    public Task<IReadOnlyList<Journey>> ListAsync(CancellationToken cancellationToken) =>
-        QueryAsync("SELECT id, status, definition::text, created_at, updated_at FROM journeys ORDER BY created_at DESC LIMIT 500", [], cancellationToken);
-
-    public Task<IReadOnlyList<Journey>> ActiveForAudienceAsync(string audienceKey, CancellationToken cancellationToken) => QueryAsync("""
-        SELECT id, status, definition::text, created_at, updated_at FROM journeys
-        WHERE status = 'active' AND definition->'trigger'->>'type' = 'audience' AND definition->'trigger'->>'audienceKey' = $1
-        """, [audienceKey], cancellationToken);
-
-    public Task<IReadOnlyList<Journey>> ActiveForEventAsync(string eventName, CancellationToken cancellationToken) => QueryAsync("""
-        SELECT id, status, definition::text, created_at, updated_at FROM journeys
-        WHERE status = 'active' AND definition->'trigger'->>'type' = 'event' AND definition->'trigger'->>'event' = $1
-        """, [eventName], cancellationToken);
-
     /// <summary>
-    /// Enters the member unless this trigger was already handled or the entry policy forbids it (checked under a lock
-    /// per journey and member, so two replicas never both enter her). True when a new entry was made.
+    /// Saves an edit as a new version: new entries take it, entries already inside finish on theirs. Null when the
+    /// journey does not exist; unchanged (and not revised) when it is archived.
     /// </summary>
-    public async Task<bool> TryEnterAsync(Journey journey, EntryRequest request, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<Journey?> ReviseAsync(Guid id, JourneyDefinition definition, CancellationToken cancellationToken)
     {
+        var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockMember = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", connection, transaction))
+        var current = (await connection.ListAsync($"SELECT {Columns} FROM journeys WHERE id = $1 FOR UPDATE", Read, cancellationToken, id)).FirstOrDefault();
+        if (current is null || current.Status == JourneyStatus.Archived)
         {
-            lockMember.Parameters.AddWithValue(journey.Id.ToString());
-            lockMember.Parameters.AddWithValue(request.MemberKey);
-            await lockMember.ExecuteNonQueryAsync(cancellationToken);
+            return current;
         }
-        await using (var previous = new NpgsqlCommand("""
-            SELECT EXISTS (SELECT 1 FROM journey_entries WHERE journey_id = $1 AND trigger_key = $3),
-                   (SELECT max(entered_at) FROM journey_entries WHERE journey_id = $1 AND member_key = $2)
-            """, connection, transaction))
+        var version = current.Version + 1;
+        var json = JsonSerializer.Serialize(definition, Json);
+        await connection.ExecuteAsync("UPDATE journeys SET name = $2, version = $3, definition = $4, updated_at = $5 WHERE id = $1",
+            cancellationToken, id, definition.Name, version, Sql.Jsonb(json), now);
+        await connection.ExecuteAsync("INSERT INTO journey_versions (journey_id, version, definition, created_at) VALUES ($1, $2, $3, $4)",
+            cancellationToken, id, version, Sql.Jsonb(json), now);
+        await transaction.CommitAsync(cancellationToken);
+        return current with { Version = version, Definition = definition, UpdatedAt = now };
+    }
+
+    /// <summary>Pauses, resumes or archives; archiving also ends every entry still inside. Null when unknown.</summary>
+    public async Task<Journey?> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var updated = await connection.ExecuteAsync("UPDATE journeys SET status = $2, updated_at = $3 WHERE id = $1 AND status <> 'archived'",
+            cancellationToken, id, status, now);
+        if (updated == 1 && status == JourneyStatus.Archived)
         {
-            previous.Parameters.AddWithValue(journey.Id);
-            previous.Parameters.AddWithValue(request.MemberKey);
-            previous.Parameters.AddWithValue(request.TriggerKey);
-            await using var reader = await previous.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            var lastEntry = reader.IsDBNull(1) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(1);
-            if (reader.GetBoolean(0) || !journey.Definition.Policy.Allows(lastEntry, now))
-            {
-                return false;
-            }
-        }
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO journey_entries (id, journey_id, member_key, profile_id, user_id, trigger_key, trigger_properties, status, entered_at, send_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $9, $8)
-            """, connection, transaction))
-        {
-            insert.Parameters.AddWithValue(Guid.CreateVersion7(now));
-            insert.Parameters.AddWithValue(journey.Id);
-            insert.Parameters.AddWithValue(request.MemberKey);
-            insert.Parameters.AddWithValue((object?)request.ProfileId ?? DBNull.Value);
-            insert.Parameters.AddWithValue((object?)request.UserId ?? DBNull.Value);
-            insert.Parameters.AddWithValue(request.TriggerKey);
-            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)request.TriggerProperties?.GetRawText() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
-            insert.Parameters.AddWithValue(now);
-            insert.Parameters.AddWithValue(now.AddSeconds(journey.Definition.DelaySeconds));
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            await connection.ExecuteAsync($"""
+                UPDATE journey_entries SET status = 'exited', skip_reason = 'archived', finished_at = $2, updated_at = $2
+                WHERE journey_id = $1 AND status IN {EntryStatus.LiveSql}
+                """, cancellationToken, id, now);
         }
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return await GetAsync(id, cancellationToken);
     }
 
-    /// <summary>Exits members still waiting in journeys triggered by an audience they just left.</summary>
-    public async Task<int> ExitAsync(string audienceKey, Guid profileId, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<Journey?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            UPDATE journey_entries e SET status = 'exited', skip_reason = 'left_audience', updated_at = $3
-            FROM journeys j
-            WHERE e.journey_id = j.id AND e.status = 'waiting' AND e.profile_id = $2
-              AND j.definition->'trigger'->>'type' = 'audience' AND j.definition->'trigger'->>'audienceKey' = $1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = audienceKey });
-        command.Parameters.Add(new NpgsqlParameter { Value = profileId });
-        command.Parameters.Add(new NpgsqlParameter { Value = now });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.ListAsync($"SELECT {Columns} FROM journeys WHERE id = $1", Read, cancellationToken, id)).FirstOrDefault();
     }
 
-    /// <summary>Records the latest membership, ignoring a change older than what we know (events arrive out of order).</summary>
-    public async Task<bool> RecordMembershipAsync(string audienceKey, Guid profileId, bool isMember, DateTimeOffset changedAt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Journey>> ListAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO audience_memberships (audience_key, profile_id, is_member, changed_at) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (audience_key, profile_id) DO UPDATE SET is_member = EXCLUDED.is_member, changed_at = EXCLUDED.changed_at
-                WHERE audience_memberships.changed_at <= EXCLUDED.changed_at
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = audienceKey });
-        command.Parameters.Add(new NpgsqlParameter { Value = profileId });
-        command.Parameters.Add(new NpgsqlParameter { Value = isMember });
-        command.Parameters.Add(new NpgsqlParameter { Value = changedAt });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ListAsync($"SELECT {Columns} FROM journeys ORDER BY created_at DESC LIMIT 500", Read, cancellationToken);
     }
 
-    public async Task<JourneyCounts> CountAsync(Guid journeyId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JourneyVersionInfo>> VersionsAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT count(*),
-                   count(*) FILTER (WHERE e.status = 'waiting' OR m.status IN ('pending', 'deferred', 'sending')),
-                   count(*) FILTER (WHERE m.status IN ('queued', 'sent', 'delivered', 'undelivered')),
-                   count(*) FILTER (WHERE m.status = 'delivered'),
-                   count(*) FILTER (WHERE e.status = 'failed' OR m.status IN ('failed', 'undelivered'))
-            FROM journey_entries e LEFT JOIN messages m ON m.id = e.message_id
-            WHERE e.journey_id = @journey;
-            SELECT reason, count(*) FROM (
-                SELECT e.skip_reason AS reason FROM journey_entries e WHERE e.journey_id = @journey AND e.status IN ('skipped', 'exited')
-                UNION ALL
-                SELECT m.skip_reason FROM journey_entries e JOIN messages m ON m.id = e.message_id WHERE e.journey_id = @journey AND m.status = 'skipped'
-            ) skipped GROUP BY reason ORDER BY reason;
-            """);
-        command.Parameters.AddWithValue("journey", journeyId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var (entered, waiting, sent, delivered, failed) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
-        await reader.NextResultAsync(cancellationToken);
-        var skipped = new Dictionary<string, long>();
-        while (await reader.ReadAsync(cancellationToken))
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ListAsync("SELECT version, created_at FROM journey_versions WHERE journey_id = $1 ORDER BY version",
+            reader => new JourneyVersionInfo(reader.GetInt32(0), reader.Instant(1)), cancellationToken, id);
+    }
+
+    /// <summary>The definition of one version, from the cache once read.</summary>
+    public async Task<JourneyDefinition?> VersionAsync(NpgsqlConnection connection, Guid id, int version, CancellationToken cancellationToken)
+    {
+        if (_versions.TryGetValue((id, version), out var cached))
         {
-            skipped[reader.IsDBNull(0) ? "unknown" : reader.GetString(0)] = reader.GetInt64(1);
+            return cached;
         }
-        return new JourneyCounts(entered, waiting, sent, delivered, failed, skipped);
+        var json = await connection.ScalarAsync<string>("SELECT definition::text FROM journey_versions WHERE journey_id = $1 AND version = $2",
+            cancellationToken, id, version);
+        if (json is null)
+        {
+            return null;
+        }
+        var definition = JsonSerializer.Deserialize<JourneyDefinition>(json, Json)!;
+        _versions[(id, version)] = definition;
+        return definition;
     }
 
-    private async Task<IReadOnlyList<Journey>> QueryAsync(string sql, object[] parameters, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Journey>> ActiveForAudienceAsync(string audienceKey, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(sql);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-        var journeys = new List<Journey>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            journeys.Add(new Journey(reader.GetGuid(0), reader.GetString(1), JsonSerializer.Deserialize<JourneyDefinition>(reader.GetString(2), Json)!,
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4)));
-        }
-        return journeys;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ListAsync($"""
+            SELECT {Columns} FROM journeys
+            WHERE status = 'active' AND definition->'trigger'->>'type' = 'audience' AND definition->'trigger'->>'audienceKey' = $1
+            """, Read, cancellationToken, audienceKey);
     }
+
+    public async Task<IReadOnlyList<Journey>> ActiveForEventAsync(string eventName, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ListAsync($"""
+            SELECT {Columns} FROM journeys
+            WHERE status = 'active' AND definition->'trigger'->>'type' = 'event' AND definition->'trigger'->>'event' = $1
+            """, Read, cancellationToken, eventName);
+    }
+
+    /// <summary>The versions (of any journey, whatever its status: measuring goes on) whose goal is one of these events.</summary>
+    public async Task<IReadOnlyList<(Guid JourneyId, int Version, JourneyGoal Goal)>> GoalsForEventsAsync(NpgsqlConnection connection,
+        IReadOnlyCollection<string> eventNames, CancellationToken cancellationToken) =>
+        eventNames.Count == 0
+            ? []
+            : await connection.ListAsync("""
+                SELECT journey_id, version, definition->'goal' FROM journey_versions WHERE definition->'goal'->>'event' = ANY($1)
+                """, reader => (reader.GetGuid(0), reader.GetInt32(1), JsonSerializer.Deserialize<JourneyGoal>(reader.GetString(2), Json)!),
+                cancellationToken, (object)eventNames.ToArray());
+
+    private static Journey Read(NpgsqlDataReader reader) => new(reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2),
+        JsonSerializer.Deserialize<JourneyDefinition>(reader.GetString(3), Json)!, reader.Instant(4), reader.Instant(5));
 }

@@ -91,7 +91,7 @@ internal sealed class PersonalDataExport(NpgsqlDataSource dataSource, ConsentSto
 
         var entries = new List<ExportedJourneyEntry>();
         await using (var command = new NpgsqlCommand("""
-            SELECT e.id, e.journey_id, j.name, e.status, e.skip_reason, e.entered_at, e.send_at, e.message_id, e.coupon_code, e.trigger_properties::text
+            SELECT e.id, e.journey_id, j.name, e.status, e.skip_reason, e.entered_at, e.due_at, e.message_id, e.coupon_code, e.trigger_properties::text
             FROM journey_entries e JOIN journeys j ON j.id = e.journey_id WHERE e.user_id = $1 ORDER BY e.entered_at DESC
             """, connection))
         {

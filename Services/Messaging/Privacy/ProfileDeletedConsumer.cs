@@ -101,10 +101,13 @@ internal sealed class ProfileDeletedConsumer(NpgsqlDataSource dataSource, Consen
                 DELETE FROM marketing_sends WHERE member_key = ANY($4) RETURNING 1
             ), gone_audiences AS (
                 DELETE FROM audience_memberships WHERE profile_id = $3 RETURNING 1
+            ), gone_links AS (
+                DELETE FROM profile_links WHERE profile_id = $3 OR survivor_id = $3 OR user_id = ANY($2) RETURNING 1
             )
             SELECT (SELECT count(*) FROM gone_messages) + (SELECT count(*) FROM gone_entries) + (SELECT count(*) FROM gone_consents)
                  + (SELECT count(*) FROM gone_audit) + (SELECT count(*) FROM gone_codes) + (SELECT count(*) FROM gone_inbound)
                  + (SELECT count(*) FROM gone_members) + (SELECT count(*) FROM gone_caps) + (SELECT count(*) FROM gone_audiences)
+                 + (SELECT count(*) FROM gone_links)
             """, connection, transaction))
         {
             delete.Parameters.AddWithValue(phones.ToArray());

@@ -197,6 +197,15 @@ internal static class EndpointCorpus
             Body = w => definition(w).Also(body => body["key"] = $"bad_input_new_{w.Tag}"), Optional = ["description", "condition.and[1].within"],
             AnyValue = ["condition.and[0].value"],
         };
+        yield return Post(s, "/api/audiences/conditions/validate", Caller.Admin) with
+        {
+            Body = w => Json($$$"""{"condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{{w.Tag}}}"}}"""), AnyValue = ["condition.value"], Lookup = true,
+        };
+        yield return Post(s, "/api/audiences/conditions/evaluate", Caller.Admin) with
+        {
+            Body = w => Json($$$"""{"profileId": "{{{Guid.NewGuid()}}}", "condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{{w.Tag}}}"}}"""),
+            AnyValue = ["condition.value"], Lookup = true,
+        };
         yield return Post(s, "/api/audiences/preview", Caller.Admin) with
         {
             Body = w => Json($$"""{"condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{w.Tag}}"}, "sampleSize": 5}"""),
@@ -284,6 +293,19 @@ internal static class EndpointCorpus
         yield return Get(s, "/api/messaging/journeys/{id:guid}", Caller.Admin) with { Values = journey };
         yield return Post(s, "/api/messaging/journeys/{id:guid}/pause", Caller.Admin) with { Values = journey };
         yield return Post(s, "/api/messaging/journeys/{id:guid}/resume", Caller.Admin) with { Values = journey };
+        yield return Post(s, "/api/messaging/journeys/{id:guid}/archive", Caller.Admin) with { Values = journey };
+        yield return new EndpointSpec(s, "PUT", "/api/messaging/journeys/{id:guid}", Caller.Admin) with
+        {
+            Values = journey, Body = w => Json(w.Journey()), Optional = ["delaySeconds", "entryPolicy", "category", "trigger.filters"], AnyValue = ["trigger.filters[0].value"],
+        };
+        yield return Get(s, "/api/messaging/journeys/{id:guid}/entries", Caller.Admin) with
+        {
+            Values = journey, Lookup = true, Query = new() { ["userId"] = QueryKind.Text, ["profileId"] = QueryKind.Guid, ["limit"] = QueryKind.Integer },
+        };
+        yield return Post(s, "/api/messaging/journeys/test-send", Caller.Admin) with
+        {
+            Body = w => Json($$$"""{"template": "Hi {{ traits.firstName }}, a test", "to": "{{{w.SparePhone}}}"}"""),
+        };
         yield return Get(s, "/api/messaging/messages/", Caller.Admin) with
         {
             Lookup = true,
@@ -519,6 +541,7 @@ internal static class EndpointCorpus
             };
         }
         yield return new EndpointSpec(s, "PAGE", "/console/destinations/{id:guid}", Caller.Browser) with { Values = w => new() { ["id"] = w.DestinationId.ToString() } };
+        yield return new EndpointSpec(s, "PAGE", "/console/journeys/{id:guid}", Caller.Browser) with { Values = w => new() { ["id"] = w.JourneyId.ToString() } };
         yield return Get(s, "/console/sources/{id}/stream", Caller.Browser) with { Values = w => new() { ["id"] = w.SourceId } };
         yield return Get(s, "/sign-in/status/delivery", Caller.Browser);
         yield return Get(s, "/sign-in/status/texts", Caller.Browser);

@@ -22,42 +22,7 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
     private readonly LoyaltyTestClient _loyalty = new(app);
     private readonly HttpClient _portal = app.CreateTrackingClient("portal");
 
-    private sealed record Member(string MemberId, string Phone, Guid ProfileId);
-
-    /// <summary>
-    /// Enrols her through Loyalty and sets her time zone to one where it is daytime now (so quiet hours never hold these
-    /// texts); returns once Profiles knows her phone and time zone and Messaging has recorded her enrolment consent.
-    /// </summary>
-    private async Task<Member> EnrolAsync(string firstName, bool marketingConsent = true)
-    {
-        var phone = MessagingClient.NewPhone();
-        using var enrolled = await app.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new
-        {
-            phone, firstName, lastName = "Rivera", marketingConsent, source = "portal",
-            consentWording = "Yes, text me offers. Reply STOP to cancel.",
-        });
-        Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
-        var memberId = (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("memberId").GetString()!;
-        using var identified = await _portal.PostAsJsonAsync("/v1/identify", new { userId = memberId, traits = new { timezone = TestTimeZones.Daytime() } });
-        Assert.Equal(HttpStatusCode.OK, identified.StatusCode);
-
-        var profileId = await Eventually.GetValueAsync(async () =>
-        {
-            using var lookup = await app.AdminGateway.GetAsync($"/api/profiles/lookup?userId={memberId}");
-            if (lookup.StatusCode != HttpStatusCode.OK)
-            {
-                return null;
-            }
-            var profile = await lookup.Content.ReadFromJsonAsync<JsonElement>();
-            return profile.GetProperty("traits").TryGetProperty("timezone", out _)
-                && profile.GetProperty("identifiers").EnumerateArray().Any(i => i.GetProperty("type").GetString() == "phone")
-                ? profile.GetProperty("profileId").GetGuid() : (Guid?)null;
-        }, s_timeout, "her profile with phone and time zone");
-        await Eventually.TrueAsync(async () => (await _messaging.ConsentAsync(phone)).GetProperty("consents").EnumerateArray()
-            .Any(c => c.GetProperty("category").GetString() == "marketing" && c.GetProperty("subscribed").GetBoolean() == marketingConsent),
-            s_timeout, "her enrolment consent in messaging");
-        return new Member(memberId, phone, profileId);
-    }
+    private Task<JourneyMember> EnrolAsync(string firstName, bool marketingConsent = true) => JourneyMember.EnrolAsync(app, firstName, marketingConsent);
 
     private async Task<Guid> CreateOfferAsync(string path = "/api/loyalty/offers", string[]? providerIds = null) =>
         await _loyalty.CreateOfferAsync(new { title = "$25 off", value = 25m, endsAt = DateTimeOffset.UtcNow.AddDays(30), providerIds }, path);
@@ -80,7 +45,7 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
             return condition(counts) ? counts : null;
         }, timeout ?? s_timeout, what);
 
-    private static AudienceMembershipChanged Entered(string audienceKey, Member member) =>
+    private static AudienceMembershipChanged Entered(string audienceKey, JourneyMember member) =>
         new(Guid.NewGuid(), audienceKey, member.ProfileId, member.MemberId, true, DateTimeOffset.UtcNow);
 
     [Fact]
@@ -141,8 +106,12 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
         Assert.Equal(1, counts.GetProperty("entered").GetInt64());
     }
 
+    /// <summary>
+    /// A refused coupon ends the entry with Loyalty's reason. A member without marketing consent is not skipped: her
+    /// entry waits for contact, and the consent she gives later (no polling: the consent change wakes it) sends the text.
+    /// </summary>
     [Fact]
-    public async Task Refused_coupons_and_missing_consent_are_skipped_with_their_reasons()
+    public async Task Refused_coupons_are_skipped_and_a_member_without_consent_is_texted_once_she_gives_it()
     {
         await using var bus = await EventBusProbe.StartAsync(app);
         var audienceKey = $"lapsed-{Guid.NewGuid():N}";
@@ -158,21 +127,29 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
         await bus.PublishAsync(Entered(audienceKey, member));
 
         await WaitForCountsAsync(withCoupon, c => c.GetProperty("skipped").TryGetProperty("coupon_refused_409", out var n) && n.GetInt64() == 1, "the refused coupon");
-        await WaitForCountsAsync(plain, c => c.GetProperty("skipped").TryGetProperty("no_marketing_consent", out var n) && n.GetInt64() == 1, "the consent skip");
+        var waiting = await WaitForCountsAsync(plain, c => c.GetProperty("waitingForContact").GetInt64() == 1, "the entry waiting for her consent");
+        Assert.Equal(0, waiting.GetProperty("sent").GetInt64());
         Assert.Empty(await _messaging.MessagesToAsync(member.Phone));
         Assert.Empty((await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{member.MemberId}/coupons")).EnumerateArray());
+
+        await _messaging.SetConsentAsync(member.Phone, "marketing", subscribed: true);
+        Assert.Equal("Hello Lee", (await _messaging.WaitForTextAsync(member.Phone, "Hello")).GetProperty("body").GetString());
+        var counts = await WaitForCountsAsync(plain, c => c.GetProperty("delivered").GetInt64() == 1, "the text delivered");
+        Assert.Equal((1, 0), (counts.GetProperty("entered").GetInt64(), counts.GetProperty("waitingForContact").GetInt64()));
     }
 
     /// <summary>
-    /// SIGKILL of messaging while the journey's texts go out. A message is marked <c>sending</c> (committed) before
-    /// Twilio is called and is never sent again, so nobody is texted twice; the price is that a request already on its
-    /// way to Twilio when the process dies stays <c>sending</c> unconfirmed (at most one per dispatch loop). Everything
-    /// else — entries, coupons, intents, the remaining sends — completes exactly once after the restart.
+    /// SIGKILL of messaging while a three-step journey's texts go out (coupon → welcome text → perks text). A message is
+    /// marked <c>sending</c> (committed) before Twilio is called and is never sent again, so nobody is texted twice by a
+    /// step; the price is that a request already on its way to Twilio when the process dies stays <c>sending</c>
+    /// unconfirmed (at most one per dispatch loop). Everything else — entries, coupons, intents, the remaining sends —
+    /// completes exactly once per step after the restart.
     /// </summary>
     [Fact]
     public async Task Killing_messaging_mid_journey_never_texts_a_member_twice_and_loses_only_sends_on_the_wire()
     {
         const int members = 12, dispatchLoops = 4;
+        string[] texts = ["Welcome to Gold", "Gold perks"];
         await using var bus = await EventBusProbe.StartAsync(app);
         var audienceKey = $"gold-{Guid.NewGuid():N}";
         var offerId = await CreateOfferAsync();
@@ -180,8 +157,12 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
         {
             name = "Gold welcome",
             trigger = new { type = "audience", audienceKey },
-            coupon = new { offerId },
-            template = "Welcome to Gold, {{ traits.firstName }}: {{ coupon.code }}",
+            steps = new object[]
+            {
+                new { id = "coupon", type = "issue_coupon", offerId },
+                new { id = "welcome", type = "send_sms", template = $"{texts[0]}, {{{{ traits.firstName }}}}: {{{{ coupon.code }}}}" },
+                new { id = "perks", type = "send_sms", template = $"{texts[1]} for {{{{ traits.firstName }}}}: show {{{{ coupon.code }}}} at the desk" },
+            },
         });
         var people = await Task.WhenAll(Enumerable.Range(0, members).Select(i => EnrolAsync($"Member{i}")));
 
@@ -189,7 +170,7 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
         {
             await bus.PublishAsync(Entered(audienceKey, member));
         }
-        await _messaging.WaitForTextAsync(people[0].Phone, "Welcome to Gold");
+        await _messaging.WaitForTextAsync(people[0].Phone, texts[0]);
         var before = app.Resources.Instance("messaging");
         Process.GetProcessById(before.ProcessId).Kill();
         // Whatever the dead process marked `sending` was marked before this instant.
@@ -198,31 +179,38 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
             TimeSpan.FromSeconds(30), "messaging to be restarted");
         await app.Resources.WaitForHealthyAsync("messaging", TimeSpan.FromSeconds(90));
 
-        // Every member's entry has produced one message, and each message was either confirmed by Twilio or was already
-        // on its way there when messaging died.
+        // Every member's entry has produced one message per text step, and each message was either confirmed by Twilio
+        // or was already on its way there when messaging died.
         var messages = await Eventually.GetAsync(async () =>
         {
             var log = (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}&limit=100"))
                 .GetProperty("data").EnumerateArray().ToList();
-            return log.Count == members && log.All(m => m.GetProperty("status").GetString() == "delivered" || OnTheWireAtTheKill(m, killedAt)) ? log : null;
-        }, TimeSpan.FromSeconds(120), "every member's message delivered or left unconfirmed by the kill");
+            return log.Count == members * texts.Length && log.All(m => m.GetProperty("status").GetString() == "delivered" || OnTheWireAtTheKill(m, killedAt)) ? log : null;
+        }, TimeSpan.FromSeconds(120), "every member's messages delivered or left unconfirmed by the kill");
 
-        var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("entered").GetInt64() == members, "every member entered");
+        var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("entered").GetInt64() == members && c.GetProperty("completed").GetInt64() == members,
+            "every member entered and completed");
         Assert.Empty(counts.GetProperty("skipped").EnumerateObject());
-        var lost = messages.Where(m => OnTheWireAtTheKill(m, killedAt)).Select(m => m.GetProperty("to").GetString()).ToHashSet();
-        output.WriteLine($"{lost.Count} of {members} sends were on their way to Twilio when messaging was killed.");
+        var lost = messages.Where(m => OnTheWireAtTheKill(m, killedAt))
+            .Select(m => (To: m.GetProperty("to").GetString()!, Text: texts.Single(t => m.GetProperty("body").GetString()!.StartsWith(t, StringComparison.Ordinal))))
+            .ToHashSet();
+        output.WriteLine($"{lost.Count} of {members * texts.Length} sends were on their way to Twilio when messaging was killed.");
         Assert.InRange(lost.Count, 0, dispatchLoops);
         foreach (var member in people)
         {
             var coupon = await CouponOfAsync(member.MemberId, offerId);
-            var texts = (await _messaging.MessagesToAsync(member.Phone)).Where(m => m.GetProperty("body").GetString()!.StartsWith("Welcome to Gold", StringComparison.Ordinal)).ToList();
-            if (lost.Contains(member.Phone))
+            var inbox = await _messaging.MessagesToAsync(member.Phone);
+            foreach (var text in texts)
             {
-                Assert.True(texts.Count <= 1, $"{member.Phone} was texted {texts.Count} times.");
-            }
-            else
-            {
-                Assert.EndsWith(coupon, Assert.Single(texts).GetProperty("body").GetString(), StringComparison.Ordinal);
+                var received = inbox.Where(m => m.GetProperty("body").GetString()!.StartsWith(text, StringComparison.Ordinal)).ToList();
+                if (lost.Contains((member.Phone, text)))
+                {
+                    Assert.True(received.Count <= 1, $"{member.Phone} was texted '{text}' {received.Count} times.");
+                }
+                else
+                {
+                    Assert.Contains(coupon, Assert.Single(received).GetProperty("body").GetString(), StringComparison.Ordinal);
+                }
             }
         }
     }

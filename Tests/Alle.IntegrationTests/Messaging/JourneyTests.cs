@@ -55,6 +55,24 @@ public sealed class JourneyTests(DistributedAppFixture app)
     }
 
     [Fact]
+    public async Task An_entry_for_someone_who_never_becomes_reachable_gives_up_after_its_contact_window()
+    {
+        await using var bus = await EventBusProbe.StartAsync(app);
+        var audienceKey = $"anonymous-{Guid.NewGuid():N}";
+        var journeyId = await CreateJourneyAsync(new
+        {
+            name = $"Anonymous {audienceKey}", trigger = new { type = "audience", audienceKey }, template = "Hi {{ traits.first_name }}", contactWindow = "4s",
+        });
+
+        await bus.PublishAsync(new AudienceMembershipChanged(Guid.NewGuid(), audienceKey, Guid.NewGuid(), null, true, DateTimeOffset.UtcNow));
+        var counts = await WaitForCountsAsync(journeyId, c => c.GetProperty("skipped").TryGetProperty("no_contact", out var n) && n.GetInt64() == 1,
+            "the entry given up as no_contact");
+
+        Assert.Equal((1, 0, 0, 0), (counts.GetProperty("entered").GetInt64(), counts.GetProperty("waiting").GetInt64(),
+            counts.GetProperty("waitingForContact").GetInt64(), counts.GetProperty("sent").GetInt64()));
+    }
+
+    [Fact]
     public async Task Entry_policies_let_a_member_in_once_ever_or_once_per_period()
     {
         await using var bus = await EventBusProbe.StartAsync(app);

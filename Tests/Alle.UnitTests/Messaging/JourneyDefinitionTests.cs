@@ -8,7 +8,7 @@ public sealed class JourneyDefinitionTests
 {
     private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
-    private static JourneyDefinition CheckInJourney(params PropertyFilter[] filters) => new("Flash reward",
+    private static LegacyJourney CheckInJourney(params PropertyFilter[] filters) => new("Flash reward",
         new JourneyTrigger(JourneyTrigger.TrackEvent, Event: "Provider Checked In", Filters: filters),
         "Hi {{ traits.first_name }}! {{ coupon.code }}", Coupon: new CouponStep(OfferIdProperty: "flashOfferId"));
 
@@ -17,13 +17,13 @@ public sealed class JourneyDefinitionTests
     {
         var journey = CheckInJourney(new PropertyFilter("flashOfferId", "exists"), new PropertyFilter("visits", "greater_than", Json("2")));
 
-        Assert.True(journey.MatchesEvent("Provider Checked In", Json("""{"flashOfferId":"o-1","visits":3}""")));
-        Assert.False(journey.MatchesEvent("Provider Checked In", Json("""{"flashOfferId":"o-1","visits":2}""")));
-        Assert.False(journey.MatchesEvent("Provider Checked In", Json("""{"visits":5}""")));
-        Assert.False(journey.MatchesEvent("Provider Checked In", Json("""{"flashOfferId":null,"visits":5}""")));
-        Assert.False(journey.MatchesEvent("provider checked in", Json("""{"flashOfferId":"o-1","visits":3}""")));
-        Assert.False(journey.MatchesEvent("Provider Searched", Json("""{"flashOfferId":"o-1","visits":3}""")));
-        Assert.False(journey.MatchesEvent("Provider Checked In", null));
+        Assert.True(journey.ToDefinition().MatchesEvent("Provider Checked In", Json("""{"flashOfferId":"o-1","visits":3}""")));
+        Assert.False(journey.ToDefinition().MatchesEvent("Provider Checked In", Json("""{"flashOfferId":"o-1","visits":2}""")));
+        Assert.False(journey.ToDefinition().MatchesEvent("Provider Checked In", Json("""{"visits":5}""")));
+        Assert.False(journey.ToDefinition().MatchesEvent("Provider Checked In", Json("""{"flashOfferId":null,"visits":5}""")));
+        Assert.False(journey.ToDefinition().MatchesEvent("provider checked in", Json("""{"flashOfferId":"o-1","visits":3}""")));
+        Assert.False(journey.ToDefinition().MatchesEvent("Provider Searched", Json("""{"flashOfferId":"o-1","visits":3}""")));
+        Assert.False(journey.ToDefinition().MatchesEvent("Provider Checked In", null));
     }
 
     [Theory]
@@ -62,14 +62,17 @@ public sealed class JourneyDefinitionTests
         Assert.False(once.Allows(firstEntry, clock.GetUtcNow()));
     }
 
+    private static JourneyStep Coupon(string? OfferId = null, string? OfferIdProperty = null) =>
+        new("coupon", JourneyStep.IssueCoupon, OfferId: OfferId, OfferIdProperty: OfferIdProperty);
+
     [Fact]
     public void The_coupon_offer_is_fixed_or_taken_from_the_trigger_event()
     {
-        Assert.Equal("o-9", new CouponStep(OfferId: "o-9").ResolveOfferId(Json("""{"flashOfferId":"o-1"}""")));
-        Assert.Equal("o-1", new CouponStep(OfferIdProperty: "flashOfferId").ResolveOfferId(Json("""{"flashOfferId":"o-1"}""")));
-        Assert.Equal("42", new CouponStep(OfferIdProperty: "flashOfferId").ResolveOfferId(Json("""{"flashOfferId":42}""")));
-        Assert.Null(new CouponStep(OfferIdProperty: "flashOfferId").ResolveOfferId(Json("""{"providerId":"p"}""")));
-        Assert.Null(new CouponStep(OfferIdProperty: "flashOfferId").ResolveOfferId(null));
+        Assert.Equal("o-9", Coupon(OfferId: "o-9").ResolveOfferId(Json("""{"flashOfferId":"o-1"}""")));
+        Assert.Equal("o-1", Coupon(OfferIdProperty: "flashOfferId").ResolveOfferId(Json("""{"flashOfferId":"o-1"}""")));
+        Assert.Equal("42", Coupon(OfferIdProperty: "flashOfferId").ResolveOfferId(Json("""{"flashOfferId":42}""")));
+        Assert.Null(Coupon(OfferIdProperty: "flashOfferId").ResolveOfferId(Json("""{"providerId":"p"}""")));
+        Assert.Null(Coupon(OfferIdProperty: "flashOfferId").ResolveOfferId(null));
     }
 
     [Fact]
@@ -88,11 +91,11 @@ public sealed class JourneyDefinitionTests
     [Fact]
     public void Invalid_definitions_are_refused_with_the_field_at_fault()
     {
-        var errors = new JourneyDefinition("", new JourneyTrigger("sometimes"), "{% if %}", DelaySeconds: -1,
+        var errors = new LegacyJourney("", new JourneyTrigger("sometimes"), "{% if %}", DelaySeconds: -1,
             Coupon: new CouponStep("o-1", "flashOfferId"), EntryPolicy: new EntryPolicy(EntryPolicy.OncePerDays), Category: "promo").Validate();
 
         Assert.Equal(["category", "coupon", "delaySeconds", "entryPolicy", "name", "template", "trigger.type"], errors.Keys.Order());
-        Assert.Contains("trigger.audienceKey", new JourneyDefinition("x", new JourneyTrigger(JourneyTrigger.Audience), "hi").Validate().Keys);
+        Assert.Contains("trigger.audienceKey", new LegacyJourney("x", new JourneyTrigger(JourneyTrigger.Audience), "hi").Validate().Keys);
         Assert.Contains("trigger.filters", CheckInJourney(new PropertyFilter("p", "equals")).Validate().Keys);
         Assert.Empty(CheckInJourney(new PropertyFilter("flashOfferId", "exists")).Validate());
     }

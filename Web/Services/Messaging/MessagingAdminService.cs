@@ -16,6 +16,14 @@ public sealed class MessagingAdminService(HttpClient http)
     public Task<Journey> CreateJourneyAsync(object definition, CancellationToken cancellationToken) =>
         http.PostAsJsonAsync("/api/messaging/journeys", definition, cancellationToken).ReadAsync<Journey>(cancellationToken);
 
+    /// <summary>Saves an edit as a new version (members inside finish on theirs).</summary>
+    public Task<Journey> ReviseJourneyAsync(Guid id, JsonElement definition, CancellationToken cancellationToken) =>
+        http.PutAsJsonAsync($"/api/messaging/journeys/{id}", definition, cancellationToken).ReadAsync<Journey>(cancellationToken);
+
+    /// <summary>Texts a template rendered for the sample member to a (sandbox) phone.</summary>
+    public Task<JsonElement> TestSendAsync(string template, string to, CancellationToken cancellationToken) =>
+        http.PostAsJsonAsync("/api/messaging/journeys/test-send", new { template, to }, cancellationToken).ReadAsync<JsonElement>(cancellationToken);
+
     public Task<Journey> SetJourneyActiveAsync(Guid id, bool active, CancellationToken cancellationToken) =>
         http.PostAsync($"/api/messaging/journeys/{id}/{(active ? "resume" : "pause")}", null, cancellationToken).ReadAsync<Journey>(cancellationToken);
 
@@ -54,9 +62,21 @@ public sealed record TemplatePreview(string Rendered, string Text, string Encodi
 
 public sealed record MessageFilter(string? UserId = null, string? Phone = null, Guid? JourneyId = null, string? Status = null, int Limit = 100);
 
-public sealed record JourneyCounts(long Entered, long Waiting, long Sent, long Delivered, long Failed, IReadOnlyDictionary<string, long> Skipped);
+public sealed record JourneyCounts(long Entered, long Waiting, long Sent, long Delivered, long Failed, IReadOnlyDictionary<string, long> Skipped,
+    long WaitingForContact = 0, long Completed = 0, long Exited = 0, long Converted = 0, IReadOnlyList<StepCounts>? Steps = null,
+    IReadOnlyList<PathCounts>? Paths = null, IReadOnlyList<SplitLift>? Lift = null);
 
-public sealed record Journey(Guid Id, string Name, string Status, JsonElement Definition, JourneyCounts? Counts, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+public sealed record StepCounts(string StepId, string Type, long Entered, long Waiting, long WaitingForContact, long Sent, long Delivered, long Failed,
+    IReadOnlyDictionary<string, long> Skipped, long Exited, long Converted, IReadOnlyDictionary<string, long> Outcomes);
+
+public sealed record PathCounts(string Path, long Entered, long Converted, double ConversionRate);
+
+public sealed record ArmCounts(string Name, bool Holdout, long Entered, long Converted, double ConversionRate, double? Lift, double? RelativeLift);
+
+public sealed record SplitLift(string StepId, IReadOnlyList<ArmCounts> Arms);
+
+public sealed record Journey(Guid Id, string Name, string Status, JsonElement Definition, JourneyCounts? Counts, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    int Version = 1);
 
 public sealed record MessageEntry(
     Guid Id, string To, string? UserId, string Category, string Purpose, string Body, string Encoding, int Segments, string Status,

@@ -1,0 +1,342 @@
+using System.Text.Json;
+using Alle.Contracts;
+using Alle.Platform.Sql;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Alle.Messaging.Journeys;
+
+/// <summary>
+/// A person's way into a journey. <see cref="TriggerKey"/> identifies the fact that triggered it, so redelivery enters
+/// once; <see cref="Reason"/> is the audience's reason for an entry (<c>merge</c> when a merge made her a member).
+/// </summary>
+internal sealed record EntryRequest(Guid ProfileId, string? UserId, string TriggerKey, JsonElement? TriggerProperties, string? Reason = null);
+
+/// <summary>
+/// Journey entries as the bus moves them: entering under the entry policy, leaving the trigger audience, following the
+/// person through merges and unmerges, and what profile updates bring (a user id that makes her reachable, an event a
+/// <c>wait_for</c> waits for, the goal). Every change here is idempotent: a redelivered message changes nothing again.
+/// </summary>
+internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore journeys, TimeProvider clock, ILogger<JourneyEntries> logger)
+{
+    /// <summary>
+    /// Enters the person unless this trigger was already handled or the entry policy forbids it, checked under a lock per
+    /// journey and person (her profile after merges), so two replicas never both enter her. True when a new entry was made.
+    /// </summary>
+    public async Task<bool> TryEnterAsync(Journey journey, EntryRequest request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var profileId = await CanonicalAsync(connection, request.ProfileId, cancellationToken);
+        var userId = request.UserId ?? await UserIdAsync(connection, profileId, cancellationToken);
+        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", cancellationToken, journey.Id.ToString(), profileId.ToString());
+
+        var previous = (await connection.ListAsync($"""
+            SELECT EXISTS (SELECT 1 FROM journey_entries WHERE journey_id = $1 AND trigger_key = $4),
+                   max(entered_at), coalesce(bool_or(status IN {EntryStatus.LiveSql}), false)
+            FROM journey_entries WHERE journey_id = $1 AND (profile_id = $2 OR ($3::text IS NOT NULL AND user_id = $3))
+            """, reader => (Handled: reader.GetBoolean(0), Last: reader.NullableInstant(1), Live: reader.GetBoolean(2)),
+            cancellationToken, journey.Id, profileId, Sql.Text(userId), request.TriggerKey))[0];
+        // A merge that made her a member again is the same person already inside (her entry moved with her), not a new entry.
+        if (previous.Handled || !journey.Definition.Policy.Allows(previous.Last, now) || (request.Reason == "merge" && previous.Live))
+        {
+            return false;
+        }
+        var first = journey.Definition.Steps[0].Id;
+        await connection.ExecuteAsync("""
+            INSERT INTO journey_entries (id, journey_id, journey_version, member_key, profile_id, origin_profile_id, user_id, trigger_key,
+                                         trigger_properties, status, entered_at, due_at, step_id, step_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, 'waiting', $9, $9, $10, $9, $9)
+            """, cancellationToken, Guid.CreateVersion7(now), journey.Id, journey.Version, userId ?? profileId.ToString(), profileId,
+            Sql.Text(userId), request.TriggerKey,
+            request.TriggerProperties is { } properties ? Sql.Jsonb(properties.GetRawText()) : Sql.Jsonb("null"),
+            now, first);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Exits the entries still inside journeys triggered by an audience the person left.</summary>
+    public async Task<int> ExitAudienceAsync(string audienceKey, Guid profileId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var canonical = await CanonicalAsync(connection, profileId, cancellationToken);
+        return await connection.ExecuteAsync($"""
+            UPDATE journey_entries e SET status = 'exited', skip_reason = 'left_audience', finished_at = $3, updated_at = $3
+            FROM journey_versions v
+            WHERE v.journey_id = e.journey_id AND v.version = e.journey_version AND e.status IN {EntryStatus.LiveSql} AND e.profile_id = $2
+              AND v.definition->'trigger'->>'type' = 'audience' AND v.definition->'trigger'->>'audienceKey' = $1
+            """, cancellationToken, audienceKey, canonical, now);
+    }
+
+    /// <summary>Records the latest membership, ignoring a change older than what we know (events arrive out of order).</summary>
+    public async Task<bool> RecordMembershipAsync(string audienceKey, Guid profileId, bool isMember, DateTimeOffset changedAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync("""
+            INSERT INTO audience_memberships (audience_key, profile_id, is_member, changed_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (audience_key, profile_id) DO UPDATE SET is_member = EXCLUDED.is_member, changed_at = EXCLUDED.changed_at
+                WHERE audience_memberships.changed_at <= EXCLUDED.changed_at
+            """, cancellationToken, audienceKey, profileId, isMember, changedAt) == 1;
+    }
+
+    /// <summary>
+    /// The merged profiles' entries, waits and memberships move to the survivor. Where that leaves the person twice in
+    /// one journey (she also entered as the survivor before this merge was known here), the entry that got further stays
+    /// (the older one when neither did) and the other ends as <c>merged</c>: one person, one text per step.
+    /// </summary>
+    public async Task<int> MergeAsync(ProfilesMerged merge, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var merged = merge.MergedProfileIds.Where(id => id != merge.SurvivorProfileId).Distinct().ToArray();
+        if (merged.Length == 0)
+        {
+            return 0;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("""
+            INSERT INTO profile_links (profile_id, survivor_id, updated_at) SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id
+            ON CONFLICT (profile_id) DO UPDATE SET survivor_id = EXCLUDED.survivor_id, updated_at = EXCLUDED.updated_at
+            """, cancellationToken, merged, merge.SurvivorProfileId, now);
+        await connection.ExecuteAsync("UPDATE profile_links SET survivor_id = $2 WHERE survivor_id = ANY($1)", cancellationToken, merged, merge.SurvivorProfileId);
+
+        var entries = await connection.ListAsync("""
+            SELECT e.id, e.journey_id, e.profile_id <> $2, e.status, e.entered_at,
+                   (SELECT count(*) FROM journey_step_log l WHERE l.entry_id = e.id AND l.completed_at IS NOT NULL)
+            FROM journey_entries e WHERE e.profile_id = ANY($1) OR e.profile_id = $2 ORDER BY e.id FOR UPDATE
+            """, reader => new PersonEntry(reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2), reader.GetString(3), reader.Instant(4), reader.GetInt64(5)),
+            cancellationToken, merged, merge.SurvivorProfileId);
+        var moved = await connection.ExecuteAsync("""
+            UPDATE journey_entries SET profile_id = $2,
+                user_id = COALESCE(user_id, (SELECT user_id FROM profile_links WHERE profile_id = $2)),
+                due_at = CASE WHEN status = 'waiting_contact' THEN $3 ELSE due_at END, updated_at = $3
+            WHERE profile_id = ANY($1)
+            """, cancellationToken, merged, merge.SurvivorProfileId, now);
+        await connection.ExecuteAsync("""
+            INSERT INTO audience_memberships (audience_key, profile_id, is_member, changed_at)
+            SELECT audience_key, $2, true, changed_at FROM audience_memberships WHERE profile_id = ANY($1) AND is_member
+            ON CONFLICT (audience_key, profile_id) DO UPDATE SET is_member = true, changed_at = EXCLUDED.changed_at
+                WHERE NOT audience_memberships.is_member AND audience_memberships.changed_at <= EXCLUDED.changed_at
+            """, cancellationToken, merged, merge.SurvivorProfileId);
+
+        var duplicates = MergeDuplicates.Find(entries);
+        if (duplicates.Count > 0)
+        {
+            await connection.ExecuteAsync("""
+                UPDATE journey_entries SET status = 'exited', skip_reason = 'merged', finished_at = $2, updated_at = $2 WHERE id = ANY($1)
+                """, cancellationToken, duplicates.ToArray(), now);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        if (moved > 0)
+        {
+            logger.LogInformation("Profiles {Merged} merged into {Survivor}: {Moved} journey entries moved, {Duplicates} duplicates ended",
+                merged.Length, merge.SurvivorProfileId, moved, duplicates.Count);
+        }
+        return moved;
+    }
+
+    /// <summary>
+    /// An unmerge gives the restored profile back the entries it brought to the merge (by their origin), with the user id
+    /// the unmerge moved back to it — or none, when the survivor's user id was all they had.
+    /// </summary>
+    public async Task<int> UnmergeAsync(ProfilesUnmerged unmerge, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var restoredUserId = unmerge.MovedIdentifiers.FirstOrDefault(identifier => identifier.Type == "user_id")?.Value;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("""
+            INSERT INTO profile_links (profile_id, user_id, survivor_id, updated_at) VALUES ($1, $2, NULL, $3)
+            ON CONFLICT (profile_id) DO UPDATE SET survivor_id = NULL, user_id = EXCLUDED.user_id, updated_at = EXCLUDED.updated_at
+            """, cancellationToken, unmerge.RestoredProfileId, Sql.Text(restoredUserId), now);
+        var moved = await connection.ExecuteAsync("""
+            UPDATE journey_entries SET profile_id = $2,
+                user_id = CASE WHEN $3::text IS NOT NULL THEN $3
+                               WHEN user_id = (SELECT user_id FROM profile_links WHERE profile_id = $1) THEN NULL ELSE user_id END,
+                member_key = COALESCE($3, $2::text),
+                due_at = CASE WHEN status = 'waiting_contact' THEN $4 ELSE due_at END, updated_at = $4
+            WHERE profile_id = $1 AND origin_profile_id = $2
+            """, cancellationToken, unmerge.SurvivorProfileId, unmerge.RestoredProfileId, Sql.Text(restoredUserId), now);
+        await transaction.CommitAsync(cancellationToken);
+        return moved;
+    }
+
+    /// <summary>
+    /// What a batch of profile updates means for journeys: user ids learned (kept in <c>profile_links</c>), entries
+    /// waiting for contact woken when their person gains one, <c>wait_for</c> steps whose event arrived, and goals met.
+    /// True when an entry became due.
+    /// </summary>
+    public async Task<bool> ApplyProfileUpdatesAsync(IReadOnlyList<ProfileUpdated> updates, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var known = updates.Where(update => update.UserId is not null).DistinctBy(update => update.ProfileId).ToList();
+        var tracked = updates.Where(update => update.Trigger is { Type: "track", Event.Length: > 0 }).ToList();
+        if (known.Count == 0 && tracked.Count == 0)
+        {
+            return false;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var woken = 0;
+        if (known.Count > 0)
+        {
+            var profileIds = known.Select(update => update.ProfileId).ToArray();
+            var userIds = known.Select(update => update.UserId!).ToArray();
+            await connection.ExecuteAsync("""
+                INSERT INTO profile_links (profile_id, user_id, updated_at) SELECT p, u, $3 FROM unnest($1::uuid[], $2::text[]) AS t(p, u)
+                ON CONFLICT (profile_id) DO UPDATE SET user_id = EXCLUDED.user_id, updated_at = EXCLUDED.updated_at
+                    WHERE profile_links.user_id IS DISTINCT FROM EXCLUDED.user_id
+                """, cancellationToken, profileIds, userIds, now);
+            woken += await connection.ExecuteAsync("""
+                WITH t AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS t(p, u)),
+                hit AS (
+                    SELECT e.id, t.u FROM journey_entries e JOIN t ON e.profile_id = t.p WHERE e.status = 'waiting_contact'
+                    UNION
+                    SELECT e.id, t.u FROM journey_entries e JOIN t ON e.user_id = t.u WHERE e.status = 'waiting_contact'
+                )
+                UPDATE journey_entries e SET user_id = COALESCE(e.user_id, hit.u), member_key = COALESCE(e.user_id, hit.u), due_at = $3, updated_at = $3
+                FROM hit WHERE e.id = hit.id
+                """, cancellationToken, profileIds, userIds, now);
+        }
+        if (tracked.Count > 0)
+        {
+            woken += await ResumeWaitsForEventsAsync(connection, tracked, now, cancellationToken);
+            await ConvertGoalsAsync(connection, tracked, now, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return woken > 0;
+    }
+
+    private async Task<int> ResumeWaitsForEventsAsync(NpgsqlConnection connection, IReadOnlyList<ProfileUpdated> tracked, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var candidates = await connection.ListAsync("""
+            WITH t AS (SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS t(name, p, u, at, i)),
+            hit AS (
+                SELECT e.id, t.i FROM journey_entries e JOIN t ON e.wait_event = t.name AND e.profile_id = t.p
+                WHERE e.status = 'waiting_event' AND e.step_at <= t.at
+                UNION
+                SELECT e.id, t.i FROM journey_entries e JOIN t ON e.wait_event = t.name AND e.user_id = t.u
+                WHERE e.status = 'waiting_event' AND e.step_at <= t.at
+                UNION
+                -- At a wait_for step the runner has not parked yet (just entered, or due): the event must not slip past it.
+                SELECT e.id, t.i FROM journey_entries e JOIN t ON e.profile_id = t.p OR e.user_id = t.u
+                WHERE e.status = 'waiting' AND e.step_id IS NOT NULL AND e.waited_event IS NULL AND e.step_at <= t.at
+            )
+            SELECT e.id, e.journey_id, e.journey_version, e.step_id, hit.i FROM hit JOIN journey_entries e ON e.id = hit.id
+            ORDER BY e.id, hit.i FOR UPDATE OF e
+            """, reader => (Entry: reader.GetGuid(0), Journey: reader.GetGuid(1), Version: reader.GetInt32(2), Step: reader.NullableString(3), Index: (int)reader.GetInt64(4) - 1),
+            cancellationToken, tracked.Select(update => update.Trigger!.Event!).ToArray(), tracked.Select(update => update.ProfileId).ToArray(),
+            tracked.Select(update => update.UserId).ToArray(), Instants(tracked.Select(update => update.Trigger!.ReceivedAt)));
+        var resumed = new HashSet<Guid>();
+        foreach (var candidate in candidates)
+        {
+            var trigger = tracked[candidate.Index].Trigger!;
+            if (resumed.Contains(candidate.Entry)
+                || await journeys.VersionAsync(connection, candidate.Journey, candidate.Version, cancellationToken) is not { } definition
+                || new JourneyGraph(definition.Steps).Find(candidate.Step) is not { Type: JourneyStep.WaitFor } step
+                || !string.Equals(step.Event, trigger.Event, StringComparison.Ordinal)
+                || !PropertyFilter.All(step.Filters, trigger.Properties))
+            {
+                continue;
+            }
+            var waited = JsonSerializer.Serialize(new { @event = trigger.Event, messageId = trigger.MessageId, at = trigger.Timestamp, step = step.Id });
+            await connection.ExecuteAsync("""
+                UPDATE journey_entries SET status = 'waiting', waited_event = $2, due_at = $3, updated_at = $3
+                WHERE id = $1 AND status IN ('waiting', 'waiting_event') AND step_id = $4
+                """, cancellationToken, candidate.Entry, Sql.Jsonb(waited), now, step.Id);
+            resumed.Add(candidate.Entry);
+        }
+        return resumed.Count;
+    }
+
+    private async Task ConvertGoalsAsync(NpgsqlConnection connection, IReadOnlyList<ProfileUpdated> tracked, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var goals = await journeys.GoalsForEventsAsync(connection, tracked.Select(update => update.Trigger!.Event!).Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
+        if (goals.Count == 0)
+        {
+            return;
+        }
+        var candidates = await connection.ListAsync("""
+            WITH t AS (SELECT * FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS t(p, u, i)),
+            goals AS (SELECT * FROM unnest($3::uuid[], $4::int[]) AS g(journey_id, version)),
+            hit AS (
+                SELECT e.id, t.i FROM journey_entries e JOIN t ON e.profile_id = t.p WHERE e.converted_at IS NULL
+                UNION
+                SELECT e.id, t.i FROM journey_entries e JOIN t ON e.user_id = t.u WHERE e.converted_at IS NULL
+            )
+            SELECT e.id, e.journey_id, e.journey_version, e.entered_at, hit.i FROM hit JOIN journey_entries e ON e.id = hit.id
+            JOIN goals g ON g.journey_id = e.journey_id AND g.version = e.journey_version
+            ORDER BY e.id, hit.i FOR UPDATE OF e
+            """, reader => (Entry: reader.GetGuid(0), Journey: reader.GetGuid(1), Version: reader.GetInt32(2), EnteredAt: reader.Instant(3), Index: (int)reader.GetInt64(4) - 1),
+            cancellationToken, tracked.Select(update => update.ProfileId).ToArray(), tracked.Select(update => update.UserId).ToArray(),
+            goals.Select(goal => goal.JourneyId).ToArray(), goals.Select(goal => goal.Version).ToArray());
+        var converted = new HashSet<Guid>();
+        foreach (var candidate in candidates.OrderBy(candidate => candidate.Index))
+        {
+            var trigger = tracked[candidate.Index].Trigger!;
+            var goal = goals.First(goal => goal.JourneyId == candidate.Journey && goal.Version == candidate.Version).Goal;
+            if (converted.Contains(candidate.Entry) || !goal.IsMetBy(candidate.EnteredAt, trigger.Event, trigger.Properties, trigger.Timestamp))
+            {
+                continue;
+            }
+            var evidence = JsonSerializer.Serialize(new { @event = trigger.Event, messageId = trigger.MessageId, at = trigger.Timestamp, properties = trigger.Properties });
+            await connection.ExecuteAsync("UPDATE journey_entries SET converted_at = $2, goal_event = $3, updated_at = $4 WHERE id = $1 AND converted_at IS NULL",
+                cancellationToken, candidate.Entry, trigger.Timestamp, Sql.Jsonb(evidence), now);
+            converted.Add(candidate.Entry);
+        }
+    }
+
+    /// <summary>The profile a message about <paramref name="profileId"/> applies to now: its survivor after merges.</summary>
+    public static async Task<Guid> CanonicalAsync(NpgsqlConnection connection, Guid profileId, CancellationToken cancellationToken) =>
+        await connection.ScalarAsync<Guid?>("""
+            WITH RECURSIVE chain (id, depth) AS (
+                SELECT $1::uuid, 0
+                UNION ALL
+                SELECT l.survivor_id, c.depth + 1 FROM chain c JOIN profile_links l ON l.profile_id = c.id WHERE l.survivor_id IS NOT NULL AND c.depth < 32
+            )
+            SELECT id FROM chain ORDER BY depth DESC LIMIT 1
+            """, cancellationToken, profileId) ?? profileId;
+
+    public static Task<string?> UserIdAsync(NpgsqlConnection connection, Guid profileId, CancellationToken cancellationToken) =>
+        connection.ScalarAsync<string>("SELECT user_id FROM profile_links WHERE profile_id = $1", cancellationToken, profileId);
+
+    private static NpgsqlParameter Instants(IEnumerable<DateTimeOffset> instants) =>
+        new() { Value = instants.Select(instant => instant.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+}
+
+/// <summary>An entry of a person being merged: whether it moved from a merged profile, and how far it got (steps completed).</summary>
+internal sealed record PersonEntry(Guid Id, Guid JourneyId, bool Moved, string Status, DateTimeOffset EnteredAt, long Progress);
+
+/// <summary>Which entries a merge leaves as duplicates of one person in one journey.</summary>
+internal static class MergeDuplicates
+{
+    /// <summary>
+    /// For each journey: an entry moved from a merged profile and one the survivor had already — still inside, or entered
+    /// since the moved one — are the same person's one episode. The one that got further stays (the older one when
+    /// neither did); the others still inside end.
+    /// </summary>
+    public static IReadOnlyList<Guid> Find(IReadOnlyList<PersonEntry> entries)
+    {
+        var ended = new List<Guid>();
+        foreach (var journey in entries.GroupBy(entry => entry.JourneyId))
+        {
+            var own = journey.Where(entry => !entry.Moved).ToList();
+            foreach (var moved in journey.Where(entry => entry.Moved && IsLive(entry) && !ended.Contains(entry.Id)))
+            {
+                var group = own.Where(entry => !ended.Contains(entry.Id) && (IsLive(entry) || entry.EnteredAt >= moved.EnteredAt)).Append(moved).ToList();
+                if (group.Count < 2)
+                {
+                    continue;
+                }
+                var keep = group.OrderByDescending(entry => entry.Progress).ThenBy(entry => entry.EnteredAt).ThenBy(entry => entry.Id).First();
+                ended.AddRange(group.Where(entry => entry.Id != keep.Id && IsLive(entry)).Select(entry => entry.Id));
+            }
+        }
+        return ended;
+    }
+
+    private static bool IsLive(PersonEntry entry) => EntryStatus.Live.Contains(entry.Status);
+}
