@@ -13,8 +13,14 @@ builder.AddApiDocumentation("Allē Web API",
 
 var app = builder.Build();
 
-app.UseExceptionHandler("/Error");
-app.UseStatusCodePagesWithReExecute("/Error", "?status={0}");
+// Pages answer errors with the error page; the JSON APIs (console, sign-in status, the gateway's key exchange) with
+// problem documents, as every service does.
+app.UseWhen(WebEndpoints.IsPage, pages => pages
+    .UseExceptionHandler("/Error")
+    .UseStatusCodePagesWithReExecute("/Error", "?status={0}"));
+app.UseWhen(context => !WebEndpoints.IsPage(context), apis => apis
+    .UseExceptionHandler()
+    .UseStatusCodePages());
 app.UseStaticFiles();
 app.UseAnonymousId();
 app.UseRouting();

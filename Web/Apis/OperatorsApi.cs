@@ -47,7 +47,7 @@ public static class OperatorsApi
     private static async Task<Ok<List<OperatorResponse>>> ListOperatorsAsync(OperatorStore store, TimeProvider clock, CancellationToken cancellationToken) =>
         TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(account => Describe(account, clock.GetUtcNow())).ToList());
 
-    private static async Task<Results<Created<OperatorResponse>, ValidationProblem, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CreateOperatorAsync(
+    private static async Task<Results<Created<OperatorResponse>, ValidationProblem, ProblemHttpResult>> CreateOperatorAsync(
         CreateOperatorRequest request, HttpContext context, OperatorAccounts accounts, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -69,11 +69,11 @@ public static class OperatorsApi
         }
         var account = await accounts.CreateAsync(context.User.Actor()!, request.Email, request.Role, request.Password, cancellationToken);
         return account is null
-            ? TypedResults.Conflict(new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 409, Title = "An operator with this e-mail exists." })
+            ? TypedResults.Problem(statusCode: 409, title: "An operator with this e-mail exists.")
             : TypedResults.Created($"/api/console/operators/{account.Id}", Describe(account, clock.GetUtcNow()));
     }
 
-    private static async Task<Results<NoContent, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> UpdateOperatorAsync(
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> UpdateOperatorAsync(
         Guid id, UpdateOperatorRequest request, HttpContext context, OperatorAccounts accounts, CancellationToken cancellationToken)
     {
         if (request.Role is not null && !OperatorRoles.IsKnown(request.Role))
@@ -83,7 +83,7 @@ public static class OperatorsApi
         return await accounts.UpdateAsync(context.User.Actor()!, id, request.Role, request.Disabled, cancellationToken) switch
         {
             null => TypedResults.NoContent(),
-            "There is no such operator." => TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 404, Title = "There is no such operator." }),
+            "There is no such operator." => TypedResults.Problem(statusCode: 404, title: "There is no such operator."),
             var problem => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["role"] = [problem] }),
         };
     }
@@ -109,11 +109,11 @@ public static class OperatorsApi
         return TypedResults.Created($"/api/console/api-keys/{info.Id}", new CreatedApiKeyResponse(info.Id, info.Name, info.Scopes, key, info.LastFour));
     }
 
-    private static async Task<Results<NoContent, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> RevokeApiKeyAsync(Guid id, HttpContext context, ApiKeys keys,
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeApiKeyAsync(Guid id, HttpContext context, ApiKeys keys,
         CancellationToken cancellationToken) =>
         await keys.RevokeAsync(context.User.Actor()!, id, cancellationToken)
             ? TypedResults.NoContent()
-            : TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 404, Title = "There is no such key, or it was revoked already." });
+            : TypedResults.Problem(statusCode: 404, title: "There is no such key, or it was revoked already.");
 
     private static async Task<Results<Ok<ExchangeResponse>, ProblemHttpResult>> ExchangeAsync(ExchangeRequest request, ApiKeys keys, CancellationToken cancellationToken) =>
         await keys.ExchangeAsync(request.Key ?? "", cancellationToken) is { } token

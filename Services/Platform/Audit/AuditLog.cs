@@ -55,7 +55,7 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, string service)
         {
             return null;
         }
-        var masked = PersonalDataMasking.MaskDocument(text);
+        var masked = PersonalDataMasking.MaskDocument(AuditRedaction.WithoutPersonIds(text));
         return masked.Length <= MaxSummaryLength ? masked : masked[..MaxSummaryLength] + "…";
     }
 }

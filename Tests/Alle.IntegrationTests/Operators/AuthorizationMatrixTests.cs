@@ -18,7 +18,7 @@ namespace Alle.IntegrationTests.Operators;
 [Collection(StackCollection.Name)]
 public sealed class AuthorizationMatrixTests(DistributedAppFixture app, ITestOutputHelper output)
 {
-    private static readonly string[] s_services = ["ingestion", "profiles", "audiences", "messaging", "loyalty", "web"];
+    private static readonly string[] s_services = InMemoryService.Names;
 
     [Fact]
     public async Task Every_role_gets_exactly_what_its_permissions_allow_on_every_admin_endpoint()
