@@ -33,7 +33,8 @@ public static class OperatorsApi
             .RequireAuthorization(Permissions.PolicyName(Permissions.OperatorsManage))
             .WithMetadata(new RequiredPermission(Permissions.OperatorsManage));
         api.MapGet("/operators", ListOperatorsAsync).WithSummary("List operators with their roles");
-        api.MapPost("/operators", CreateOperatorAsync).WithSummary("Add an operator with a role and a first password");
+        api.MapPost("/operators", CreateOperatorAsync).WithSummary("Add an operator with a role and a first password")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPatch("/operators/{id:guid}", UpdateOperatorAsync).WithSummary("Change an operator's role, or disable the account");
         api.MapGet("/api-keys", (ApiKeys keys, CancellationToken cancellationToken) => keys.ListAsync(cancellationToken))
             .WithSummary("List API keys: name, scopes, last four characters, creator, last use").WithTags("Operators");
