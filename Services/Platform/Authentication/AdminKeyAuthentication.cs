@@ -103,6 +103,12 @@ public static class AdminKeyAuthentication
             {
                 actor = Actor.AdminKey;
             }
+            else if (IsBasic(Request.Headers.Authorization))
+            {
+                // Segment's libraries send the write key as a Basic user name on every tracking call: not an attempt
+                // at this scheme, so no failure is recorded (and logged) for each one.
+                return Task.FromResult(AuthenticateResult.NoResult());
+            }
             else
             {
                 return Task.FromResult(AuthenticateResult.Fail("The admin key is not valid."));
@@ -110,6 +116,8 @@ public static class AdminKeyAuthentication
             var principal = new ClaimsPrincipal(ActorClaims.Identity(actor, AdminKeyAuthentication.Scheme));
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, AdminKeyAuthentication.Scheme)));
         }
+
+        private static bool IsBasic(string? authorization) => authorization?.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) == true;
 
         protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
         {
