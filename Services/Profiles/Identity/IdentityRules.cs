@@ -43,8 +43,13 @@ internal sealed class IdentityRules
         _blockedByType = (options.BlockedValuesByType ?? []).ToDictionary(
             p => p.Key, p => new HashSet<string>(p.Value, StringComparer.OrdinalIgnoreCase), StringComparer.Ordinal);
         _blockedPatterns = [.. (options.BlockedPatterns ?? [.. DefaultBlockedPatterns])
-            .Select(pattern => new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(50)))];
+            .Select(BlockedPattern)];
     }
+
+    // Linear-time matching instead of a match timeout: a timeout is wall-clock time, so a busy machine made a trivial
+    // pattern time out and an identify fail; a pattern the engine cannot run in linear time is refused at start.
+    private static Regex BlockedPattern(string pattern) =>
+        new(pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
 
     /// <summary>How many values of <paramref name="type"/> one profile may hold; null when unbounded.</summary>
     public int? LimitOf(string type)
