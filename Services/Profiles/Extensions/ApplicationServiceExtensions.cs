@@ -41,7 +41,8 @@ internal static class ApplicationServiceExtensions
 
         builder.AddIdentifierNormalization();
         var identityOptions = builder.Configuration.GetSection(IdentityResolutionOptions.Section).Get<IdentityResolutionOptions>() ?? new();
-        builder.Services.AddSingleton(services => new IdentifierNormalizer(new IdentityRules(identityOptions), services.GetRequiredService<PhoneNumberNormalizer>()));
+        var identityRules = new IdentityRules(identityOptions); // a pattern the linear engine cannot run fails the start, not an identify
+        builder.Services.AddSingleton(services => new IdentifierNormalizer(identityRules, services.GetRequiredService<PhoneNumberNormalizer>()));
         builder.Services.Configure<PrivacyOptions>(builder.Configuration.GetSection(PrivacyOptions.Section));
 
         builder.Services.AddSingleton(services => new LocalProfileCache(services.GetRequiredService<TimeProvider>(),
