@@ -14,7 +14,7 @@ namespace Alle.IntegrationTests.Platform;
 
 /// <summary>
 /// The shared outbox relay through an outage longer than fifty passes, on a table in the application's PostgreSQL, pass
-/// by pass on a fake clock (each pass an hour of backoff later, so every row and destination is due again).
+/// by pass on a fake clock (each pass a longest backoff, one minute, later, so every row and destination is due again).
 /// <para>
 /// Messaging's relay before the shared outbox stranded rows: a pass stopped at the first failed publish, then added an
 /// attempt to every unsent row it had claimed, tried or not, and never claimed a row again once it had 50 attempts.
