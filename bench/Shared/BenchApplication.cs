@@ -81,6 +81,28 @@ internal sealed class BenchApplication : DistributedAppFixture
     }
 
     /// <summary>
+    /// Writes what each resource wrote to its console (as much as Aspire keeps of it) to <c>{directory}/{resource}.log</c>,
+    /// so a run that went wrong can be read after the application and its state folder are gone.
+    /// </summary>
+    public async Task SaveLogsAsync(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var logs = App.Services.GetRequiredService<ResourceLoggerService>();
+        foreach (var resource in App.Services.GetRequiredService<DistributedApplicationModel>().Resources)
+        {
+            var lines = new List<string>();
+            await foreach (var batch in logs.GetAllAsync(resource))
+            {
+                lines.AddRange(batch.Select(line => line.Content));
+            }
+            if (lines.Count > 0)
+            {
+                await File.WriteAllLinesAsync(Path.Combine(directory, $"{resource.Name}.log"), lines);
+            }
+        }
+    }
+
+    /// <summary>
     /// Stops services through their own stop command, as the dashboard's button does, and waits until each one's
     /// processes are gone, so what is measured afterwards runs without them.
     /// </summary>

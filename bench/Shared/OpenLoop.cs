@@ -13,8 +13,11 @@ namespace Alle.Bench;
 /// </summary>
 internal static class OpenLoop
 {
-    /// <summary>Starts <paramref name="send"/>(i, due timestamp) on schedule; answers how late each call started, in ms.</summary>
-    public static async Task<double[]> RunAsync(int total, int rate, Func<int, long, Task> send)
+    /// <summary>
+    /// Starts <paramref name="send"/>(i, due timestamp) on schedule; answers how late each call started, in ms. Once
+    /// <paramref name="cancellationToken"/> is cancelled no further call starts (their lateness stays zero).
+    /// </summary>
+    public static async Task<double[]> RunAsync(int total, int rate, Func<int, long, Task> send, CancellationToken cancellationToken = default)
     {
         var late = new double[total];
         var pending = new Task[total];
@@ -23,7 +26,7 @@ internal static class OpenLoop
         var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sender = new Thread(() =>
         {
-            for (var i = 0; i < total; i++)
+            for (var i = 0; i < total && !cancellationToken.IsCancellationRequested; i++)
             {
                 var due = start + (long)(i * interval);
                 SleepUntil(due);
@@ -34,7 +37,7 @@ internal static class OpenLoop
         }) { IsBackground = true, Name = "open-loop sender" };
         sender.Start();
         await allStarted.Task;
-        await Task.WhenAll(pending);
+        await Task.WhenAll(pending.Where(call => call is not null));
         return late;
     }
 

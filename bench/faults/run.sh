@@ -10,6 +10,8 @@
 # Exits non-zero if anything was lost, doubled or made up. Options go to the program (defaults shown):
 #   --events 100000 --rate 400 --broker-outage 120 --postgres-outage 60 --ingestion-outage 180 --cache-outage 60
 #   --members 50 --journey-entries 1000 --kills 5 --only stream,facts,journey,cache
+#   --logs DIR (default /var/tmp/alle-faults/<time>: every resource's console log, saved before the application stops)
+# The application takes the machine-wide ApplicationSlot (Tests/Alle.Testing), so it never runs beside another.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

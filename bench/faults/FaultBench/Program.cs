@@ -15,6 +15,8 @@ var members = Argument("--members", 50);
 var journeyEntries = Argument("--journey-entries", 1_000);
 var kills = Argument("--kills", 5);
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? ["stream", "facts", "journey", "cache"];
+var logs = args.SkipWhile(a => a != "--logs").Skip(1).FirstOrDefault()
+    ?? Path.Combine("/var/tmp", "alle-faults", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
 
 var app = await BenchApplication.StartAsync();
 var clock = Stopwatch.StartNew();
@@ -82,6 +84,8 @@ catch (Exception exception)
 }
 finally
 {
+    await app.SaveLogsAsync(logs);
+    Log($"each resource's console log is in {logs}");
     await app.StopAsync();
 }
 
