@@ -88,7 +88,7 @@ public sealed class JourneyTrackStepTests(DistributedAppFixture app)
         [.. (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/journeys/{journeyId}/entries")).GetProperty("data").EnumerateArray()];
 
     private async Task<IReadOnlyList<JsonElement>> TimelineAsync(JourneyMember member) =>
-        [.. (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{member.MemberId}/events?limit=200"))
+        [.. (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{member.MemberId}/events?limit=100"))
             .GetProperty("data").EnumerateArray().Where(e => e.TryGetProperty("event", out _))];
 
     private async Task<IReadOnlyList<JsonElement>> MilestonesAsync(JourneyMember member, string milestone) =>
