@@ -17,8 +17,11 @@ namespace Alle.Bench;
 /// </summary>
 internal sealed class BenchApplication : DistributedAppFixture
 {
-    private BenchApplication()
+    private readonly Action<IDistributedApplicationTestingBuilder>? _configure;
+
+    private BenchApplication(Action<IDistributedApplicationTestingBuilder>? configure)
     {
+        _configure = configure;
         Cpu = new ResourceCpu(this);
     }
 
@@ -30,7 +33,8 @@ internal sealed class BenchApplication : DistributedAppFixture
     /// a benchmark's output keeps to its progress and its table, and its process spends nothing on writing logs.
     /// Warnings and errors of the AppHost itself still show.
     /// </summary>
-    protected override void ConfigureApplication(IDistributedApplicationTestingBuilder builder) =>
+    protected override void ConfigureApplication(IDistributedApplicationTestingBuilder builder)
+    {
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Aspire", LogLevel.Warning)
@@ -38,11 +42,16 @@ internal sealed class BenchApplication : DistributedAppFixture
             .AddFilter("Aspire.Hosting.Dcp.DcpHost", LogLevel.Error)
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Alle.AppHost.Resources", LogLevel.None));
+        _configure?.Invoke(builder);
+    }
 
-    /// <summary>Starts the application and waits until every resource is healthy; on failure stops what started.</summary>
-    public static async Task<BenchApplication> StartAsync()
+    /// <summary>
+    /// Starts the application and waits until every resource is healthy; on failure stops what started.
+    /// <paramref name="configure"/> changes the graph first (a service's settings for this benchmark).
+    /// </summary>
+    public static async Task<BenchApplication> StartAsync(Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
-        var app = new BenchApplication();
+        var app = new BenchApplication(configure);
         Console.Error.WriteLine($"starting the application (state in {app.StateDirectory})…");
         var clock = Stopwatch.StartNew();
         try

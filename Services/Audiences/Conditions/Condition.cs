@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Alle.Platform.Durations;
 
 namespace Alle.Audiences.Conditions;
 
@@ -82,33 +83,19 @@ internal sealed record CountRule(CountOperator Operator, int Times)
     };
 }
 
-/// <summary>A sliding window written as <c>30d</c>, <c>12h</c>, <c>15m</c>, <c>10s</c> or <c>2w</c>.</summary>
+/// <summary>A sliding window written as <c>30d</c>, <c>12h</c>, <c>15m</c>, <c>10s</c> or <c>2w</c> (a <see cref="Duration"/>), up to ten years.</summary>
 internal readonly record struct TimeWindow(TimeSpan Length, string Text)
 {
     public static readonly TimeSpan Longest = TimeSpan.FromDays(3650);
 
     public static bool TryParse(string? text, out TimeWindow window)
     {
-        window = default;
-        if (string.IsNullOrEmpty(text) || text.Length < 2 || !int.TryParse(text.AsSpan(0, text.Length - 1),
-                System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var amount) || amount <= 0)
+        if (!Duration.TryParse(text, Longest, out var duration))
         {
+            window = default;
             return false;
         }
-        TimeSpan? length = text[^1] switch
-        {
-            's' => TimeSpan.FromSeconds(amount),
-            'm' => TimeSpan.FromMinutes(amount),
-            'h' => TimeSpan.FromHours(amount),
-            'd' => TimeSpan.FromDays(amount),
-            'w' => TimeSpan.FromDays(7.0 * amount),
-            _ => null,
-        };
-        if (length is not { } span || span > Longest)
-        {
-            return false;
-        }
-        window = new TimeWindow(span, text);
+        window = new TimeWindow(duration.Length, text!);
         return true;
     }
 

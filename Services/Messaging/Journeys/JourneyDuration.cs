@@ -1,55 +1,38 @@
 using System.Globalization;
+using Alle.Platform.Durations;
 
 namespace Alle.Messaging.Journeys;
 
 /// <summary>
-/// A span written as <c>30s</c>, <c>15m</c>, <c>12h</c>, <c>3d</c> or <c>2w</c> (as audience windows are), up to a year.
+/// A journey's span (a wait, a timeout, a contact window, a goal's window): a <see cref="Duration"/> of up to a year.
 /// Days and weeks are calendar days on the member's clock (a day across a daylight-saving change keeps the time of day);
 /// seconds, minutes and hours are elapsed time.
 /// </summary>
-internal readonly record struct JourneyDuration(TimeSpan Length, int Amount, char Unit)
+internal readonly record struct JourneyDuration(Duration Written)
 {
     public static readonly TimeSpan Longest = TimeSpan.FromDays(365);
 
-    public bool IsCalendar => Unit is 'd' or 'w';
+    public TimeSpan Length => Written.Length;
 
     public static bool TryParse(string? text, out JourneyDuration duration)
     {
-        duration = default;
-        if (string.IsNullOrEmpty(text) || text.Length < 2
-            || !int.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
-        {
-            return false;
-        }
-        TimeSpan? length = text[^1] switch
-        {
-            's' => TimeSpan.FromSeconds(amount),
-            'm' => TimeSpan.FromMinutes(amount),
-            'h' => TimeSpan.FromHours(amount),
-            'd' => TimeSpan.FromDays(amount),
-            'w' => TimeSpan.FromDays(7.0 * amount),
-            _ => null,
-        };
-        if (length is not { } span || span > Longest)
-        {
-            return false;
-        }
-        duration = new JourneyDuration(span, amount, text[^1]);
-        return true;
+        var parsed = Duration.TryParse(text, Longest, out var written);
+        duration = new JourneyDuration(written);
+        return parsed;
     }
 
     /// <summary>The instant this long after <paramref name="from"/>: calendar days keep the local time of day in <paramref name="zone"/>.</summary>
     public DateTimeOffset After(DateTimeOffset from, TimeZoneInfo zone)
     {
-        if (!IsCalendar)
+        if (!Written.IsCalendar)
         {
             return from + Length;
         }
-        var local = TimeZoneInfo.ConvertTime(from, zone).DateTime.AddDays(Unit == 'w' ? 7 * Amount : Amount);
+        var local = TimeZoneInfo.ConvertTime(from, zone).DateTime.AddDays(Written.CalendarDays);
         return LocalClock.ToInstant(local, zone);
     }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Amount}{Unit}");
+    public override string ToString() => Written.ToString();
 }
 
 /// <summary>Local wall-clock times on a member's clock, as instants.</summary>

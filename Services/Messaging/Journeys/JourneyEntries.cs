@@ -125,8 +125,9 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
         if (duplicates.Count > 0)
         {
             await connection.ExecuteAsync("""
-                UPDATE journey_entries SET status = 'exited', skip_reason = 'merged', finished_at = $2, updated_at = $2 WHERE id = ANY($1)
-                """, cancellationToken, duplicates.ToArray(), now);
+                UPDATE journey_entries e SET status = 'exited', skip_reason = 'merged', merged_into = d.kept, finished_at = $3, updated_at = $3
+                FROM unnest($1::uuid[], $2::uuid[]) AS d(ended, kept) WHERE e.id = d.ended
+                """, cancellationToken, duplicates.Select(d => d.Ended).ToArray(), duplicates.Select(d => d.Kept).ToArray(), now);
         }
         await transaction.CommitAsync(cancellationToken);
         if (moved > 0)
@@ -139,7 +140,9 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
 
     /// <summary>
     /// An unmerge gives the restored profile back the entries it brought to the merge (by their origin), with the user id
-    /// the unmerge moved back to it — or none, when the survivor's user id was all they had.
+    /// the unmerge moved back to it — or none, when the survivor's user id was all they had. An entry the merge had ended
+    /// as a duplicate of the other person's resumes where it stopped: they are two people again, each with her own
+    /// episode (its texts keep their keys, so a step it had already texted is never texted again).
     /// </summary>
     public async Task<int> UnmergeAsync(ProfilesUnmerged unmerge, CancellationToken cancellationToken)
     {
@@ -159,8 +162,19 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
                 due_at = CASE WHEN status = 'waiting_contact' THEN $4 ELSE due_at END, updated_at = $4
             WHERE profile_id = $1 AND origin_profile_id = $2
             """, cancellationToken, unmerge.SurvivorProfileId, unmerge.RestoredProfileId, Sql.Text(restoredUserId), now);
+        var resumed = await connection.ExecuteAsync("""
+            UPDATE journey_entries e SET status = 'waiting', skip_reason = NULL, merged_into = NULL, finished_at = NULL, due_at = $3, updated_at = $3
+            FROM journey_entries kept
+            WHERE kept.id = e.merged_into AND e.status = 'exited' AND e.skip_reason = 'merged'
+              AND e.profile_id IN ($1, $2) AND kept.profile_id IN ($1, $2) AND e.profile_id <> kept.profile_id
+            """, cancellationToken, unmerge.SurvivorProfileId, unmerge.RestoredProfileId, now);
         await transaction.CommitAsync(cancellationToken);
-        return moved;
+        if (moved + resumed > 0)
+        {
+            logger.LogInformation("Merge {MergeId} undone: {Moved} journey entries moved back to {Restored}, {Resumed} ended as duplicates resumed",
+                unmerge.MergeId, moved, unmerge.RestoredProfileId, resumed);
+        }
+        return moved + resumed;
     }
 
     /// <summary>
@@ -310,6 +324,9 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
 /// <summary>An entry of a person being merged: whether it moved from a merged profile, and how far it got (steps completed).</summary>
 internal sealed record PersonEntry(Guid Id, Guid JourneyId, bool Moved, string Status, DateTimeOffset EnteredAt, long Progress);
 
+/// <summary>An entry a merge ends as a duplicate, and the one kept instead (which an unmerge may part it from again).</summary>
+internal sealed record MergedEntry(Guid Ended, Guid Kept);
+
 /// <summary>Which entries a merge leaves as duplicates of one person in one journey.</summary>
 internal static class MergeDuplicates
 {
@@ -318,24 +335,26 @@ internal static class MergeDuplicates
     /// since the moved one — are the same person's one episode. The one that got further stays (the older one when
     /// neither did); the others still inside end.
     /// </summary>
-    public static IReadOnlyList<Guid> Find(IReadOnlyList<PersonEntry> entries)
+    public static IReadOnlyList<MergedEntry> Find(IReadOnlyList<PersonEntry> entries)
     {
-        var ended = new List<Guid>();
+        var ended = new List<MergedEntry>();
         foreach (var journey in entries.GroupBy(entry => entry.JourneyId))
         {
             var own = journey.Where(entry => !entry.Moved).ToList();
-            foreach (var moved in journey.Where(entry => entry.Moved && IsLive(entry) && !ended.Contains(entry.Id)))
+            foreach (var moved in journey.Where(entry => entry.Moved && IsLive(entry) && !IsEnded(entry.Id)))
             {
-                var group = own.Where(entry => !ended.Contains(entry.Id) && (IsLive(entry) || entry.EnteredAt >= moved.EnteredAt)).Append(moved).ToList();
+                var group = own.Where(entry => !IsEnded(entry.Id) && (IsLive(entry) || entry.EnteredAt >= moved.EnteredAt)).Append(moved).ToList();
                 if (group.Count < 2)
                 {
                     continue;
                 }
                 var keep = group.OrderByDescending(entry => entry.Progress).ThenBy(entry => entry.EnteredAt).ThenBy(entry => entry.Id).First();
-                ended.AddRange(group.Where(entry => entry.Id != keep.Id && IsLive(entry)).Select(entry => entry.Id));
+                ended.AddRange(group.Where(entry => entry.Id != keep.Id && IsLive(entry)).Select(entry => new MergedEntry(entry.Id, keep.Id)));
             }
         }
         return ended;
+
+        bool IsEnded(Guid id) => ended.Any(entry => entry.Ended == id);
     }
 
     private static bool IsLive(PersonEntry entry) => EntryStatus.Live.Contains(entry.Status);

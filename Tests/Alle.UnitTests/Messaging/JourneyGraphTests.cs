@@ -100,6 +100,12 @@ public sealed class JourneyGraphTests
 
         Assert.Equal(new DateTimeOffset(2026, 3, 9, 14, 0, 0, TimeSpan.Zero), twoDays.After(saturday, newYork));
         Assert.Equal(new DateTimeOffset(2026, 3, 9, 15, 0, 0, TimeSpan.Zero), fortyEightHours.After(saturday, newYork));
+        // Saturday 2026-10-31 10:00 EDT; clocks fall back on Sunday 1 November.
+        var halloween = new DateTimeOffset(2026, 10, 31, 14, 0, 0, TimeSpan.Zero);
+        Assert.True(JourneyDuration.TryParse("1w", out var oneWeek));
+        Assert.Equal(new DateTimeOffset(2026, 11, 2, 15, 0, 0, TimeSpan.Zero), twoDays.After(halloween, newYork)); // 10:00 EST
+        Assert.Equal(new DateTimeOffset(2026, 11, 2, 14, 0, 0, TimeSpan.Zero), fortyEightHours.After(halloween, newYork)); // 09:00 EST
+        Assert.Equal(new DateTimeOffset(2026, 11, 7, 15, 0, 0, TimeSpan.Zero), oneWeek.After(halloween, newYork));
         Assert.False(JourneyDuration.TryParse("400d", out _));
         Assert.False(JourneyDuration.TryParse("-2d", out _));
     }
@@ -114,6 +120,12 @@ public sealed class JourneyGraphTests
         Assert.Equal(new DateTimeOffset(2026, 3, 8, 13, 0, 0, TimeSpan.Zero), LocalClock.Next(saturdayEvening, nineAm, newYork)); // 09:00 EDT
         // 02:30 on the 8th does not exist in New York: the first minute after the gap, 03:00 EDT.
         Assert.Equal(new DateTimeOffset(2026, 3, 8, 7, 0, 0, TimeSpan.Zero), LocalClock.Next(saturdayEvening, new TimeOnly(2, 30), newYork));
+        // The evening before each change, 09:00 the next morning is on the new offset.
+        Assert.Equal(new DateTimeOffset(2026, 11, 1, 14, 0, 0, TimeSpan.Zero),
+            LocalClock.Next(new DateTimeOffset(2026, 10, 31, 22, 30, 0, TimeSpan.Zero), nineAm, newYork)); // 18:30 EDT → 09:00 EST
+        // Already past 09:00 on her clock: tomorrow's.
+        Assert.Equal(new DateTimeOffset(2026, 11, 2, 14, 0, 0, TimeSpan.Zero),
+            LocalClock.Next(new DateTimeOffset(2026, 11, 1, 14, 0, 0, TimeSpan.Zero), nineAm, newYork));
         // Autumn: 01:30 happens twice on 2026-11-01; the first one (EDT) is taken.
         Assert.Equal(new DateTimeOffset(2026, 11, 1, 5, 30, 0, TimeSpan.Zero),
             LocalClock.Next(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), new TimeOnly(1, 30), newYork));
@@ -156,11 +168,11 @@ public sealed class JourneyGraphTests
         var survivorsTexted = new PersonEntry(Guid.NewGuid(), journey, Moved: false, EntryStatus.Completed, at.AddMinutes(5), Progress: 2);
         var otherJourney = new PersonEntry(Guid.NewGuid(), Guid.NewGuid(), Moved: true, EntryStatus.WaitingContact, at, Progress: 0);
 
-        Assert.Equal([movedWaiting.Id], MergeDuplicates.Find([movedWaiting, survivorsTexted, otherJourney]));
+        Assert.Equal([new MergedEntry(movedWaiting.Id, survivorsTexted.Id)], MergeDuplicates.Find([movedWaiting, survivorsTexted, otherJourney]));
         Assert.Empty(MergeDuplicates.Find([movedWaiting, otherJourney]));
         // Neither got further: the older stays.
         var survivorsWaiting = survivorsTexted with { Status = EntryStatus.WaitingContact, Progress = 0 };
-        Assert.Equal([survivorsWaiting.Id], MergeDuplicates.Find([movedWaiting, survivorsWaiting]));
+        Assert.Equal([new MergedEntry(survivorsWaiting.Id, movedWaiting.Id)], MergeDuplicates.Find([movedWaiting, survivorsWaiting]));
     }
 
     [Fact]
