@@ -87,7 +87,7 @@ public static class JourneyDiagram
             $"{node.Id} ({node.Type}{(invalid?.Contains(node.Id) == true ? ", has an error" : "")}){string.Concat(edges.Where(e => e.From == node.Id).Select(e => $", {e.Label} → {e.To}"))}"));
 
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"""<svg class="journey-diagram" role="img" aria-labelledby="diagram-title diagram-desc" viewBox="0 0 {width} {height}" width="{width}" height="{height}" data-testid="journey-diagram">""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<svg class="journey-diagram" role="img" aria-describedby="diagram-desc" viewBox="0 0 {width} {height}" width="{width}" height="{height}" data-testid="journey-diagram">""");
         svg.Append(CultureInfo.InvariantCulture, $"""<title id="diagram-title">{Encode(title)}</title><desc id="diagram-desc">{Encode(description)}</desc>""");
         svg.Append("""<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>""");
         foreach (var edge in edges)
