@@ -90,6 +90,23 @@ public static partial class JourneyFormEdits
         }
     }
 
+    /// <summary>
+    /// Leaves out the rows posted blank (each list is rendered with one blank row to fill in), so they do not pile up
+    /// from one post to the next.
+    /// </summary>
+    public static void DropBlankRows(JourneyForm form)
+    {
+        form.TriggerFilters.RemoveAll(row => row.IsBlank);
+        form.GoalFilters.RemoveAll(row => row.IsBlank);
+        foreach (var step in form.Steps)
+        {
+            step.Filters.RemoveAll(row => row.IsBlank);
+            step.Conditions.RemoveAll(row => row.IsBlank);
+            step.Paths.RemoveAll(row => row.IsBlank);
+            step.Properties.RemoveAll(row => row.IsBlank);
+        }
+    }
+
     /// <summary>Errors keyed as Messaging keys them (<c>steps[2].template</c>): each step's by its position, the rest apart.</summary>
     public static (IReadOnlyDictionary<int, IReadOnlyList<string>> ByStep, IReadOnlyList<string> Journey) SortErrors(IReadOnlyDictionary<string, string[]> errors)
     {

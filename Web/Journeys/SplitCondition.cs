@@ -122,7 +122,8 @@ public static class SplitCondition
         foreach (var kind in new[] { "trait", "computedTrait" })
         {
             if (names.Contains(kind) && names.IsSubsetOf([kind, "operator", "value"]) && text(kind) is { } key
-                && text("operator") is { } op && ConditionForm.Operators.Contains(op))
+                && text("operator") is { } op && ConditionForm.Operators.Contains(op)
+                && !(clause.TryGetProperty("value", out var listed) && listed.ValueKind is JsonValueKind.Object or JsonValueKind.Array))
             {
                 return new SplitConditionRow
                 {

@@ -167,6 +167,28 @@ public sealed class JourneyBuilderFormTests
     }
 
     [Fact]
+    public void The_blank_rows_a_post_brings_back_are_left_out_so_they_do_not_pile_up()
+    {
+        var form = JourneyFormEdits.NewJourney(null);
+        form.TriggerFilters = [new FilterRow { Property = "score", Operator = "exists" }, new FilterRow()];
+        form.GoalFilters = [new FilterRow()];
+        var split = JourneyFormEdits.AddStep(form, "split");
+        split.Conditions = [new SplitConditionRow(), new SplitConditionRow { Key = "tier", Value = "gold" }, new SplitConditionRow()];
+        var ab = JourneyFormEdits.AddStep(form, "random_split");
+        ab.Paths.Add(new PathRow());
+        var track = JourneyFormEdits.AddStep(form, "track");
+        track.Properties = [new PropertyRow { Value = "ignored without a name" }];
+
+        JourneyFormEdits.DropBlankRows(form);
+
+        Assert.Equal(["score"], form.TriggerFilters.Select(row => row.Property));
+        Assert.Empty(form.GoalFilters);
+        Assert.Equal(["tier"], split.Conditions.Select(row => row.Key));
+        Assert.Equal(2, ab.Paths.Count);
+        Assert.Empty(track.Properties);
+    }
+
+    [Fact]
     public void Messagings_errors_are_sorted_by_the_step_they_name_and_the_rest_by_field()
     {
         var (byStep, journey) = JourneyFormEdits.SortErrors(new Dictionary<string, string[]>

@@ -16,8 +16,7 @@ namespace Alle.Web.Pages.Console;
 public sealed class JourneyDetailsModel(MessagingAdminService messaging, AudiencesAdminService audiences, LoyaltyAdminService loyalty)
     : JourneyBuilderPage(messaging, audiences, loyalty)
 {
-    [FromRoute]
-    public Guid Id { get; set; }
+    public Guid Id => RouteData.Values.TryGetValue("id", out var id) && Guid.TryParse(id?.ToString(), out var guid) ? guid : Guid.Empty;
 
     public Journey Journey { get; private set; } = null!;
 

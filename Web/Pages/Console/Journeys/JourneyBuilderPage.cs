@@ -258,5 +258,9 @@ public abstract class JourneyBuilderPage(MessagingAdminService messaging, Audien
         return await PageAsync(cancellationToken);
     }
 
-    private void Prepare() => JourneyFormEdits.FollowRenames(Form);
+    private void Prepare()
+    {
+        JourneyFormEdits.DropBlankRows(Form);
+        JourneyFormEdits.FollowRenames(Form);
+    }
 }
