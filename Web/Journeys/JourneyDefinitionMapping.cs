@@ -72,7 +72,7 @@ public static class JourneyDefinitionMapping
         if (definition.TryGetProperty("entryPolicy", out var policy) && policy.ValueKind == JsonValueKind.Object)
         {
             form.EntryPolicy = Text(policy, "type") ?? "once";
-            form.EntryDays = policy.TryGetProperty("days", out var days) && days.TryGetInt32(out var n) ? n : null;
+            form.EntryDays = Int(policy, "days");
         }
         form.Category = Text(definition, "category") ?? "marketing";
         form.ContactWindow = DurationInput.Parse(Text(definition, "contactWindow"));
@@ -200,7 +200,7 @@ public static class JourneyDefinitionMapping
             form.Paths = [.. paths.EnumerateArray().Where(path => path.ValueKind == JsonValueKind.Object).Select(path => new PathRow
             {
                 Name = Text(path, "name"),
-                Weight = path.TryGetProperty("weight", out var weight) && weight.TryGetInt32(out var w) ? w : null,
+                Weight = Int(path, "weight"),
                 Holdout = path.TryGetProperty("holdout", out var holdout) && holdout.ValueKind == JsonValueKind.True,
                 Next = Text(path, "next"),
             })];
@@ -294,6 +294,9 @@ public static class JourneyDefinitionMapping
         JsonValueKind.Null or JsonValueKind.Undefined => null,
         _ => value.GetRawText(),
     };
+
+    private static int? Int(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : null;
 
     internal static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -71,6 +71,28 @@ public sealed class JourneyBuilderFormTests
     }
 
     [Fact]
+    public void A_definition_as_Messaging_answers_it_with_every_absent_field_null_reads_into_the_form()
+    {
+        var stored = Json("""
+            {"name": "Stored", "trigger": {"type": "event", "audienceKey": null, "event": "Quiz Finished", "filters": null, "enrolCurrentMembers": false},
+             "entryPolicy": {"type": "once", "days": null}, "category": "marketing", "contactWindow": null, "goal": null,
+             "steps": [{"id": "ab", "type": "random_split", "next": null, "label": null, "duration": null, "until": null, "event": null, "filters": null,
+                        "timeout": null, "timeoutNext": null, "condition": null, "yes": null, "no": null, "offerId": null, "offerIdProperty": null,
+                        "template": null, "properties": null, "paths": [{"name": "a", "weight": 1, "next": null, "holdout": false}, {"name": "b", "weight": 1, "next": null, "holdout": true}]},
+                       {"id": "text", "type": "send_sms", "next": null, "condition": null, "paths": null, "properties": null, "template": "Hi"}]}
+            """);
+
+        var (definition, errors) = JourneyDefinitionMapping.ToDefinition(JourneyDefinitionMapping.FromDefinition(stored));
+
+        Assert.Empty(errors);
+        AssertSameJson(Json("""
+            {"name": "Stored", "trigger": {"type": "event", "event": "Quiz Finished", "filters": []}, "entryPolicy": {"type": "once"}, "category": "marketing",
+             "steps": [{"id": "ab", "type": "random_split", "paths": [{"name": "a", "weight": 1}, {"name": "b", "weight": 1, "holdout": true}]},
+                       {"id": "text", "type": "send_sms", "template": "Hi"}]}
+            """), definition);
+    }
+
+    [Fact]
     public void Split_conditions_are_built_from_fields_and_a_condition_too_nested_for_them_is_kept_as_json()
     {
         var form = JourneyFormEdits.NewJourney(null);
