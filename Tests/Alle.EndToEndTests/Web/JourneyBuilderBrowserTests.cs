@@ -102,7 +102,7 @@ public sealed class JourneyBuilderBrowserTests(DistributedAppFixture app, Chromi
         var goldRow = page.GetByTestId("journey-step").Filter(new() { HasText = "gold" }).First;
         await Assertions.Expect(goldRow).ToContainTextAsync("send_sms");
         await Assertions.Expect(page.GetByTestId("journey-steps")).ToContainTextAsync("yes: 1");
-        await Assertions.Expect(page.Locator("[data-testid=journey-diagram] g.step[data-step=gold]")).ToContainTextAsync("sent 1");
+        await Assertions.Expect(page.Locator("[data-testid=journey-diagram] g.step[data-step=gold]")).ToContainTextAsync("in 1");
         await Accessibility.CheckAsync(page, "24a-console-journey");
     }
 }

@@ -51,8 +51,14 @@ public sealed class JourneyDetailsModel(MessagingAdminService messaging, Audienc
         return true;
     }
 
-    /// <summary>A step's counts in a few words, for its box in the diagram.</summary>
+    /// <summary>A step's counts in a few words, for its box in the diagram (a text step's sent and delivered too).</summary>
     public static IReadOnlyDictionary<string, string> CountCaptions(JourneyCounts? counts) =>
-        (counts?.Steps ?? []).ToDictionary(step => step.StepId, step =>
-            $"in {step.Entered} · waiting {step.Waiting}{(step.Sent > 0 || step.Type == "send_sms" ? $" · sent {step.Sent}" : "")}{(step.WaitingForContact > 0 ? $" · no contact yet {step.WaitingForContact}" : "")}");
+        (counts?.Steps ?? []).ToDictionary(step => step.StepId, step => string.Join(" · ", new[]
+        {
+            $"in {step.Entered}",
+            step.Waiting > 0 ? $"waiting {step.Waiting}" : null,
+            step.Type == "send_sms" || step.Sent > 0 ? $"sent {step.Sent}" : null,
+            step.Type == "send_sms" || step.Delivered > 0 ? $"delivered {step.Delivered}" : null,
+            step.WaitingForContact > 0 ? $"no contact yet {step.WaitingForContact}" : null,
+        }.OfType<string>()));
 }
