@@ -7,20 +7,22 @@ using Microsoft.AspNetCore.Html;
 namespace Alle.Web.Charts;
 
 /// <summary>One step of a journey as the diagram places it: its layer (rows from the first step) and column.</summary>
-public sealed record DiagramNode(string Id, string Type, int Layer, int Column, string? Caption);
+public sealed record DiagramNode(string Id, string Type, int Layer, int Column, string? Caption, string? Summary = null);
 
 /// <summary>An arrow between two steps, labelled with the outcome that takes it (<c>yes</c>, a path's name, <c>timeout</c>…).</summary>
 public sealed record DiagramEdge(string From, string To, string Label);
 
 /// <summary>
 /// A journey's graph of steps drawn on the server as inline SVG: each step a box on the row of its longest distance from
-/// the first step, arrows labelled by outcome, each box captioned with its counts. Reads the definition as the Messaging
-/// API returns it: a target left out leads to the next step in the list, <c>end</c> to the end.
+/// the first step, arrows labelled by outcome, each box with what the step does (its wait, condition, text…), its
+/// counts, and a mark when the step has an error. Reads the definition as the Messaging API returns it (or as the
+/// builder is editing it): a target left out leads to the next step in the list, <c>end</c> to the end.
 /// </summary>
 public static class JourneyDiagram
 {
-    private const int BoxWidth = 170;
-    private const int BoxHeight = 58;
+    private const int BoxWidth = 190;
+    private const int BoxHeight = 74;
+    private const int SummaryLength = 27;
     private const int ColumnGap = 30;
     private const int RowGap = 46;
     private const int Margin = 12;
@@ -65,12 +67,15 @@ public static class JourneyDiagram
         }
         var nodes = ids.Select((id, i) => (Id: id, Type: Text(steps[i], "type") ?? "?", Layer: layer[id]))
             .GroupBy(node => node.Layer)
-            .SelectMany(row => row.Select((node, column) => new DiagramNode(node.Id, node.Type, node.Layer, column, captions?.GetValueOrDefault(node.Id))))
+            .SelectMany(row => row.Select((node, column) => new DiagramNode(node.Id, node.Type, node.Layer, column, captions?.GetValueOrDefault(node.Id),
+                JourneyStepSummary.Describe(steps[ids.IndexOf(node.Id)], SummaryLength))))
             .OrderBy(node => node.Layer).ThenBy(node => node.Column).ToList();
         return (nodes, edges);
     }
 
-    public static IHtmlContent Svg(string title, JsonElement definition, IReadOnlyDictionary<string, string>? captions = null)
+    /// <param name="invalid">Ids of the steps that have an error, drawn marked.</param>
+    public static IHtmlContent Svg(string title, JsonElement definition, IReadOnlyDictionary<string, string>? captions = null,
+        IReadOnlyCollection<string>? invalid = null)
     {
         var (nodes, edges) = Layout(definition, captions);
         var columns = nodes.Count == 0 ? 1 : nodes.Max(node => node.Column) + 1;
@@ -79,10 +84,10 @@ public static class JourneyDiagram
         var height = Margin * 2 + rows * BoxHeight + (rows - 1) * RowGap;
         var position = nodes.ToDictionary(node => node.Id, node => (X: Margin + node.Column * (BoxWidth + ColumnGap), Y: Margin + node.Layer * (BoxHeight + RowGap)));
         var description = string.Join("; ", nodes.Select(node =>
-            $"{node.Id} ({node.Type}){string.Concat(edges.Where(e => e.From == node.Id).Select(e => $", {e.Label} → {e.To}"))}"));
+            $"{node.Id} ({node.Type}{(invalid?.Contains(node.Id) == true ? ", has an error" : "")}){string.Concat(edges.Where(e => e.From == node.Id).Select(e => $", {e.Label} → {e.To}"))}"));
 
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"""<svg class="journey-diagram" role="img" aria-labelledby="diagram-title diagram-desc" viewBox="0 0 {width} {height}" width="{width}" height="{height}" data-testid="journey-diagram">""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<svg class="journey-diagram" role="img" aria-describedby="diagram-desc" viewBox="0 0 {width} {height}" width="{width}" height="{height}" data-testid="journey-diagram">""");
         svg.Append(CultureInfo.InvariantCulture, $"""<title id="diagram-title">{Encode(title)}</title><desc id="diagram-desc">{Encode(description)}</desc>""");
         svg.Append("""<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>""");
         foreach (var edge in edges)
@@ -95,11 +100,16 @@ public static class JourneyDiagram
         foreach (var node in nodes)
         {
             var (x, y) = position[node.Id];
-            svg.Append(CultureInfo.InvariantCulture, $"""<g class="step {Encode(node.Type)}" data-step="{Encode(node.Id)}"><rect x="{x}" y="{y}" width="{BoxWidth}" height="{BoxHeight}" rx="6"/>""");
-            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{x + 8}" y="{y + 18}" class="step-id">{Encode(node.Id)}</text><text x="{x + 8}" y="{y + 34}" class="step-type">{Encode(node.Type)}</text>""");
+            var error = invalid?.Contains(node.Id) == true;
+            svg.Append(CultureInfo.InvariantCulture, $"""<g class="step {Encode(node.Type)}{(error ? " invalid" : "")}" data-step="{Encode(node.Id)}"><rect x="{x}" y="{y}" width="{BoxWidth}" height="{BoxHeight}" rx="6"/>""");
+            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{x + 8}" y="{y + 17}" class="step-id">{(error ? "⚠ " : "")}{Encode(node.Id)}</text><text x="{x + 8}" y="{y + 33}" class="step-type">{Encode(node.Type)}</text>""");
+            if (node.Summary is { Length: > 0 } summary)
+            {
+                svg.Append(CultureInfo.InvariantCulture, $"""<text x="{x + 8}" y="{y + 49}" class="step-summary">{Encode(summary)}</text>""");
+            }
             if (node.Caption is { } caption)
             {
-                svg.Append(CultureInfo.InvariantCulture, $"""<text x="{x + 8}" y="{y + 50}" class="step-counts">{Encode(caption)}</text>""");
+                svg.Append(CultureInfo.InvariantCulture, $"""<text x="{x + 8}" y="{y + 66}" class="step-counts">{Encode(caption)}</text>""");
             }
             svg.Append("</g>");
         }

@@ -7,53 +7,85 @@ using Microsoft.Playwright;
 namespace Alle.EndToEndTests.Web;
 
 /// <summary>
-/// An operator turns a one-text journey into three steps with a split in the console (the definition edited on the
-/// journey's page, saved as a new version), sees the graph drawn, and a gold member then receives the gold text.
+/// An operator arriving fresh at the journeys list builds a three-step journey with a split in the form (no JSON): she
+/// adds and reorders steps, sees the error that names the step, watches the diagram follow her typing, previews the gold
+/// text and creates the journey; a gold member then receives the gold text, and the journey's page counts it.
 /// </summary>
 [Collection(StackCollection.Name)]
 public sealed class JourneyBuilderBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     [Fact]
-    public async Task An_operator_builds_a_three_step_journey_with_a_split_and_a_member_receives_the_right_text()
+    public async Task An_operator_builds_a_three_step_journey_with_a_split_in_the_form_and_a_member_receives_the_right_text()
     {
         var platform = new Platform(app);
         var tag = Guid.NewGuid().ToString("N")[..8];
         var trigger = $"Quiz Finished {tag}";
-        using var created = await app.AdminGateway.PostAsJsonAsync("/api/messaging/journeys", new
-        {
-            name = $"Quiz follow-up {tag}", trigger = new { type = "event", @event = trigger }, template = $"{tag} thanks for the quiz",
-        });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var journeyId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var name = $"Quiz follow-up {tag}";
         var gold = await platform.EnrolAsync("Gwen", marketingConsent: true, new { tier = "gold", timezone = TestTimeZones.Daytime() });
 
         await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
-        await page.GotoAsync($"/console/journeys/{journeyId}");
+        await page.GotoAsync("/console/journeys");
         await page.GetByLabel("Admin key").FillAsync(app.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Quiz follow-up {tag}" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "New journey" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New journey", Exact = true })).ToBeVisibleAsync();
 
-        // A mistake first: the error names the step.
-        var definition = page.GetByLabel("Definition", new() { Exact = false });
-        await definition.FillAsync($$$"""
-            {"name": "Quiz follow-up {{{tag}}}", "trigger": {"type": "event", "event": "{{{trigger}}}"},
-             "steps": [{"id": "tier", "type": "split", "condition": {"trait": "tier", "operator": "equals", "value": "gold"}, "yes": "gold", "no": "nowhere"},
-                       {"id": "gold", "type": "send_sms", "template": "{{{tag}}} gold: {{ traits.firstName }}, your perk awaits", "next": "end"}]}
-            """);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save as new version" }).ClickAsync();
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
+        await page.GetByLabel("Starts when a member").SelectOptionAsync("event");
+        await page.GetByLabel("Event when it starts").FillAsync(trigger);
+
+        // The new journey's one text becomes the gold text; then a standard text and the split are added.
+        var first = page.GetByTestId("step-0");
+        await first.GetByLabel("Step id").FillAsync("gold");
+        await first.GetByLabel("Text").FillAsync($"{tag} gold: {{{{ traits.firstName }}}}, your perk awaits");
+        await first.GetByLabel("Then go to").SelectOptionAsync("end");
+        await page.GetByLabel("Type", new() { Exact = true }).SelectOptionAsync("send_sms");
+        await page.GetByLabel("Id optional").FillAsync("standard");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add step" }).ClickAsync();
+        await page.GetByTestId("step-1").GetByLabel("Text").FillAsync($"{tag} thanks for the quiz");
+        await page.GetByLabel("Type", new() { Exact = true }).SelectOptionAsync("split");
+        await page.GetByLabel("Id optional").FillAsync("tier");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add step" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("step-2")).ToContainTextAsync("Split on a condition");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Move step tier up" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("step-1")).ToContainTextAsync("Split on a condition");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Move step tier up" }).ClickAsync();
+        var split = page.GetByTestId("step-0");
+        await Assertions.Expect(split).ToContainTextAsync("Split on a condition");
+        await Assertions.Expect(page.GetByTestId("step-1").GetByLabel("Step id")).ToHaveValueAsync("gold");
+        await split.GetByLabel("If yes, go to").SelectOptionAsync("gold");
+        await split.GetByLabel("If no, go to").SelectOptionAsync("standard");
+
+        // A mistake first: the split has no condition yet. The error names the step, beside it and in the summary.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create journey" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("journey-errors")).ToContainTextAsync("Step \"tier\"");
+        await Assertions.Expect(page.GetByTestId("step-0").GetByTestId("step-errors")).ToContainTextAsync("condition");
+        await Assertions.Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync(name);
 
-        await page.GetByLabel("Definition", new() { Exact = false }).FillAsync($$$"""
-            {"name": "Quiz follow-up {{{tag}}}", "trigger": {"type": "event", "event": "{{{trigger}}}"},
-             "steps": [{"id": "tier", "type": "split", "condition": {"trait": "tier", "operator": "equals", "value": "gold"}, "yes": "gold", "no": "standard"},
-                       {"id": "gold", "type": "send_sms", "template": "{{{tag}}} gold: {{ traits.firstName }}, your perk awaits", "next": "end"},
-                       {"id": "standard", "type": "send_sms", "template": "{{{tag}}} thanks for the quiz"}]}
-            """);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save as new version" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("version 2");
-        await Assertions.Expect(page.Locator("[data-testid=journey-diagram] g.step")).ToHaveCountAsync(3);
+        // The condition, built with fields; the diagram follows as it is typed.
+        var condition = page.GetByTestId("step-0-condition-0");
+        await condition.GetByLabel("Kind").SelectOptionAsync("trait");
+        await condition.GetByLabel("Key or event").FillAsync("tier");
+        await condition.GetByLabel("Value").FillAsync("gold");
+        var diagram = page.Locator("#journey-diagram-live");
+        await Assertions.Expect(diagram.Locator("g.step")).ToHaveCountAsync(3);
+        await Assertions.Expect(diagram.Locator("g.step[data-step=tier]")).ToContainTextAsync("tier equals gold");
+        await Assertions.Expect(diagram.Locator("text.edge-label").Filter(new() { HasText = "yes" })).ToHaveCountAsync(1);
+
+        var goldStep = page.GetByTestId("step-1");
+        await goldStep.GetByRole(AriaRole.Button, new() { Name = "Preview text" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("step-1").GetByTestId("preview-text")).ToHaveTextAsync($"{tag} gold: Alexandria, your perk awaits");
+        await Assertions.Expect(page.GetByTestId("step-1").GetByTestId("preview-encoding")).ToHaveTextAsync("GSM-7");
+        await Assertions.Expect(page.GetByTestId("step-1").GetByTestId("preview-segments")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.GetByTestId("step-0-condition-0").GetByLabel("Value")).ToHaveValueAsync("gold");
         await Accessibility.CheckAsync(page, "24-console-journey-builder");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create journey" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync(name);
+        await page.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=journey-diagram] g.step")).ToHaveCountAsync(3);
 
         using (var tracked = await app.CreateTrackingClient("portal").PostAsJsonAsync("/v1/track", new { userId = gold.MemberId, @event = trigger, properties = new { } }))
         {
@@ -70,5 +102,7 @@ public sealed class JourneyBuilderBrowserTests(DistributedAppFixture app, Chromi
         var goldRow = page.GetByTestId("journey-step").Filter(new() { HasText = "gold" }).First;
         await Assertions.Expect(goldRow).ToContainTextAsync("send_sms");
         await Assertions.Expect(page.GetByTestId("journey-steps")).ToContainTextAsync("yes: 1");
+        await Assertions.Expect(page.Locator("[data-testid=journey-diagram] g.step[data-step=gold]")).ToContainTextAsync("in 1");
+        await Accessibility.CheckAsync(page, "24a-console-journey");
     }
 }

@@ -528,7 +528,7 @@ internal static class EndpointCorpus
         string[] pages =
         [
             "/", "/Error", "/check-in", "/console", "/console/audiences", "/console/audiences/new", "/console/audiences/{key}", "/console/computed-traits", "/console/dead-letters", "/console/destinations",
-            "/console/journeys", "/console/messages", "/console/models", "/console/models/{key}", "/console/offers", "/console/profiles", "/console/sign-in",
+            "/console/journeys", "/console/journeys/new", "/console/messages", "/console/models", "/console/models/{key}", "/console/offers", "/console/profiles", "/console/sign-in",
             "/console/sign-out", "/console/setup", "/console/sources", "/console/sources/{id}/live", "/console/sources/{id}/plan",
             "/console/team/api-keys", "/console/team/audit", "/console/team/operators", "/history", "/home", "/join",
             "/preferences", "/privacy", "/privacy/summary", "/providers", "/sign-in", "/sign-in/code", "/sign-in/texts-stopped", "/sign-out", "/wallet/{code}",
