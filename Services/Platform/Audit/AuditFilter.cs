@@ -30,7 +30,8 @@ internal static class AuditFilter
             var action = $"{http.Request.Method} {endpoint?.RoutePattern.RawText ?? http.Request.Path.Value}";
             try
             {
-                await http.RequestServices.GetRequiredService<AuditLog>().RecordAsync(actor, action, http.Request.Path.Value ?? "", status, before, after,
+                var resource = AuditRedaction.ResourceWithoutPersonIds(http.Request.Path.Value ?? "", endpoint?.RoutePattern);
+                await http.RequestServices.GetRequiredService<AuditLog>().RecordAsync(actor, action, resource, status, before, after,
                     CancellationToken.None);
             }
             catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException)
