@@ -18,7 +18,17 @@ internal sealed partial class ConsoleForms(DistributedAppFixture app) : IDisposa
         return await _client.PostAsync(page, new FormUrlEncodedContent(fields));
     }
 
+    /// <summary>Posts to one of the page's named handlers (<c>?handler=…</c>), with the token the page itself shows.</summary>
+    public async Task<HttpResponseMessage> PostAsync(string page, string handler, Dictionary<string, string> fields)
+    {
+        var html = await _client.GetStringAsync(page);
+        fields["__RequestVerificationToken"] = Token().Match(html).Groups[1].Value;
+        return await _client.PostAsync($"{page}?handler={handler}", new FormUrlEncodedContent(fields));
+    }
+
     public Task<HttpResponseMessage> GetAsync(string page) => _client.GetAsync(page);
+
+    public async Task<string> GetStringAsync(string page) => await _client.GetStringAsync(page);
 
     public void Dispose() => _client.Dispose();
 
