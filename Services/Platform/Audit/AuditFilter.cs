@@ -54,6 +54,12 @@ internal static class AuditFilter
                 && !(isService?.IsService(argument.GetType()) ?? false)
                 && (argument.GetType().IsPrimitive || argument is string or Guid || argument.GetType().Namespace?.StartsWith("Alle.", StringComparison.Ordinal) == true))
             .ToList();
+        // A handler's arguments include its route values: the ones that name a person are written as the path writes them.
+        var personValues = context.HttpContext.Request.RouteValues
+            .Where(route => AuditRedaction.NamesAPerson(route.Key) && route.Value is not null)
+            .Select(route => Convert.ToString(route.Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToHashSet(StringComparer.Ordinal);
+        request = [.. request.Select(argument => argument is string text && personValues.Contains(text) ? AuditRedaction.Redacted : argument)];
         var value = result is IValueHttpResult { Value: { } answered } ? answered : null;
         try
         {

@@ -25,6 +25,9 @@ public static class AuditRedaction
         "userId", "memberId", "anonymousId", "profile", "profileId", "identifier", "phone", "email", "subject",
     };
 
+    /// <summary>Whether a route parameter's value names a person (and so never goes into the log).</summary>
+    public static bool NamesAPerson(string routeParameter) => PersonRouteParameters.Contains(routeParameter);
+
     /// <summary>
     /// The request path with each segment that fills a person-naming parameter of its route replaced by <c>•••</c>;
     /// a path that cannot be laid over its route is written as the route itself, which names nobody.

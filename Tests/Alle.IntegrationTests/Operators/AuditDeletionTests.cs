@@ -18,7 +18,10 @@ public sealed class AuditDeletionTests(DistributedAppFixture app)
     public async Task After_a_members_deletion_no_audit_row_in_any_service_names_her()
     {
         var phone = TestPhones.New();
-        using var enrolled = await app.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new { phone, firstName = "Audit", lastName = "Forgotten" });
+        using var enrolled = await app.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new
+        {
+            phone, firstName = "Audit", lastName = "Forgotten", marketingConsent = true, source = "portal", consentWording = "Yes, text me offers. Reply STOP to cancel.",
+        });
         Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
         var memberId = (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("memberId").GetString()!;
         using (var adjusted = await app.AdminGateway.PostAsJsonAsync($"/api/loyalty/members/{memberId}/adjustments",

@@ -50,4 +50,16 @@ public sealed class AuditRedactionTests
             AuditRedaction.ResourceWithoutPersonIds("/api/loyalty/members/m-1/extra", RoutePatternFactory.Parse("/api/loyalty/members/{memberId}")));
         Assert.Equal("/api/loyalty/members/m-1", AuditRedaction.ResourceWithoutPersonIds("/api/loyalty/members/m-1", null));
     }
+
+    [Theory]
+    [InlineData("memberId", true)]
+    [InlineData("userId", true)]
+    [InlineData("phone", true)]
+    [InlineData("profileId", true)]
+    [InlineData("audience", false)]
+    [InlineData("offerId", false)]
+    public void Route_parameters_that_name_a_person_are_known_by_name(string parameter, bool namesAPerson)
+    {
+        Assert.Equal(namesAPerson, AuditRedaction.NamesAPerson(parameter));
+    }
 }
