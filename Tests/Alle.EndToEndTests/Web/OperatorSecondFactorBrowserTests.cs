@@ -40,6 +40,7 @@ public sealed class OperatorSecondFactorBrowserTests(DistributedAppFixture app, 
         // She proves her phone and turns the second factor on.
         await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
+        await page.GotoAsync("/console");
         await SignInWithPasswordAsync(page, email, password);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console$"));
         await page.GetByTestId("signed-in-as").ClickAsync();
