@@ -10,7 +10,10 @@ public sealed record CreateOperatorRequest(string Email, string Role, string Pas
 
 public sealed record UpdateOperatorRequest(string? Role, bool? Disabled);
 
-public sealed record OperatorResponse(Guid Id, string Email, string Role, bool Disabled, bool Locked, DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt);
+/// <param name="Phone">Her proven phone, masked (<c>•••• 0142</c>), or null.</param>
+/// <param name="SecondFactor">Sign-in asks for a code texted to that phone after the password.</param>
+public sealed record OperatorResponse(Guid Id, string Email, string Role, bool Disabled, bool Locked, DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt,
+    string? Phone, bool SecondFactor);
 
 public sealed record CreateApiKeyRequest(string Name, string[] Scopes);
 
@@ -36,6 +39,8 @@ public static class OperatorsApi
         api.MapPost("/operators", CreateOperatorAsync).WithSummary("Add an operator with a role and a first password")
             .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPatch("/operators/{id:guid}", UpdateOperatorAsync).WithSummary("Change an operator's role, or disable the account");
+        api.MapDelete("/operators/{id:guid}/second-factor", ResetSecondFactorAsync)
+            .WithSummary("Reset an operator's second factor: her phone is forgotten and sign-in asks for the password alone");
         api.MapGet("/api-keys", (ApiKeys keys, CancellationToken cancellationToken) => keys.ListAsync(cancellationToken))
             .WithSummary("List API keys: name, scopes, last four characters, creator, last use").WithTags("Operators");
         api.MapPost("/api-keys", CreateApiKeyAsync).WithSummary("Create a scoped API key (shown once)");
@@ -89,6 +94,12 @@ public static class OperatorsApi
         };
     }
 
+    private static async Task<Results<NoContent, ProblemHttpResult>> ResetSecondFactorAsync(Guid id, HttpContext context, SecondFactor secondFactor,
+        CancellationToken cancellationToken) =>
+        await secondFactor.ResetAsync(context.User.Actor()!, id, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.Problem(statusCode: 404, title: "There is no such operator.");
+
     private static async Task<Results<Created<CreatedApiKeyResponse>, ValidationProblem>> CreateApiKeyAsync(CreateApiKeyRequest request, HttpContext context,
         ApiKeys keys, CancellationToken cancellationToken)
     {
@@ -122,5 +133,6 @@ public static class OperatorsApi
             : TypedResults.Problem(statusCode: 401, title: "Authentication required", detail: "The API key is not valid or was revoked.");
 
     private static OperatorResponse Describe(OperatorAccount account, DateTimeOffset now) =>
-        new(account.Id, account.Email, account.Role, account.DisabledAt is not null, account.IsLocked(now), account.CreatedAt, account.LastSignInAt);
+        new(account.Id, account.Email, account.Role, account.DisabledAt is not null, account.IsLocked(now), account.CreatedAt, account.LastSignInAt,
+            account.Phone is null ? null : OperatorPhone.Masked(account.Phone), account.NeedsCode);
 }

@@ -1,10 +1,22 @@
 namespace Alle.Web.Operators;
 
-/// <summary>An operator as stored: the password only as ASP.NET Core Identity's hash.</summary>
+/// <summary>
+/// An operator as stored: the password only as ASP.NET Core Identity's hash; her own phone (E.164, proven with a texted
+/// code) and whether sign-in asks for a code texted to it (<paramref name="SecondFactor"/>).
+/// </summary>
 public sealed record OperatorAccount(Guid Id, string Email, string Role, string PasswordHash, int FailedAttempts, DateTimeOffset? LockedUntil,
-    DateTimeOffset? DisabledAt, DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt)
+    DateTimeOffset? DisabledAt, DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt, string? Phone = null, bool SecondFactor = false)
 {
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
+
+    /// <summary>Sign-in asks for a code texted to her phone after her password.</summary>
+    public bool NeedsCode => SecondFactor && Phone is not null;
+}
+
+/// <summary>An operator's phone as anyone sees it, herself included: only its last four digits (<c>•••• 0142</c>).</summary>
+public static class OperatorPhone
+{
+    public static string Masked(string? phone) => phone is { Length: > 4 } ? $"•••• {phone[^4..]}" : "none";
 }
 
 /// <summary>

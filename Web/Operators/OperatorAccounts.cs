@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Alle.Web.Operators;
 
-public enum SignInOutcome { SignedIn, Refused, Locked }
+/// <summary><see cref="SignInOutcome.CodeRequired"/>: the password was right and her second factor asks for a texted code next.</summary>
+public enum SignInOutcome { SignedIn, Refused, Locked, CodeRequired }
 
 public sealed record SignInResult(SignInOutcome Outcome, OperatorAccount? Account = null, DateTimeOffset? LockedUntil = null);
 
@@ -52,6 +53,12 @@ public sealed class OperatorAccounts(OperatorStore store, AuditLog audit, IConfi
             return lockedUntil is null ? new SignInResult(SignInOutcome.Refused) : new SignInResult(SignInOutcome.Locked, LockedUntil: lockedUntil);
         }
         var rehashed = verification == PasswordVerificationResult.SuccessRehashNeeded ? s_hasher.HashPassword(account, password) : null;
+        if (account.NeedsCode)
+        {
+            // The failure count is left as it is until the code is right too: wrong codes add to it.
+            await RecordAsync(Actor.OperatorKind, account.Id.ToString(), account.Email, "sign-in: password accepted, code required", 202, cancellationToken);
+            return new SignInResult(SignInOutcome.CodeRequired, account);
+        }
         await store.RecordSignInAsync(account.Id, now, rehashed, cancellationToken);
         await RecordAsync(Actor.OperatorKind, account.Id.ToString(), account.Email, "sign-in", 200, cancellationToken);
         return new SignInResult(SignInOutcome.SignedIn, account);

@@ -6,7 +6,7 @@ namespace Alle.Web.Operators;
 /// <summary>The <c>operators</c> table in operatorsdb.</summary>
 public sealed class OperatorStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id, email, role, password_hash, failed_attempts, locked_until, disabled_at, created_at, last_sign_in_at";
+    private const string Columns = "id, email, role, password_hash, failed_attempts, locked_until, disabled_at, created_at, last_sign_in_at, phone, second_factor";
 
     public async Task<bool> AnyAsync(CancellationToken cancellationToken)
     {
@@ -72,6 +72,28 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
             new NpgsqlParameter { Value = (object?)disabled ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean }) == 1;
     }
 
+    /// <summary>Her proven phone; the second factor stays as it was (on, it now texts the new phone).</summary>
+    public async Task SetPhoneAsync(Guid id, string phone, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync("UPDATE operators SET phone = $2 WHERE id = $1", cancellationToken, id, phone);
+    }
+
+    /// <summary>Turns the second factor on or off; false when it cannot be on (no phone) or there is no such operator.</summary>
+    public async Task<bool> SetSecondFactorAsync(Guid id, bool on, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync("UPDATE operators SET second_factor = $2 WHERE id = $1 AND (NOT $2 OR phone IS NOT NULL)",
+            cancellationToken, id, on) == 1;
+    }
+
+    /// <summary>An owner's reset: phone forgotten, second factor off.</summary>
+    public async Task<bool> ResetSecondFactorAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync("UPDATE operators SET phone = NULL, second_factor = false WHERE id = $1", cancellationToken, id) == 1;
+    }
+
     public async Task<int> CountActiveOwnersAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -83,6 +105,7 @@ public sealed class OperatorStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ListAsync(sql, reader => new OperatorAccount(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
             reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-            reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8)), cancellationToken, values);
+            reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+            reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetBoolean(10)), cancellationToken, values);
     }
 }

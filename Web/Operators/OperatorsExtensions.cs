@@ -19,5 +19,7 @@ public static class OperatorsExtensions
         builder.Services.AddSingleton<OperatorStore>();
         builder.Services.AddSingleton<OperatorAccounts>();
         builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddScoped<SecondFactor>();
+        builder.Services.AddSingleton(typeof(ProtectedCookie<>));
     }
 }

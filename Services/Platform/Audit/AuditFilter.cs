@@ -30,7 +30,8 @@ internal static class AuditFilter
             var action = $"{http.Request.Method} {endpoint?.RoutePattern.RawText ?? http.Request.Path.Value}";
             try
             {
-                await http.RequestServices.GetRequiredService<AuditLog>().RecordAsync(actor, action, http.Request.Path.Value ?? "", status, before, after,
+                var resource = AuditRedaction.ResourceWithoutPersonIds(http.Request.Path.Value ?? "", endpoint?.RoutePattern);
+                await http.RequestServices.GetRequiredService<AuditLog>().RecordAsync(actor, action, resource, status, before, after,
                     CancellationToken.None);
             }
             catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException)
@@ -53,6 +54,12 @@ internal static class AuditFilter
                 && !(isService?.IsService(argument.GetType()) ?? false)
                 && (argument.GetType().IsPrimitive || argument is string or Guid || argument.GetType().Namespace?.StartsWith("Alle.", StringComparison.Ordinal) == true))
             .ToList();
+        // A handler's arguments include its route values: the ones that name a person are written as the path writes them.
+        var personValues = context.HttpContext.Request.RouteValues
+            .Where(route => AuditRedaction.NamesAPerson(route.Key) && route.Value is not null)
+            .Select(route => Convert.ToString(route.Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToHashSet(StringComparer.Ordinal);
+        request = [.. request.Select(argument => argument is string text && personValues.Contains(text) ? AuditRedaction.Redacted : argument)];
         var value = result is IValueHttpResult { Value: { } answered } ? answered : null;
         try
         {

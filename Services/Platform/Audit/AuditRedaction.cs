@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace Alle.Platform.Audit;
 
 /// <summary>
 /// The audit log is append-only, so it must never hold what a deletion request would have to erase: besides phones and
 /// e-mails (masked), the ids that name a person — user ids, anonymous ids, member ids, a regulation's subjects — are
-/// replaced by <c>•••</c> wherever a summary names them.
+/// replaced by <c>•••</c> wherever a summary names them, and so are the segments of a resource path that stand for one
+/// (<c>/api/loyalty/members/{memberId}</c>, <c>/api/messaging/consent/{phone}</c>, <c>/api/profiles/{profileId}/…</c>).
 /// </summary>
 public static class AuditRedaction
 {
@@ -16,6 +18,41 @@ public static class AuditRedaction
     {
         "userId", "user_id", "anonymousId", "anonymous_id", "memberId", "member_id", "previousId", "previous_id", "subjectId", "subjectIds", "subject",
     };
+
+    /// <summary>Route parameters whose value names a person.</summary>
+    private static readonly HashSet<string> PersonRouteParameters = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "userId", "memberId", "anonymousId", "profile", "profileId", "identifier", "phone", "email", "subject",
+    };
+
+    /// <summary>Whether a route parameter's value names a person (and so never goes into the log).</summary>
+    public static bool NamesAPerson(string routeParameter) => PersonRouteParameters.Contains(routeParameter);
+
+    /// <summary>
+    /// The request path with each segment that fills a person-naming parameter of its route replaced by <c>•••</c>;
+    /// a path that cannot be laid over its route is written as the route itself, which names nobody.
+    /// </summary>
+    public static string ResourceWithoutPersonIds(string path, RoutePattern? route)
+    {
+        if (route is null || !route.Parameters.Any(parameter => PersonRouteParameters.Contains(parameter.Name)))
+        {
+            return path;
+        }
+        var segments = path.Trim('/').Split('/');
+        if (segments.Length != route.PathSegments.Count || route.Parameters.Any(parameter => parameter.IsCatchAll))
+        {
+            return "/" + route.RawText?.TrimStart('/');
+        }
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var parts = route.PathSegments[i].Parts;
+            if (parts.OfType<RoutePatternParameterPart>().Any(parameter => PersonRouteParameters.Contains(parameter.Name)))
+            {
+                segments[i] = Redacted;
+            }
+        }
+        return "/" + string.Join('/', segments);
+    }
 
     public static string WithoutPersonIds(string text)
     {

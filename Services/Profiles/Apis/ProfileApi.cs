@@ -61,7 +61,8 @@ internal static class ProfileApi
 
     private static async Task<Results<Ok<PageResponse<TimelineEvent>>, ProblemHttpResult>> GetEvents(
         string identifier, HttpRequest request, ProfileDirectory directory, ProfileStore store, IdentifierNormalizer normalizer, CancellationToken cancellationToken,
-        int limit = 10, string? next = null, string? sort = null, string? include = null, string? exclude = null, DateTimeOffset? start = null, DateTimeOffset? end = null)
+        int limit = 10, string? next = null, string? sort = null, string? include = null, string? exclude = null, DateTimeOffset? start = null, DateTimeOffset? end = null,
+        string? type = null)
     {
         if (limit is < 1 or > 100)
         {
@@ -70,6 +71,12 @@ internal static class ProfileApi
         if (sort is not (null or "asc" or "desc"))
         {
             return SegmentErrors.Validation("sort must be asc or desc.");
+        }
+        // Not in Segment's API: the console's timeline filters by call type (track, identify, page, screen, group, alias).
+        var types = Names(type);
+        if (types is not null && !types.All(EventTypes.Contains))
+        {
+            return SegmentErrors.Validation($"type must be one or more of {string.Join(", ", EventTypes)}, separated by commas.");
         }
         if (!EventCursor.TryDecode(next, out var after))
         {
@@ -81,7 +88,7 @@ internal static class ProfileApi
             return found.Error!;
         }
 
-        var query = new EventsQuery(limit + 1, after, sort == "asc", Names(include), Names(exclude), start, end);
+        var query = new EventsQuery(limit + 1, after, sort == "asc", Names(include), Names(exclude), start, end, types);
         var events = new List<TimelineEvent>(limit + 1);
         await foreach (var item in store.ReadEventsAsync(found.Profile!.ProfileId, query, cancellationToken))
         {
@@ -165,6 +172,8 @@ internal static class ProfileApi
         var profile = await directory.FindAsync(parsed!, cancellationToken);
         return profile is null ? new Found(null, SegmentErrors.ProfileNotFound()) : new Found(profile, null);
     }
+
+    private static readonly string[] EventTypes = ["track", "identify", "page", "screen", "group", "alias"];
 
     private static string[]? Names(string? list) =>
         list?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } names ? names : null;

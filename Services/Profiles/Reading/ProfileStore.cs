@@ -76,6 +76,7 @@ internal sealed class ProfileStore(NpgsqlDataSource dataSource)
               AND ($5::text[] IS NULL OR NOT coalesce(event, name, type) = ANY($5))
               AND ($6::timestamptz IS NULL OR timestamp >= $6)
               AND ($7::timestamptz IS NULL OR timestamp < $7)
+              AND ($9::text[] IS NULL OR type = ANY($9))
             ORDER BY timestamp {order}, seq {order}
             LIMIT $8
             """);
@@ -87,6 +88,7 @@ internal sealed class ProfileStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(Sql.Value(query.Start is { } start ? Sql.Utc(start) : (DateTimeOffset?)null));
         command.Parameters.Add(Sql.Value(query.End is { } end ? Sql.Utc(end) : (DateTimeOffset?)null));
         command.Parameters.Add(Sql.Value(query.Limit));
+        command.Parameters.Add(Sql.Value(query.Types));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -111,7 +113,9 @@ internal sealed class ProfileStore(NpgsqlDataSource dataSource)
     }
 }
 
-internal sealed record EventsQuery(int Limit, EventCursor? After, bool Ascending, string[]? Include, string[]? Exclude, DateTimeOffset? Start, DateTimeOffset? End);
+/// <param name="Types">Call types to keep (track, identify, …); null keeps all.</param>
+internal sealed record EventsQuery(int Limit, EventCursor? After, bool Ascending, string[]? Include, string[]? Exclude, DateTimeOffset? Start, DateTimeOffset? End,
+    string[]? Types = null);
 
 /// <summary>Position in a timeline: the event's timestamp and insertion sequence, opaque to clients.</summary>
 internal sealed record EventCursor(DateTimeOffset Timestamp, long Sequence)

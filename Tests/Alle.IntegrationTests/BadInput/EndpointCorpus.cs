@@ -166,7 +166,7 @@ internal static class EndpointCorpus
             Query = new()
             {
                 ["limit"] = QueryKind.Integer, ["next"] = QueryKind.Text, ["sort"] = QueryKind.Text, ["include"] = QueryKind.Text, ["exclude"] = QueryKind.Text,
-                ["start"] = QueryKind.Instant, ["end"] = QueryKind.Instant,
+                ["start"] = QueryKind.Instant, ["end"] = QueryKind.Instant, ["type"] = QueryKind.Text,
             },
         };
         yield return Get(s, $"{profileApi}/external_ids", Caller.Admin) with
@@ -530,7 +530,7 @@ internal static class EndpointCorpus
             "/", "/Error", "/check-in", "/console", "/console/audiences", "/console/audiences/new", "/console/audiences/{key}", "/console/computed-traits", "/console/dead-letters", "/console/destinations",
             "/console/journeys", "/console/journeys/new", "/console/messages", "/console/models", "/console/models/{key}", "/console/offers", "/console/profiles", "/console/sign-in",
             "/console/sign-out", "/console/setup", "/console/sources", "/console/sources/{id}/live", "/console/sources/{id}/plan",
-            "/console/team/api-keys", "/console/team/audit", "/console/team/operators", "/history", "/home", "/join",
+            "/console/team/api-keys", "/console/team/audit", "/console/team/operators", "/console/account", "/console/sign-in/code", "/history", "/home", "/join",
             "/preferences", "/privacy", "/privacy/summary", "/providers", "/sign-in", "/sign-in/code", "/sign-in/texts-stopped", "/sign-out", "/wallet/{code}",
         ];
         foreach (var page in pages)
@@ -555,6 +555,7 @@ internal static class EndpointCorpus
         {
             Values = _ => new() { ["id"] = Guid.NewGuid().ToString() }, Body = _ => Json("""{"role": "analyst", "disabled": false}"""), Optional = ["role", "disabled"],
         };
+        yield return new EndpointSpec(s, "DELETE", "/api/console/operators/{id:guid}/second-factor", Caller.Admin) with { Values = _ => new() { ["id"] = Guid.NewGuid().ToString() } };
         yield return Get(s, "/api/console/api-keys", Caller.Admin);
         yield return Post(s, "/api/console/api-keys", Caller.Admin) with { Body = _ => Json("""{"name": "Bad input", "scopes": ["read", "analyst"]}""") };
         yield return new EndpointSpec(s, "DELETE", "/api/console/api-keys/{id:guid}", Caller.Admin) with { Values = _ => new() { ["id"] = Guid.NewGuid().ToString() } };

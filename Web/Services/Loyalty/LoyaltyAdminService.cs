@@ -12,6 +12,14 @@ public sealed class LoyaltyAdminService(HttpClient http)
     public Task<MemberRecord?> FindByPhoneAsync(string phone, CancellationToken cancellationToken) =>
         http.GetAsync($"/api/loyalty/members/lookup?phone={ServiceResponses.Escape(phone)}", cancellationToken).ReadOrNullAsync<MemberRecord>(cancellationToken);
 
+    /// <summary>A member's points and tier (null when she is not a member); owners only, the service refuses other roles.</summary>
+    public Task<Balance?> GetBalanceAsync(string memberId, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/loyalty/members/{ServiceResponses.Escape(memberId)}/points", cancellationToken).ReadOrNullAsync<Balance>(cancellationToken);
+
+    /// <summary>A member's coupons, used and unused; owners only.</summary>
+    public Task<List<Coupon>?> GetCouponsAsync(string memberId, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/loyalty/members/{ServiceResponses.Escape(memberId)}/coupons", cancellationToken).ReadOrNullAsync<List<Coupon>>(cancellationToken);
+
     /// <summary>A visitor's search (not signed in): Loyalty records nothing; the portal tracks it with her anonymous id.</summary>
     public Task<ProviderSearch?> SearchProvidersAsync(string zip, int radiusMiles, string? product, CancellationToken cancellationToken) =>
         http.GetAsync(SearchPath(zip, radiusMiles, product), cancellationToken).ReadOrNullAsync<ProviderSearch>(cancellationToken);

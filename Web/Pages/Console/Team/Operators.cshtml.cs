@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Alle.Web.Pages.Console.Team;
 
-/// <summary>Owners add operators with a role and a first password, change roles and disable accounts.</summary>
-public sealed class OperatorsModel(OperatorStore store, OperatorAccounts accounts, TimeProvider clock) : PageModel
+/// <summary>Owners add operators with a role and a first password, change roles, disable accounts and reset a second factor.</summary>
+public sealed class OperatorsModel(OperatorStore store, OperatorAccounts accounts, SecondFactor secondFactor, TimeProvider clock) : PageModel
 {
     public IReadOnlyList<OperatorAccount> Operators { get; private set; } = [];
 
@@ -49,6 +49,14 @@ public sealed class OperatorsModel(OperatorStore store, OperatorAccounts account
             return BadRequest();
         }
         TempData["Notice"] = await accounts.UpdateAsync(User.ConsoleActor()!, id, role, disabled, cancellationToken) ?? "Saved.";
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostResetSecondFactorAsync(Guid id, CancellationToken cancellationToken)
+    {
+        TempData["Notice"] = await secondFactor.ResetAsync(User.ConsoleActor()!, id, cancellationToken)
+            ? "Second factor reset: their sign-in asks only for the password until they prove a phone again."
+            : "There is no such operator.";
         return RedirectToPage();
     }
 }
