@@ -1,0 +1,46 @@
+using Alle.Web.Formatting;
+using Alle.Web.Pages.Console;
+using Alle.Web.Services.Messaging;
+
+namespace Alle.UnitTests.Web;
+
+/// <summary>The console's CSV: RFC 4180 quoting, and no cell a spreadsheet would run as a formula.</summary>
+public sealed class MessageLogCsvTests
+{
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("", "")]
+    [InlineData(null, "")]
+    [InlineData("a,b", "\"a,b\"")]
+    [InlineData("say \"hi\"", "\"say \"\"hi\"\"\"")]
+    [InlineData("two\r\nlines", "\"two\r\nlines\"")]
+    [InlineData("line\nfeed", "\"line\nfeed\"")]
+    public void Fields_with_commas_quotes_or_line_breaks_are_quoted_with_their_quotes_doubled(string? value, string written) =>
+        Assert.Equal(written, Csv.Field(value));
+
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"")]
+    [InlineData("+15555550100", "'+15555550100")]
+    [InlineData("-2+3", "'-2+3")]
+    [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("\tcmd", "'\tcmd")]
+    [InlineData("a=b", "a=b")]
+    public void Cells_that_start_like_a_formula_are_prefixed_with_an_apostrophe(string value, string written) =>
+        Assert.Equal(written, Csv.Field(value));
+
+    [Fact]
+    public void A_row_ends_with_crlf_and_the_header_names_every_column()
+    {
+        var message = new MessageEntry(Guid.Parse("0193a000-0000-7000-8000-000000000001"), "••••••••0100", "mbr_1", "transactional", "verify",
+            "Your Alle verification code is ••••••. It expires in 10 minutes.", "GSM-7", 1, "delivered", null,
+            new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero), "SM1", null, null, null,
+            new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero).AddTicks(1230), new DateTimeOffset(2026, 12, 7, 9, 0, 1, TimeSpan.Zero), 0.0079m);
+
+        var row = MessageLogCsv.Row(message);
+
+        Assert.Equal("2026-12-07T09:00:00.000123Z,0193a000-0000-7000-8000-000000000001,••••••••0100,mbr_1,,transactional,verify,delivered,GSM-7,1,0.0079,"
+            + "Your Alle verification code is ••••••. It expires in 10 minutes.,,,SM1\r\n", row);
+        Assert.Equal(MessageLogCsv.SentHeader.Split(',').Length, row.Split(',').Length);
+        Assert.StartsWith("created_at,id,to,", MessageLogCsv.SentHeader, StringComparison.Ordinal);
+    }
+}
