@@ -43,4 +43,25 @@ public sealed class MessageLogCsvTests
         Assert.Equal(MessageLogCsv.SentHeader.Split(',').Length, row.Split(',').Length);
         Assert.StartsWith("created_at,id,to,", MessageLogCsv.SentHeader, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_pages_days_are_whole_utc_days_and_the_last_one_is_included()
+    {
+        var page = new MessagesModel(null!) { From = new DateOnly(2026, 12, 1), To = new DateOnly(2026, 12, 7), Phone = " (555) 010-0123 ", Status = "" };
+
+        var search = page.Search();
+
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), search.From);
+        Assert.Equal(new DateTimeOffset(2026, 12, 8, 0, 0, 0, TimeSpan.Zero), search.To);
+        Assert.Equal("(555) 010-0123", search.Phone);
+        Assert.Null(search.Status);
+        Assert.Contains("from=2026-12-01T00%3A00%3A00.0000000%2B00%3A00", search.QueryParameters());
+    }
+
+    [Theory]
+    [InlineData(0.0079, "USD", "$0.0079")]
+    [InlineData(1.5, "USD", "$1.50")]
+    [InlineData(0.41, "EUR", "0.41 EUR")]
+    public void Costs_are_written_with_up_to_four_decimals(decimal amount, string currency, string written) =>
+        Assert.Equal(written, MessagesModel.Money(amount, currency));
 }
