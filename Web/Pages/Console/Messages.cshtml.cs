@@ -150,6 +150,9 @@ public sealed class MessagesModel(MessagingAdminService messaging) : PageModel
         status = tab is null ? Blank(Status) : null, from = Day(From), to = Day(To), cursor,
     });
 
+    /// <summary>The link to the page a cursor points at; none when there is no such page.</summary>
+    public string? PageLink(string? cursor) => cursor is null ? null : Link(cursor);
+
     public string JourneyName(Guid id) => Journeys.FirstOrDefault(j => j.Id == id)?.Name ?? id.ToString();
 
     public static string Money(decimal amount, string currency) =>
