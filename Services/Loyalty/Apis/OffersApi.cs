@@ -64,8 +64,13 @@ internal static class OffersApi
         return TypedResults.Created($"/api/loyalty/offers/{offer.OfferId}", OfferResponse.From(offer));
     }
 
-    private static async Task<Ok<List<OfferResponse>>> ListOffers(OfferCatalog offers, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await offers.ListAsync(cancellationToken)).Select(OfferResponse.From).ToList());
+    private static async Task<Ok<List<OfferListItem>>> ListOffers(OfferCatalog offers, ProviderDirectory providers, CancellationToken cancellationToken)
+    {
+        var listed = await offers.ListWithCouponCountsAsync(cancellationToken);
+        var names = (await providers.FindManyAsync([.. listed.SelectMany(l => l.Offer.ProviderIds).Distinct(StringComparer.Ordinal)], cancellationToken))
+            .ToDictionary(p => p.ProviderId, StringComparer.Ordinal);
+        return TypedResults.Ok(listed.Select(l => OfferListItem.From(l.Offer, l.Issued, l.Redeemed, names)).ToList());
+    }
 
     private static async Task<Results<Ok<OfferResponse>, ProblemHttpResult>> GetOffer(Guid offerId, OfferCatalog offers, CancellationToken cancellationToken) =>
         await offers.FindAsync(offerId, cancellationToken) is { } offer
@@ -192,6 +197,21 @@ internal sealed record OfferResponse(
     public static OfferResponse From(Offer offer) => new(offer.OfferId, offer.Kind == OfferKind.Flash ? "flash" : "standard", offer.Title, offer.Description,
         offer.Value, offer.Products, offer.ProviderIds, offer.AudienceKey is null ? "everyone" : "audience", offer.AudienceKey,
         offer.StartsAt, offer.EndsAt, offer.CouponValidDays, offer.Active);
+}
+
+/// <summary>An offer as operators list it: with its coupons issued and redeemed and the names of the providers it names.</summary>
+internal sealed record OfferListItem(
+    Guid OfferId, string Kind, string Title, string? Description, decimal Value, IReadOnlyList<string> Products, IReadOnlyList<string> ProviderIds,
+    string Eligibility, string? AudienceKey, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int CouponValidDays, bool Active,
+    long CouponsIssued, long CouponsRedeemed, IReadOnlyList<ValidProvider> Providers)
+{
+    public static OfferListItem From(Offer offer, long issued, long redeemed, IReadOnlyDictionary<string, Provider> providers)
+    {
+        var o = OfferResponse.From(offer);
+        return new(o.OfferId, o.Kind, o.Title, o.Description, o.Value, o.Products, o.ProviderIds, o.Eligibility, o.AudienceKey, o.StartsAt, o.EndsAt,
+            o.CouponValidDays, o.Active, issued, redeemed,
+            [.. offer.ProviderIds.Select(id => providers.GetValueOrDefault(id) is { } p ? new ValidProvider(p.ProviderId, p.Name, p.City, p.State) : new ValidProvider(id, id, null, null))]);
+    }
 }
 
 internal sealed record IssueCouponRequest(string? MemberId);

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alle.Loyalty.Apis;
 
-/// <summary>The provider directory (search by zip and radius) and the provider desk's member registration and look-up.</summary>
+/// <summary>The provider directory (search by name, or by zip and radius, or both) and the provider desk's member registration and look-up.</summary>
 internal static partial class ProvidersApi
 {
     public static void MapProvidersApi(this IEndpointRouteBuilder app)
@@ -22,12 +22,23 @@ internal static partial class ProvidersApi
         desk.MapGet("/", FindMember).WithSummary("Find a member at a provider's desk");
     }
 
-    private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult, ValidationProblem>> Search(
-        HttpContext context, ProviderDirectory directory, CancellationToken cancellationToken, string? zip = null, double radiusMiles = 25, string? product = null)
+    private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult, ValidationProblem>> Search(HttpContext context, ProviderDirectory directory,
+        CancellationToken cancellationToken, string? zip = null, double radiusMiles = 25, string? product = null, string? name = null)
     {
+        var named = string.IsNullOrWhiteSpace(name) ? null : name.Trim();
+        if (named is { Length: > 100 })
+        {
+            return Problems.Invalid("name", "A name of at most 100 characters.");
+        }
+        var productKey = string.IsNullOrWhiteSpace(product) ? null : product;
+        if (string.IsNullOrEmpty(zip) && named is not null)
+        {
+            var byName = await directory.ByNameAsync(named, productKey, 50, cancellationToken);
+            return TypedResults.Ok(new SearchResponse(null, null, null, null, [.. byName.Select(provider => ProviderResponse.From(provider, null))]));
+        }
         if (zip is null || !ZipPattern().IsMatch(zip))
         {
-            return Problems.Invalid("zip", "A five-digit US zip code is required.");
+            return Problems.Invalid("zip", "A five-digit US zip code (or a name to search by) is required.");
         }
         if (radiusMiles is < 1 or > 100 || double.IsNaN(radiusMiles))
         {
@@ -41,13 +52,12 @@ internal static partial class ProvidersApi
             return Problems.NotFound("Zip code", $"Zip code {zip} is not a US zip code we know.");
         }
         var point = center?.Center ?? region!.Value.Center;
-        var productKey = string.IsNullOrWhiteSpace(product) ? null : product;
-        var matches = await directory.SearchAsync(point, radiusMiles, productKey, 50, cancellationToken);
+        var matches = await directory.SearchAsync(point, radiusMiles, productKey, named, 50, cancellationToken);
         // Nobody within the radius: the nearest ones, whatever the distance, rather than nothing.
         var nearest = matches.Count == 0;
         if (nearest)
         {
-            matches = await directory.NearestAsync(point, productKey, 3, cancellationToken);
+            matches = await directory.NearestAsync(point, productKey, named, 3, cancellationToken);
         }
         if (context.User.MemberId() is { } memberId)
         {
@@ -107,9 +117,10 @@ internal sealed record ProviderResponse(string ProviderId, string Name, string A
         provider.State, provider.Zip, provider.Phone, provider.Latitude, provider.Longitude, provider.Products, distanceMiles);
 }
 
+/// <param name="Zip">The zip searched near; null for a search by name alone (then by name, without distances).</param>
 /// <param name="Nearest">No provider is within the radius: these are the nearest ones, farther away.</param>
 /// <param name="Approximate">The zip is not in the directory: distances are from its state's centre.</param>
-internal sealed record SearchResponse(string Zip, string? City, string State, double RadiusMiles, IReadOnlyList<ProviderResponse> Providers,
+internal sealed record SearchResponse(string? Zip, string? City, string? State, double? RadiusMiles, IReadOnlyList<ProviderResponse> Providers,
     bool Nearest = false, bool Approximate = false);
 
 internal sealed record PreRegistrationRequest(string? Phone, string? FirstName, string? LastName);

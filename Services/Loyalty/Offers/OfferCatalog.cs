@@ -29,8 +29,16 @@ internal sealed class OfferCatalog(LoyaltyDatabase database, TimeProvider clock)
         return (await command.SingleOrDefaultAsync(Read, cancellationToken))!;
     }
 
-    public Task<List<Offer>> ListAsync(CancellationToken cancellationToken) =>
-        database.DataSource.Command($"SELECT {Columns} FROM offers ORDER BY created_at DESC LIMIT 500").ListAsync(Read, cancellationToken);
+    /// <summary>The newest 500 offers, each with its coupons issued and redeemed, counted in one grouped query.</summary>
+    public Task<List<(Offer Offer, long Issued, long Redeemed)>> ListWithCouponCountsAsync(CancellationToken cancellationToken) =>
+        database.DataSource.Command($"""
+            WITH listed AS (SELECT {Columns} FROM offers ORDER BY created_at DESC LIMIT 500),
+                 counts AS (SELECT offer_id, count(*) AS issued, count(redeemed_at) AS redeemed FROM coupons
+                            WHERE offer_id IN (SELECT offer_id FROM listed) GROUP BY offer_id)
+            SELECT {ColumnsOf("l")}, coalesce(c.issued, 0), coalesce(c.redeemed, 0)
+            FROM listed l LEFT JOIN counts c ON c.offer_id = l.offer_id
+            ORDER BY l.created_at DESC
+            """).ListAsync(reader => (Read(reader), reader.GetInt64(13), reader.GetInt64(14)), cancellationToken);
 
     public Task<Offer?> FindAsync(Guid offerId, CancellationToken cancellationToken) =>
         database.DataSource.Command($"SELECT {Columns} FROM offers WHERE offer_id = $1", offerId).SingleOrDefaultAsync(Read, cancellationToken);

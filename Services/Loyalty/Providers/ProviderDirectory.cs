@@ -36,13 +36,14 @@ internal sealed class ProviderDirectory(LoyaltyDatabase database, TimeProvider c
         database.DataSource.Command("SELECT zip, city, state, latitude, longitude FROM zip_codes WHERE zip = $1", zip)
             .SingleOrDefaultAsync(reader => new ZipCode(reader.GetString(0), reader.GetString(1), reader.GetString(2), new GeoPoint(reader.GetDouble(3), reader.GetDouble(4))), cancellationToken);
 
-    public async Task<IReadOnlyList<ProviderMatch>> SearchAsync(GeoPoint center, double radiusMiles, string? product, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ProviderMatch>> SearchAsync(GeoPoint center, double radiusMiles, string? product, string? name, int limit, CancellationToken cancellationToken)
     {
         var (min, max) = GeoDistance.BoundingBox(center, radiusMiles);
         var candidates = await database.DataSource.Command($"""
             SELECT {Provider.Columns} FROM providers
             WHERE latitude BETWEEN $1 AND $2 AND longitude BETWEEN $3 AND $4 AND ($5::text IS NULL OR $5::text = ANY(products))
-            """, min.Latitude, max.Latitude, min.Longitude, max.Longitude, new NpgsqlParameter { Value = (object?)product ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text })
+              AND ($6::text IS NULL OR name ILIKE $6)
+            """, min.Latitude, max.Latitude, min.Longitude, max.Longitude, Sql.Text(product), Sql.Text(NamePattern(name)))
             .ListAsync(Provider.Read, cancellationToken);
         return candidates
             .Select(provider => new ProviderMatch(provider, GeoDistance.Miles(center, provider.Location)))
@@ -54,15 +55,27 @@ internal sealed class ProviderDirectory(LoyaltyDatabase database, TimeProvider c
     }
 
     /// <summary>The <paramref name="count"/> providers nearest to <paramref name="center"/>, however far (the directory is small).</summary>
-    public async Task<IReadOnlyList<ProviderMatch>> NearestAsync(GeoPoint center, string? product, int count, CancellationToken cancellationToken) =>
-        (await database.DataSource.Command($"SELECT {Provider.Columns} FROM providers WHERE ($1::text IS NULL OR $1::text = ANY(products))",
-            new NpgsqlParameter { Value = (object?)product ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text })
+    public async Task<IReadOnlyList<ProviderMatch>> NearestAsync(GeoPoint center, string? product, string? name, int count, CancellationToken cancellationToken) =>
+        (await database.DataSource.Command($"SELECT {Provider.Columns} FROM providers WHERE ($1::text IS NULL OR $1::text = ANY(products)) AND ($2::text IS NULL OR name ILIKE $2)",
+            Sql.Text(product), Sql.Text(NamePattern(name)))
             .ListAsync(Provider.Read, cancellationToken))
             .Select(provider => new ProviderMatch(provider, GeoDistance.Miles(center, provider.Location)))
             .OrderBy(match => match.DistanceMiles)
             .ThenBy(match => match.Provider.Name, StringComparer.Ordinal)
             .Take(count)
             .ToList();
+
+    /// <summary>Providers whose name contains <paramref name="name"/> (any case), by name.</summary>
+    public Task<List<Provider>> ByNameAsync(string name, string? product, int limit, CancellationToken cancellationToken) =>
+        database.DataSource.Command($"""
+            SELECT {Provider.Columns} FROM providers WHERE name ILIKE $1 AND ($2::text IS NULL OR $2::text = ANY(products))
+            ORDER BY name, provider_id LIMIT $3
+            """, NamePattern(name)!, Sql.Text(product), limit).ListAsync(Provider.Read, cancellationToken);
+
+    /// <summary>An ILIKE pattern matching names that contain <paramref name="name"/> literally (its %, _ and \ escaped).</summary>
+    public static string? NamePattern(string? name) => name is null
+        ? null
+        : "%" + name.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal) + "%";
 
     /// <summary>Records the <c>Provider Searched</c> fact for a member's search.</summary>
     public Task RecordSearchAsync(string memberId, string zip, double radiusMiles, string? product, IReadOnlyList<ProviderMatch> results, CancellationToken cancellationToken) =>

@@ -3,6 +3,7 @@ using Alle.Messaging.Consent;
 using Alle.Messaging.Inbound;
 using Alle.Messaging.Integrations;
 using Alle.Messaging.Journeys;
+using Alle.Messaging.Log;
 using Alle.Messaging.Privacy;
 using Alle.Messaging.Sending;
 using Alle.Messaging.Twilio;
@@ -15,6 +16,7 @@ using Alle.Platform.Outbox;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Alle.Messaging.Extensions;
@@ -72,6 +74,12 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<ConsentStore>();
         builder.Services.AddSingleton<MessageStore>();
         builder.Services.AddSingleton<DeliveryStatusRecorder>();
+        builder.Services.AddSingleton<MessageLog>();
+        builder.Services.AddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<MessagingOptions>>().Value;
+            return new MessagePricing(options.PricePerSegment, options.PricePerSegmentByEncoding, options.PriceCurrency);
+        });
         builder.Services.AddSingleton<JourneyStore>();
         builder.Services.AddSingleton<JourneyEntries>();
         builder.Services.AddSingleton<JourneyReports>();

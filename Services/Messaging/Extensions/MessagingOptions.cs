@@ -30,6 +30,14 @@ internal sealed class MessagingOptions
     /// <summary>A message still `sending` without any word from Twilio after this long is marked failed, never resent.</summary>
     public TimeSpan UnconfirmedAfter { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>The estimated price of one segment (USD by default), for the console's cost column; not Twilio's bill.</summary>
+    public decimal PricePerSegment { get; set; } = Log.MessagePricing.DefaultPerSegment;
+
+    /// <summary>Prices per segment of encodings that cost otherwise (e.g. <c>UCS-2</c>); the rest cost <see cref="PricePerSegment"/>.</summary>
+    public Dictionary<string, decimal> PricePerSegmentByEncoding { get; set; } = new(StringComparer.Ordinal);
+
+    public string PriceCurrency { get; set; } = "USD";
+
     public string HelpReply { get; set; } = "{0}: account alerts and offers by text. Msg frequency varies. Msg&data rates may apply. Reply STOP to cancel.";
 
     public string StopReply { get; set; } = "{0}: you are unsubscribed and will receive no further messages. Reply START to resubscribe.";

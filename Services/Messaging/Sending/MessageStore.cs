@@ -41,8 +41,6 @@ internal sealed record MessageRow(
 
 internal sealed record MessageStatusEntry(string Status, int? ErrorCode, string? Detail, DateTimeOffset At);
 
-internal sealed record MessageQuery(string? UserId, string? Phone, Guid? JourneyId, string? Status, int Limit, DateTimeOffset? Before);
-
 /// <summary>The message log: every SMS intent, its body, encoding, segments and status history.</summary>
 internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clock, MessageSeal seal)
 {
@@ -232,30 +230,6 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clo
                 reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
         }
         return (message, history);
-    }
-
-    public async Task<IReadOnlyList<MessageRow>> ListAsync(MessageQuery query, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand($"""
-            SELECT {Columns} FROM messages
-            WHERE ($1::text IS NULL OR user_id = $1) AND ($2::text IS NULL OR to_phone = $2)
-              AND ($3::uuid IS NULL OR journey_id = $3) AND ($4::text IS NULL OR status = $4)
-              AND ($5::timestamptz IS NULL OR created_at < $5)
-            ORDER BY created_at DESC, id DESC LIMIT $6
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Phone ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.JourneyId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = query.Limit });
-        var rows = new List<MessageRow>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(Read(reader));
-        }
-        return rows;
     }
 
     internal static MessageRow Read(NpgsqlDataReader reader) => new(

@@ -312,7 +312,25 @@ internal static class EndpointCorpus
             Query = new()
             {
                 ["userId"] = QueryKind.Text, ["phone"] = QueryKind.Text, ["journeyId"] = QueryKind.Guid, ["status"] = QueryKind.Text, ["limit"] = QueryKind.Integer,
-                ["before"] = QueryKind.Instant,
+                ["before"] = QueryKind.Instant, ["from"] = QueryKind.Instant, ["to"] = QueryKind.Instant, ["cursor"] = QueryKind.Text,
+            },
+        };
+        yield return Get(s, "/api/messaging/messages/totals", Caller.Admin) with
+        {
+            Lookup = true,
+            Query = new()
+            {
+                ["userId"] = QueryKind.Text, ["phone"] = QueryKind.Text, ["journeyId"] = QueryKind.Guid, ["status"] = QueryKind.Text,
+                ["from"] = QueryKind.Instant, ["to"] = QueryKind.Instant,
+            },
+        };
+        yield return Get(s, "/api/messaging/messages/inbound", Caller.Admin) with
+        {
+            Lookup = true,
+            Query = new()
+            {
+                ["userId"] = QueryKind.Text, ["phone"] = QueryKind.Text, ["from"] = QueryKind.Instant, ["to"] = QueryKind.Instant, ["cursor"] = QueryKind.Text,
+                ["limit"] = QueryKind.Integer,
             },
         };
         yield return Post(s, "/api/messaging/messages/", Caller.Admin) with
@@ -406,7 +424,7 @@ internal static class EndpointCorpus
 
         yield return Get(s, "/api/loyalty/providers/search", Caller.Admin) with
         {
-            Lookup = true, Query = new() { ["zip"] = QueryKind.Text, ["radiusMiles"] = QueryKind.Number, ["product"] = QueryKind.Text },
+            Lookup = true, Query = new() { ["zip"] = QueryKind.Text, ["radiusMiles"] = QueryKind.Number, ["product"] = QueryKind.Text, ["name"] = QueryKind.Text },
         };
         var provider = (Func<BadInputWorld, Dictionary<string, string>>)(_ => new() { ["providerId"] = BadInputWorld.Provider });
         yield return Get(s, "/api/loyalty/providers/{providerId}", Caller.Member) with { Values = provider };

@@ -45,3 +45,17 @@ public sealed class MemberIdTests
         Assert.False(MemberId.IsWellFormed("mbr_1"));
     }
 }
+
+public sealed class ProviderNamePatternTests
+{
+    [Theory]
+    [InlineData("Glow", "%Glow%")]
+    [InlineData("100%", @"%100\%%")]
+    [InlineData("a_b", @"%a\_b%")]
+    [InlineData(@"back\slash", @"%back\\slash%")]
+    public void A_name_is_looked_for_literally_anywhere_in_the_providers_name(string name, string pattern) =>
+        Assert.Equal(pattern, ProviderDirectory.NamePattern(name));
+
+    [Fact]
+    public void No_name_is_no_condition() => Assert.Null(ProviderDirectory.NamePattern(null));
+}

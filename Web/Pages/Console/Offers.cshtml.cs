@@ -1,3 +1,5 @@
+using Alle.Platform.Authorization;
+using Alle.Web.Authentication;
 using Alle.Web.Services;
 using Alle.Web.Services.Loyalty;
 using Microsoft.AspNetCore.Mvc;
@@ -5,15 +7,51 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Alle.Web.Pages.Console;
 
+/// <summary>
+/// Offers and flash offers with their coupons issued and redeemed; creating one picks its providers from the directory
+/// (by name or zip, server-rendered: "Find providers" posts the form back with the matches as checkboxes, nothing is lost).
+/// </summary>
 public sealed class OffersModel(LoyaltyAdminService loyalty, TimeProvider clock) : PageModel
 {
+    private const int MaxProviders = 50;
+
     [BindProperty]
     public OfferInput Input { get; set; } = new();
 
-    public IReadOnlyList<Offer> Offers { get; private set; } = [];
+    public IReadOnlyList<OfferOverview> Offers { get; private set; } = [];
+
+    /// <summary>The providers ticked so far, by name.</summary>
+    public IReadOnlyList<Provider> Chosen { get; private set; } = [];
+
+    /// <summary>What the last directory search found (those not already chosen); null before any search.</summary>
+    public IReadOnlyList<Provider>? Found { get; private set; }
+
+    public bool MayCreate => User.ConsoleMay(Permissions.OffersWrite);
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Offers = [.. (await loyalty.ListOffersAsync(cancellationToken)).OrderByDescending(o => o.Active).ThenByDescending(o => o.StartsAt)];
+        Offers = [.. (await loyalty.ListOfferOverviewsAsync(cancellationToken)).OrderByDescending(o => o.Active).ThenByDescending(o => o.StartsAt)];
+
+    public async Task<IActionResult> OnPostFindProvidersAsync(CancellationToken cancellationToken)
+    {
+        ModelState.Clear();
+        if (string.IsNullOrWhiteSpace(Input.ProviderName) && string.IsNullOrWhiteSpace(Input.ProviderZip))
+        {
+            ModelState.AddModelError("Input.ProviderName", "Type part of a provider's name, a zip code, or both.");
+        }
+        else
+        {
+            try
+            {
+                var chosen = ChosenIds().ToHashSet(StringComparer.Ordinal);
+                Found = [.. (await loyalty.FindProvidersAsync(Input.ProviderName, Input.ProviderZip, cancellationToken)).Where(p => !chosen.Contains(p.ProviderId))];
+            }
+            catch (ServiceProblem problem) when (problem.Status is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.NotFound)
+            {
+                ModelState.AddModelError("Input.ProviderZip", problem.Describe());
+            }
+        }
+        return await ShowAgainAsync(cancellationToken);
+    }
 
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken cancellationToken)
     {
@@ -21,7 +59,7 @@ public sealed class OffersModel(LoyaltyAdminService loyalty, TimeProvider clock)
         try
         {
             var offer = await loyalty.CreateOfferAsync(Input.Flash, new OfferDraft(Input.Title?.Trim() ?? "", string.IsNullOrWhiteSpace(Input.Description) ? null : Input.Description.Trim(),
-                Input.Value ?? 0, null, Split(Input.ProviderIds), string.IsNullOrWhiteSpace(Input.AudienceKey) ? null : Input.AudienceKey.Trim(),
+                Input.Value ?? 0, null, ChosenIds() is { Count: > 0 } ids ? ids : null, string.IsNullOrWhiteSpace(Input.AudienceKey) ? null : Input.AudienceKey.Trim(),
                 now, now.AddDays(Math.Max(1, Input.Days)), Input.CouponValidDays), cancellationToken);
             TempData["Notice"] = $"Offer \"{offer.Title}\" created ({offer.OfferId}).";
             return RedirectToPage();
@@ -30,8 +68,7 @@ public sealed class OffersModel(LoyaltyAdminService loyalty, TimeProvider clock)
         {
             ModelState.AddModelError(string.Empty, problem.Describe());
         }
-        await OnGetAsync(cancellationToken);
-        return Page();
+        return await ShowAgainAsync(cancellationToken);
     }
 
     public async Task<IActionResult> OnPostDeactivateAsync(Guid offerId, CancellationToken cancellationToken)
@@ -40,8 +77,15 @@ public sealed class OffersModel(LoyaltyAdminService loyalty, TimeProvider clock)
         return RedirectToPage();
     }
 
-    private static List<string>? Split(string? list) =>
-        string.IsNullOrWhiteSpace(list) ? null : [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    private async Task<IActionResult> ShowAgainAsync(CancellationToken cancellationToken)
+    {
+        var chosen = await Task.WhenAll(ChosenIds().Select(id => loyalty.GetProviderAsync(id, cancellationToken)));
+        Chosen = [.. chosen.OfType<Provider>()];
+        await OnGetAsync(cancellationToken);
+        return Page();
+    }
+
+    private List<string> ChosenIds() => [.. Input.ProviderIds.Where(id => !string.IsNullOrWhiteSpace(id)).Select(id => id.Trim()).Distinct(StringComparer.Ordinal).Take(MaxProviders)];
 
     public sealed class OfferInput
     {
@@ -59,6 +103,11 @@ public sealed class OffersModel(LoyaltyAdminService loyalty, TimeProvider clock)
 
         public string? AudienceKey { get; set; }
 
-        public string? ProviderIds { get; set; }
+        public List<string> ProviderIds { get; set; } = [];
+
+        /// <summary>Part of a provider's name to look for in the directory.</summary>
+        public string? ProviderName { get; set; }
+
+        public string? ProviderZip { get; set; }
     }
 }

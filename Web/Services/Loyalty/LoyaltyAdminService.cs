@@ -27,6 +27,22 @@ public sealed class LoyaltyAdminService(HttpClient http)
     public Task<List<Offer>> ListOffersAsync(CancellationToken cancellationToken) =>
         http.GetAsync("/api/loyalty/offers", cancellationToken).ReadAsync<List<Offer>>(cancellationToken);
 
+    /// <summary>The same list with each offer's coupons issued and redeemed and its providers' names.</summary>
+    public Task<List<OfferOverview>> ListOfferOverviewsAsync(CancellationToken cancellationToken) =>
+        http.GetAsync("/api/loyalty/offers", cancellationToken).ReadAsync<List<OfferOverview>>(cancellationToken);
+
+    /// <summary>The directory searched by part of a name, near a zip code, or both (the console's provider picker).</summary>
+    public async Task<IReadOnlyList<Provider>> FindProvidersAsync(string? name, string? zip, CancellationToken cancellationToken)
+    {
+        var query = new List<string>();
+        if (!string.IsNullOrWhiteSpace(name)) { query.Add($"name={ServiceResponses.Escape(name.Trim())}"); }
+        if (!string.IsNullOrWhiteSpace(zip)) { query.Add($"zip={ServiceResponses.Escape(zip.Trim())}"); }
+        return (await http.GetAsync($"/api/loyalty/providers/search?{string.Join('&', query)}", cancellationToken).ReadAsync<ProviderMatches>(cancellationToken)).Providers;
+    }
+
+    public Task<Provider?> GetProviderAsync(string providerId, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/loyalty/providers/{ServiceResponses.Escape(providerId)}", cancellationToken).ReadOrNullAsync<Provider>(cancellationToken);
+
     public Task<Offer> CreateOfferAsync(bool flash, OfferDraft draft, CancellationToken cancellationToken) =>
         http.PostAsJsonAsync(flash ? "/api/loyalty/flash-offers" : "/api/loyalty/offers", draft, cancellationToken).ReadAsync<Offer>(cancellationToken);
 

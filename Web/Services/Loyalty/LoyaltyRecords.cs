@@ -27,6 +27,12 @@ public sealed record Offer(
     Guid OfferId, string Kind, string Title, string? Description, decimal Value, IReadOnlyList<string> Products, IReadOnlyList<string> ProviderIds,
     string Eligibility, string? AudienceKey, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int CouponValidDays, bool Active);
 
+/// <summary>An offer as the console lists it: with its coupons issued and redeemed, and its providers by name.</summary>
+public sealed record OfferOverview(
+    Guid OfferId, string Kind, string Title, string? Description, decimal Value, IReadOnlyList<string> Products, IReadOnlyList<string> ProviderIds,
+    string Eligibility, string? AudienceKey, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int CouponValidDays, bool Active,
+    long CouponsIssued, long CouponsRedeemed, IReadOnlyList<ValidProvider> Providers);
+
 public sealed record ValidProvider(string ProviderId, string Name, string? City, string? State);
 
 /// <param name="ValidAt">Where a flash offer's coupon can be used; empty (or null) when any participating provider takes it.</param>
@@ -47,6 +53,9 @@ public sealed record Provider(string ProviderId, string Name, string Address, st
 /// <param name="Nearest">Nobody within the radius: these are the nearest providers, farther away.</param>
 /// <param name="Approximate">The zip is not in the directory: distances are from its state's centre.</param>
 public sealed record ProviderSearch(string Zip, string? City, string State, double RadiusMiles, IReadOnlyList<Provider> Providers, bool Nearest = false, bool Approximate = false);
+
+/// <summary>Providers the directory found by name or zip (the console's picker).</summary>
+public sealed record ProviderMatches(IReadOnlyList<Provider> Providers);
 
 public sealed record EnrolmentRequest(
     string Phone, string FirstName, string LastName, string? Email, DateOnly? Birthday, string? Zip,

@@ -39,6 +39,28 @@ public sealed class MessagingAdminService(HttpClient http)
     public Task<TemplatePreview> PreviewTemplateAsync(string template, CancellationToken cancellationToken) =>
         http.PostAsJsonAsync("/api/messaging/templates/preview", new { template }, cancellationToken).ReadAsync<TemplatePreview>(cancellationToken);
 
+    /// <summary>One page of the texts a search finds, newest first; <paramref name="cursor"/> is a page's older or newer cursor.</summary>
+    public Task<LogPage<MessageEntry>> SearchMessagesAsync(MessageSearch search, string? cursor, int limit, CancellationToken cancellationToken) =>
+        http.GetAsync(LogPath("/api/messaging/messages", search.QueryParameters(), cursor, limit), cancellationToken).ReadAsync<LogPage<MessageEntry>>(cancellationToken);
+
+    public Task<MessageTotals> MessageTotalsAsync(MessageSearch search, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/messaging/messages/totals?{string.Join('&', search.QueryParameters())}", cancellationToken).ReadAsync<MessageTotals>(cancellationToken);
+
+    /// <summary>Members' texts to the program (journey and status do not apply to them).</summary>
+    public Task<LogPage<InboundEntry>> SearchInboundAsync(MessageSearch search, string? cursor, int limit, CancellationToken cancellationToken) =>
+        http.GetAsync(LogPath("/api/messaging/messages/inbound", (search with { JourneyId = null, Status = null }).QueryParameters(), cursor, limit), cancellationToken)
+            .ReadAsync<LogPage<InboundEntry>>(cancellationToken);
+
+    private static string LogPath(string path, List<string> query, string? cursor, int limit)
+    {
+        query.Add($"limit={limit.ToString(CultureInfo.InvariantCulture)}");
+        if (!string.IsNullOrEmpty(cursor))
+        {
+            query.Add($"cursor={ServiceResponses.Escape(cursor)}");
+        }
+        return $"{path}?{string.Join('&', query)}";
+    }
+
     public async Task<IReadOnlyList<MessageEntry>> ListMessagesAsync(MessageFilter filter, CancellationToken cancellationToken)
     {
         var query = new List<string> { $"limit={filter.Limit.ToString(CultureInfo.InvariantCulture)}" };
@@ -81,4 +103,4 @@ public sealed record Journey(Guid Id, string Name, string Status, JsonElement De
 public sealed record MessageEntry(
     Guid Id, string To, string? UserId, string Category, string Purpose, string Body, string Encoding, int Segments, string Status,
     string? SkipReason, DateTimeOffset NotBefore, string? ProviderSid, int? ErrorCode, string? ErrorMessage, Guid? JourneyId,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, decimal EstimatedCost = 0);
