@@ -53,7 +53,7 @@ internal sealed class SchemaObservations(SchemaLimits limits)
             return;
         }
         var key = new EventKey(tracked.Type, tracked.Type == "track" ? tracked.Event ?? "" : "");
-        var at = tracked.Timestamp;
+        var at = tracked.ReceivedAt;
         var events = Sources.TryGetValue(tracked.SourceId, out var known) ? known : Sources[tracked.SourceId] = new Dictionary<EventKey, EventSeen>();
         if (!events.TryGetValue(key, out var seen))
         {

@@ -542,6 +542,7 @@ internal static class EndpointCorpus
                 Values = w => new() { ["key"] = w.AudienceKey, ["id"] = w.SourceId, ["code"] = w.CouponCode },
             };
         }
+        yield return new EndpointSpec(s, "PAGE", "/console/audiences/{key}/edit", Caller.Browser) with { Values = w => new() { ["key"] = w.AudienceKey } };
         yield return new EndpointSpec(s, "PAGE", "/console/destinations/{id:guid}", Caller.Browser) with { Values = w => new() { ["id"] = w.DestinationId.ToString() } };
         yield return new EndpointSpec(s, "PAGE", "/console/journeys/{id:guid}", Caller.Browser) with { Values = w => new() { ["id"] = w.JourneyId.ToString() } };
         yield return Get(s, "/console/sources/{id}/stream", Caller.Browser) with { Values = w => new() { ["id"] = w.SourceId } };

@@ -8,7 +8,7 @@ namespace Alle.Web.Pages.Console.Audiences;
 /// <summary>An existing audience in the builder: its lines (or its JSON when the lines cannot show it), previewed and saved; it is then computed again.</summary>
 public sealed class EditModel(AudiencesAdminService audiences, IngestionAdminService ingestion) : AudienceBuilderModel(audiences, ingestion)
 {
-    [FromRoute]
+    [BindProperty(SupportsGet = true)]
     public string Key { get; set; } = "";
 
     protected override string? OwnKey => Key;
