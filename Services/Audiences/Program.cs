@@ -23,6 +23,7 @@ app.MapConditionsApi();
 app.MapComputedTraitsApi();
 app.MapModelsApi();
 app.MapModelRunsApi();
+app.MapTraitNamesApi();
 app.MapDeadLettersApi("/api/audiences");
 app.MapOutboxApi("/api/audiences");
 app.MapAuditLogApi("/api/audiences");

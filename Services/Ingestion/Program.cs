@@ -21,6 +21,7 @@ app.MapTrackingApi();
 app.MapSourcesApi();
 app.MapTrackingPlansApi();
 app.MapLiveStreamApi();
+app.MapEventSchemaApi();
 app.MapDeadLettersApi("/api/ingestion");
 app.MapOutboxApi("/api/ingestion");
 app.MapAuditLogApi("/api/ingestion");

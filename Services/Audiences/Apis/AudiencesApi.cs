@@ -4,6 +4,7 @@ using Alle.Audiences.Batch;
 using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Platform.Authentication;
+using Alle.Platform.Outbox;
 using Alle.Platform.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -54,7 +55,8 @@ internal static class AudiencesApi
             return Problem(409, "Audience key in use", $"An audience with key \"{request.Key}\" exists; keys are unique and cannot be reused.");
         }
 
-        var created = await store.CreateAsync(edit, request.Key!, request.Name!.Trim(), request.Description, condition, clock.GetUtcNow(), cancellationToken);
+        var created = await store.CreateAsync(edit, request.Key!, request.Name!.Trim(), request.Description, condition, request.KnownMembersOnly ?? false,
+            clock.GetUtcNow(), cancellationToken);
         await edit.CommitAsync(cancellationToken);
         computations.Notify();
         return TypedResults.Created($"/api/audiences/{created.Id}", created);
@@ -81,14 +83,15 @@ internal static class AudiencesApi
             return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The audience definition is not valid.");
         }
 
-        var updated = await store.UpdateAsync(edit, existing.Id, request.Name!.Trim(), request.Description, condition, clock.GetUtcNow(), cancellationToken);
+        var updated = await store.UpdateAsync(edit, existing.Id, request.Name!.Trim(), request.Description, condition,
+            request.KnownMembersOnly ?? existing.KnownMembersOnly, clock.GetUtcNow(), cancellationToken);
         await edit.CommitAsync(cancellationToken);
         computations.Notify();
         return TypedResults.Ok(updated);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        string audience, AudienceStore store, CatalogCache catalogs, CancellationToken cancellationToken)
+        string audience, AudienceStore store, CatalogCache catalogs, WorkSignal<OutboxRelay> outbox, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var edit = await store.BeginEditAsync(cancellationToken);
         if (await store.FindAsync(edit, audience, cancellationToken) is not { } existing)
@@ -101,8 +104,9 @@ internal static class AudiencesApi
         {
             return Problem(409, "Audience in use", $"Audiences {string.Join(", ", dependents)} use this audience; change them first.");
         }
-        await store.DeleteAsync(edit, existing.Id, cancellationToken);
+        await store.DeleteAsync(edit, existing, clock.GetUtcNow(), cancellationToken);
         await edit.CommitAsync(cancellationToken);
+        outbox.Notify();
         return TypedResults.NoContent();
     }
 
@@ -144,7 +148,7 @@ internal static class AudiencesApi
                 }
             }
             return errors.IsEmpty ? parsed?.Condition : null;
-        }, sampleSize, now, cancellationToken);
+        }, request.KnownMembersOnly ?? false, sampleSize, now, cancellationToken);
         if (preview is null)
         {
             return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The audience definition is not valid.");
@@ -177,7 +181,8 @@ internal static class AudiencesApi
     public static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(detail, statusCode: status, title: title);
 }
 
-internal sealed record AudienceRequest(string? Key, string? Name, string? Description, JsonElement? Condition);
+/// <summary>An audience definition; <c>knownMembersOnly</c> keeps profiles without a user id out (left out on an update, it stays as it was).</summary>
+internal sealed record AudienceRequest(string? Key, string? Name, string? Description, JsonElement? Condition, bool? KnownMembersOnly = null);
 
 internal sealed record AudienceResponse(
     Guid Id,
@@ -185,6 +190,7 @@ internal sealed record AudienceResponse(
     string Name,
     string? Description,
     JsonElement Condition,
+    bool KnownMembersOnly,
     long Size,
     string Status,
     DateTimeOffset? ComputedAt,
@@ -193,7 +199,7 @@ internal sealed record AudienceResponse(
 
 internal sealed record AudienceList(IReadOnlyList<AudienceResponse> Data);
 
-internal sealed record PreviewRequest(JsonElement? Condition, int? SampleSize);
+internal sealed record PreviewRequest(JsonElement? Condition, int? SampleSize, bool? KnownMembersOnly = null);
 
 /// <summary>How many profiles the condition selects now; of them, how many are known members and how many can be texted marketing now.</summary>
 internal sealed record PreviewResponse(long Count, long KnownMembers, long SmsReachable, IReadOnlyList<ProfileSample> Sample, long ElapsedMilliseconds,

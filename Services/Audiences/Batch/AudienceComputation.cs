@@ -85,6 +85,15 @@ internal sealed class AudienceComputation(NpgsqlDataSource dataSource, CatalogCa
         return (entered, exited);
     }
 
+    /// <summary>Ends every membership of an audience about to be deleted, with its history, bus message and track call; answers how many.</summary>
+    public static async Task<long> ExitEveryoneAsync(NpgsqlConnection connection, Guid id, string key, string name, DateTimeOffset now, string reason,
+        CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync("CREATE TEMP TABLE audience_matches (profile_id uuid PRIMARY KEY) ON COMMIT DROP", cancellationToken);
+        return await connection.ScalarAsync<long>(ChangesSql(entered: false), cancellationToken,
+            id, now, key, name, reason, Sql.Jsonb(OutboxCall.OwnContext().ToJsonString()));
+    }
+
     /// <summary>
     /// One statement per direction: change the memberships, append the history, and queue the bus message and the
     /// track call of each change (the same payloads <see cref="MembershipWriter"/> writes). Parameters: $1 audience id,
@@ -122,7 +131,7 @@ internal sealed class AudienceComputation(NpgsqlDataSource dataSource, CatalogCa
                 INSERT INTO outbox_messages (message_id, destination, message_type, ordering_key, payload, created_at, next_attempt_at)
                 SELECT 'bus-' || message_id, 'bus', 'Alle.Contracts.AudienceMembershipChanged', 'profile:' || profile_id,
                        json_build_object('audienceId', $1::uuid, 'audienceKey', $3::text, 'profileId', profile_id, 'userId', user_id,
-                                         'entered', {flag}, 'changedAt', $2::timestamptz), $2, $2
+                                         'entered', {flag}, 'changedAt', $2::timestamptz, 'reason', $5::text), $2, $2
                 FROM people
                 RETURNING 1
             ),

@@ -41,6 +41,19 @@ internal sealed record ComputedTraitCondition(string Key, Comparison Comparison)
 /// <summary><c>{"audience": "north-star"}</c>: the profile is currently a member of another audience.</summary>
 internal sealed record AudienceCondition(string Key) : Condition;
 
+/// <summary>
+/// The profile is a known member (it has a user id). Not part of the JSON language: an audience saved with
+/// <c>knownMembersOnly</c> is evaluated as its condition and this one (<see cref="KnownMembers"/>).
+/// </summary>
+internal sealed record KnownMemberCondition : Condition;
+
+/// <summary>How an audience's <c>knownMembersOnly</c> option applies to its condition, in both evaluation paths alike.</summary>
+internal static class KnownMembers
+{
+    public static Condition Restrict(Condition condition, bool knownMembersOnly) =>
+        knownMembersOnly ? new AllOf([new KnownMemberCondition(), condition]) : condition;
+}
+
 /// <summary><c>{"model": "offer-propensity"}</c>: the profile is in the latest result of a reverse ETL model.</summary>
 internal sealed record ModelCondition(string Key) : Condition;
 

@@ -7,6 +7,9 @@ internal sealed class ProfileFacts
 {
     public IReadOnlyDictionary<string, JsonElement> Traits { get; init; } = new Dictionary<string, JsonElement>();
 
+    /// <summary>The profile's user id: null for an anonymous profile.</summary>
+    public string? UserId { get; init; }
+
     /// <summary>The profile's events (at least those of the event names the evaluated conditions mention).</summary>
     public IReadOnlyList<ProfileEvent> Events { get; init; } = [];
 
@@ -33,6 +36,7 @@ internal static class ConditionEvaluator
         ComputedTraitCondition computed => computed.Comparison.Matches(facts.ComputedTraits.TryGetValue(computed.Key, out var value) ? value : null),
         AudienceCondition audience => facts.Audiences.Contains(audience.Key),
         ModelCondition model => facts.Models.Contains(model.Key),
+        KnownMemberCondition => facts.UserId is not null,
         _ => throw new NotSupportedException($"Unknown condition {condition.GetType().Name}."),
     };
 }

@@ -12,6 +12,9 @@ internal sealed class ConditionReferences
     public HashSet<string> Audiences { get; } = new(StringComparer.Ordinal);
     public HashSet<string> Models { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The result depends on whether the profile has a user id (an audience of known members only).</summary>
+    public bool UserId { get; private set; }
+
     /// <summary>Windows of time-bounded event conditions: the result can change when an event leaves one of them.</summary>
     public HashSet<(string Event, TimeSpan Length)> Windows { get; } = [];
 
@@ -53,6 +56,9 @@ internal sealed class ConditionReferences
                 break;
             case ModelCondition model:
                 Models.Add(model.Key);
+                break;
+            case KnownMemberCondition:
+                UserId = true;
                 break;
         }
     }

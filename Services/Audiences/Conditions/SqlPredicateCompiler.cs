@@ -61,6 +61,7 @@ internal sealed class SqlPredicateCompiler
         ModelCondition model => _ids.Model(model.Key) is { } target
             ? $"COALESCE({IdentifierExpression(target.Identifier)} IN (SELECT r.identifier FROM etl_model_rows r WHERE r.model_id = {Parameter(target.Id, NpgsqlDbType.Uuid)}), false)"
             : "false",
+        KnownMemberCondition => "(p.user_id IS NOT NULL)",
         _ => throw new NotSupportedException($"Unknown condition {condition.GetType().Name}."),
     };
 

@@ -12,7 +12,7 @@ internal sealed class AudienceStore(NpgsqlDataSource dataSource, CatalogCache ca
 {
     private const string SelectAudience = """
         SELECT a.id, a.key, a.name, a.description, a.condition::text, a.compute_requested_at, a.computed_at, a.created_at, a.updated_at,
-               (SELECT count(*) FROM memberships m WHERE m.audience_id = a.id)
+               (SELECT count(*) FROM memberships m WHERE m.audience_id = a.id), a.known_members_only
         FROM audiences a
         """;
 
@@ -32,33 +32,37 @@ internal sealed class AudienceStore(NpgsqlDataSource dataSource, CatalogCache ca
         FindAsync(edit.Connection, audience, cancellationToken);
 
     public async Task<AudienceResponse> CreateAsync(DefinitionEdit edit, string key, string name, string? description, JsonElement? condition,
-        DateTimeOffset now, CancellationToken cancellationToken)
+        bool knownMembersOnly, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7();
         await edit.Connection.ExecuteAsync("""
-            INSERT INTO audiences (id, key, name, description, condition, compute_requested_at, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
-            """, cancellationToken, id, key, name, Sql.Text(description), condition, now);
+            INSERT INTO audiences (id, key, name, description, condition, known_members_only, compute_requested_at, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)
+            """, cancellationToken, id, key, name, Sql.Text(description), condition, knownMembersOnly, now);
         await edit.CatalogChangedAsync(cancellationToken);
         return (await FindAsync(edit.Connection, id.ToString(), cancellationToken))!;
     }
 
     /// <summary>Saves a new definition and asks for it to be computed again.</summary>
     public async Task<AudienceResponse> UpdateAsync(DefinitionEdit edit, Guid id, string name, string? description, JsonElement? condition,
-        DateTimeOffset now, CancellationToken cancellationToken)
+        bool knownMembersOnly, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await edit.Connection.ExecuteAsync("""
-            UPDATE audiences SET name = $2, description = $3, condition = $4, compute_requested_at = $5, updated_at = $5 WHERE id = $1
-            """, cancellationToken, id, name, Sql.Text(description), condition, now);
+            UPDATE audiences SET name = $2, description = $3, condition = $4, known_members_only = $5, compute_requested_at = $6, updated_at = $6
+            WHERE id = $1
+            """, cancellationToken, id, name, Sql.Text(description), condition, knownMembersOnly, now);
         await edit.CatalogChangedAsync(cancellationToken);
         return (await FindAsync(edit.Connection, id.ToString(), cancellationToken))!;
     }
 
-    public async Task DeleteAsync(DefinitionEdit edit, Guid id, CancellationToken cancellationToken)
+    /// <summary>Every member exits (announced and tracked as any exit, reason <c>deleted</c>), then the audience is deleted.</summary>
+    public async Task<long> DeleteAsync(DefinitionEdit edit, AudienceResponse audience, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await edit.LockDefinitionAsync(id, cancellationToken);
-        await edit.Connection.ExecuteAsync("DELETE FROM audiences WHERE id = $1", cancellationToken, id);
+        await edit.LockDefinitionAsync(audience.Id, cancellationToken);
+        var exited = await AudienceComputation.ExitEveryoneAsync(edit.Connection, audience.Id, audience.Key, audience.Name, now, "deleted", cancellationToken);
+        await edit.Connection.ExecuteAsync("DELETE FROM audiences WHERE id = $1", cancellationToken, audience.Id);
         await edit.CatalogChangedAsync(cancellationToken);
+        return exited;
     }
 
     /// <summary>Asks for a full computation of the audience; returns it as it was, or null when there is no such audience.</summary>
@@ -77,12 +81,13 @@ internal sealed class AudienceStore(NpgsqlDataSource dataSource, CatalogCache ca
     /// Counts and samples the profiles an unsaved definition would hold right now, in SQL over all profiles;
     /// <paramref name="validate"/> checks it against the current catalog first and returns null when it is not valid.
     /// </summary>
-    public async Task<PreviewResult?> PreviewAsync(Func<Catalog, Condition?> validate, int sampleSize, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<PreviewResult?> PreviewAsync(Func<Catalog, Condition?> validate, bool knownMembersOnly, int sampleSize, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var catalog = await catalogs.GetAsync(connection, cancellationToken);
         return validate(catalog) is { } condition
-            ? await AudiencePreview.RunAsync(connection, condition, catalog, now, sampleSize, cancellationToken)
+            ? await AudiencePreview.RunAsync(connection, KnownMembers.Restrict(condition, knownMembersOnly), catalog, now, sampleSize, cancellationToken)
             : null;
     }
 
@@ -95,6 +100,6 @@ internal sealed class AudienceStore(NpgsqlDataSource dataSource, CatalogCache ca
     }
 
     private static AudienceResponse Read(NpgsqlDataReader reader) => new(
-        reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.NullableString(3), reader.Json(4), reader.GetInt64(9),
+        reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.NullableString(3), reader.Json(4), reader.GetBoolean(10), reader.GetInt64(9),
         reader.IsDBNull(5) ? "ready" : "computing", reader.NullableInstant(6), reader.Instant(7), reader.Instant(8));
 }

@@ -3,6 +3,7 @@ using Alle.Audiences.Conditions;
 
 namespace Alle.Audiences.Definitions;
 
+/// <summary>An audience as evaluated: <see cref="Condition"/> already includes the <c>knownMembersOnly</c> restriction.</summary>
 internal sealed record AudienceDefinition(Guid Id, string Key, string Name, Condition Condition)
 {
     public ConditionReferences References { get; } = ConditionReferences.Of(Condition);
@@ -99,7 +100,7 @@ internal sealed class Catalog : IDefinitionIds
             if (references.Traits.Overlaps(change.Traits)
                 || (change.Event is not null && references.Events.Contains(change.Event))
                 || references.ComputedTraits.Overlaps(change.ComputedTraits)
-                || (change.IdentifiersChanged && references.Models.Count > 0)
+                || (change.IdentifiersChanged && (references.Models.Count > 0 || references.UserId))
                 || (change.WindowsElapsed && references.Windows.Count > 0)
                 || references.Audiences.Overlaps(affected))
             {

@@ -22,8 +22,9 @@ internal sealed class CatalogCache(ILogger<CatalogCache> logger)
             return current;
         }
 
-        var audiences = await connection.ListAsync("SELECT id, key, name, condition::text FROM audiences",
-            reader => (Id: reader.GetGuid(0), Key: reader.GetString(1), Name: reader.GetString(2), Condition: reader.GetString(3)), cancellationToken);
+        var audiences = await connection.ListAsync("SELECT id, key, name, condition::text, known_members_only FROM audiences",
+            reader => (Id: reader.GetGuid(0), Key: reader.GetString(1), Name: reader.GetString(2), Condition: reader.GetString(3),
+                KnownMembersOnly: reader.GetBoolean(4)), cancellationToken);
         var traits = await connection.ListAsync("SELECT id, key, name, definition::text FROM computed_traits",
             reader => (Id: reader.GetGuid(0), Key: reader.GetString(1), Name: reader.GetString(2), Definition: reader.GetString(3)), cancellationToken);
         var models = await connection.ListAsync("SELECT id, key, identifier_type FROM etl_models",
@@ -31,7 +32,7 @@ internal sealed class CatalogCache(ILogger<CatalogCache> logger)
 
         var catalog = new Catalog(version,
             audiences.Select(row => ConditionParser.Parse(row.Condition) is { IsValid: true } parsed
-                    ? new AudienceDefinition(row.Id, row.Key, row.Name, parsed.Condition!)
+                    ? new AudienceDefinition(row.Id, row.Key, row.Name, KnownMembers.Restrict(parsed.Condition!, row.KnownMembersOnly))
                     : Skip<AudienceDefinition>("audience", row.Id))
                 .OfType<AudienceDefinition>(),
             traits.Select(row => ParseTrait(row.Definition) is { } definition

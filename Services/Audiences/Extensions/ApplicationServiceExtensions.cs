@@ -1,3 +1,4 @@
+using Alle.Audiences.Profiles;
 using Alle.Audiences.Conditions;
 using Alle.Platform.Audit;
 using Alle.Audiences.Batch;
@@ -34,6 +35,7 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<AudienceStore>();
+        builder.Services.AddSingleton<TraitNameStore>();
         builder.Services.AddSingleton<ConditionChecks>();
         builder.Services.AddSingleton<ComputedTraitStore>();
         builder.Services.AddSingleton<MembershipStore>();

@@ -143,6 +143,7 @@ internal sealed class ProfileEvaluator(TimeProvider clock)
         return new ProfileFacts
         {
             Traits = profile.Traits,
+            UserId = profile.UserId,
             Events = events,
             ComputedTraits = computed,
             Audiences = new HashSet<string>(memberships, StringComparer.Ordinal),

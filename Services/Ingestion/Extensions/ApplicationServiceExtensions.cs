@@ -69,5 +69,6 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<TrackingIntake>();
         builder.Services.AddSingleton<WarehouseWriter>();
         builder.Services.AddHostedService<RetentionCleaner>();
+        builder.Services.AddEventSchema();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alle.Contracts;
+using Alle.Ingestion.EventSchema;
 using Alle.Ingestion.Extensions;
 using Alle.Ingestion.LiveStream;
 using Alle.Ingestion.Outbox;
@@ -43,6 +44,7 @@ internal sealed class TrackingIntake(
     CommittedBatchPublisher publisher,
     BrokerAvailability broker,
     LiveEventStream liveStream,
+    EventSchemaCollector schema,
     IOptions<IngestionOptions> options,
     TimeProvider clock,
     ILogger<TrackingIntake> logger)
@@ -119,6 +121,7 @@ internal sealed class TrackingIntake(
         if (fresh.Count > 0)
         {
             publisher.Enqueue(new PendingBatch(stored.BatchId, source.Id, fresh, stored.TraceParent));
+            schema.Observe(fresh);
         }
         if (liveStream.HasListeners(source.Id))
         {

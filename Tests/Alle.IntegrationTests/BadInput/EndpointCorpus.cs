@@ -110,6 +110,7 @@ internal static class EndpointCorpus
             Values = source, Lookup = true, Query = new() { ["reason"] = QueryKind.Text, ["limit"] = QueryKind.Integer },
         };
         yield return Get(s, "/api/ingestion/sources/{id}/stream", Caller.Admin) with { Values = source };
+        yield return Get(s, "/api/ingestion/schema/", Caller.Admin) with { Lookup = true, Query = new() { ["sourceId"] = QueryKind.Text } };
         yield return Get(s, "/api/ingestion/sources/{id}/tracking-plan", Caller.Admin) with { Values = source };
         yield return new EndpointSpec(s, "PUT", "/api/ingestion/sources/{id}/tracking-plan", Caller.Admin) with
         {
@@ -186,7 +187,7 @@ internal static class EndpointCorpus
         var history = new Dictionary<string, QueryKind> { ["limit"] = QueryKind.Integer, ["before"] = QueryKind.Integer };
         var audience = (Func<BadInputWorld, Dictionary<string, string>>)(w => new() { ["audience"] = w.AudienceKey });
         var definition = (Func<BadInputWorld, JsonObject>)(w => Json($$"""
-            {"key": "{{w.AudienceKey}}", "name": "Bad input", "description": "Changed by bad input",
+            {"key": "{{w.AudienceKey}}", "name": "Bad input", "description": "Changed by bad input", "knownMembersOnly": false,
              "condition": {"and": [{"trait": "bad_input_tag", "operator": "equals", "value": "{{w.Tag}}"}, {"event": "Bad Input {{w.Tag}}", "within": "30d"}]} }
             """));
         yield return Get(s, "/api/audiences/", Caller.Admin);
@@ -194,7 +195,7 @@ internal static class EndpointCorpus
         yield return Get(s, "/api/audiences/audit", Caller.Admin) with { Lookup = true, Query = AuditQuery };
         yield return Post(s, "/api/audiences/", Caller.Admin) with
         {
-            Body = w => definition(w).Also(body => body["key"] = $"bad_input_new_{w.Tag}"), Optional = ["description", "condition.and[1].within"],
+            Body = w => definition(w).Also(body => body["key"] = $"bad_input_new_{w.Tag}"), Optional = ["description", "knownMembersOnly", "condition.and[1].within"],
             AnyValue = ["condition.and[0].value"],
         };
         yield return Post(s, "/api/audiences/conditions/validate", Caller.Admin) with
@@ -208,13 +209,13 @@ internal static class EndpointCorpus
         };
         yield return Post(s, "/api/audiences/preview", Caller.Admin) with
         {
-            Body = w => Json($$"""{"condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{w.Tag}}"}, "sampleSize": 5}"""),
-            Optional = ["sampleSize"], AnyValue = ["condition.value"], Lookup = true,
+            Body = w => Json($$"""{"condition": {"trait": "bad_input_tag", "operator": "equals", "value": "{{w.Tag}}"}, "sampleSize": 5, "knownMembersOnly": false}"""),
+            Optional = ["sampleSize", "knownMembersOnly"], AnyValue = ["condition.value"], Lookup = true,
         };
         yield return Get(s, "/api/audiences/{audience}", Caller.Admin) with { Values = audience };
         yield return new EndpointSpec(s, "PUT", "/api/audiences/{audience}", Caller.Admin) with
         {
-            Values = audience, Body = definition, Optional = ["key", "description", "condition.and[1].within"], AnyValue = ["condition.and[0].value"],
+            Values = audience, Body = definition, Optional = ["key", "description", "knownMembersOnly", "condition.and[1].within"], AnyValue = ["condition.and[0].value"],
         };
         yield return new EndpointSpec(s, "DELETE", "/api/audiences/{audience}", Caller.Admin) with { Values = audience };
         yield return Post(s, "/api/audiences/{audience}/compute", Caller.Admin) with { Values = audience };
@@ -228,6 +229,7 @@ internal static class EndpointCorpus
         var traitBody = (Func<BadInputWorld, JsonObject>)(w => Json($$"""
             {"key": "{{w.TraitKey}}", "name": "Bad input", "description": "Changed by bad input", "definition": {"kind": "counter", "event": "Bad Input Changed {{w.Tag}}", "within": "7d"} }
             """));
+        yield return Get(s, "/api/audiences/trait-names/", Caller.Admin);
         yield return Get(s, "/api/audiences/computed-traits/", Caller.Admin);
         yield return Post(s, "/api/audiences/computed-traits/", Caller.Admin) with
         {
@@ -558,6 +560,7 @@ internal static class EndpointCorpus
                 Values = w => new() { ["key"] = w.AudienceKey, ["id"] = w.SourceId, ["code"] = w.CouponCode },
             };
         }
+        yield return new EndpointSpec(s, "PAGE", "/console/audiences/{key}/edit", Caller.Browser) with { Values = w => new() { ["key"] = w.AudienceKey } };
         yield return new EndpointSpec(s, "PAGE", "/console/destinations/{id:guid}", Caller.Browser) with { Values = w => new() { ["id"] = w.DestinationId.ToString() } };
         yield return new EndpointSpec(s, "PAGE", "/console/journeys/{id:guid}", Caller.Browser) with { Values = w => new() { ["id"] = w.JourneyId.ToString() } };
         yield return Get(s, "/console/sources/{id}/stream", Caller.Browser) with { Values = w => new() { ["id"] = w.SourceId } };

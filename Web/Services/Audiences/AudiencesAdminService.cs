@@ -12,14 +12,27 @@ public sealed class AudiencesAdminService(HttpClient http)
     public Task<Audience?> GetAsync(string audience, CancellationToken cancellationToken) =>
         http.GetAsync($"/api/audiences/{ServiceResponses.Escape(audience)}", cancellationToken).ReadOrNullAsync<Audience>(cancellationToken);
 
-    public Task<Audience> CreateAsync(string key, string name, string? description, JsonElement condition, CancellationToken cancellationToken) =>
-        http.PostAsJsonAsync("/api/audiences", new { key, name, description, condition }, cancellationToken).ReadAsync<Audience>(cancellationToken);
+    public Task<Audience> CreateAsync(string key, string name, string? description, JsonElement condition, bool knownMembersOnly,
+        CancellationToken cancellationToken) =>
+        http.PostAsJsonAsync("/api/audiences", new { key, name, description, condition, knownMembersOnly }, cancellationToken).ReadAsync<Audience>(cancellationToken);
+
+    public Task<Audience> UpdateAsync(string audience, string name, string? description, JsonElement condition, bool knownMembersOnly,
+        CancellationToken cancellationToken) =>
+        http.PutAsJsonAsync($"/api/audiences/{ServiceResponses.Escape(audience)}", new { name, description, condition, knownMembersOnly }, cancellationToken)
+            .ReadAsync<Audience>(cancellationToken);
+
+    /// <summary>Deletes the audience; its members exit.</summary>
+    public Task DeleteAsync(string audience, CancellationToken cancellationToken) =>
+        http.DeleteAsync($"/api/audiences/{ServiceResponses.Escape(audience)}", cancellationToken).SucceedAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<TraitName>> TraitNamesAsync(CancellationToken cancellationToken) =>
+        (await http.GetAsync("/api/audiences/trait-names", cancellationToken).ReadAsync<DataList<TraitName>>(cancellationToken)).Data;
 
     public Task RecomputeAsync(string audience, CancellationToken cancellationToken) =>
         http.PostAsync($"/api/audiences/{ServiceResponses.Escape(audience)}/compute", null, cancellationToken).SucceedAsync(cancellationToken);
 
-    public Task<AudiencePreview> PreviewAsync(JsonElement condition, int sampleSize, CancellationToken cancellationToken) =>
-        http.PostAsJsonAsync("/api/audiences/preview", new { condition, sampleSize }, cancellationToken).ReadAsync<AudiencePreview>(cancellationToken);
+    public Task<AudiencePreview> PreviewAsync(JsonElement condition, bool knownMembersOnly, int sampleSize, CancellationToken cancellationToken) =>
+        http.PostAsJsonAsync("/api/audiences/preview", new { condition, sampleSize, knownMembersOnly }, cancellationToken).ReadAsync<AudiencePreview>(cancellationToken);
 
     public Task<MembersPage> MembersAsync(string audience, int limit, CancellationToken cancellationToken) =>
         http.GetAsync($"/api/audiences/{ServiceResponses.Escape(audience)}/members?limit={limit}", cancellationToken).ReadAsync<MembersPage>(cancellationToken);
@@ -78,12 +91,17 @@ public sealed class AudiencesAdminService(HttpClient http)
     private sealed record DataList<T>(IReadOnlyList<T> Data);
 }
 
-public sealed record Audience(Guid Id, string Key, string Name, string? Description, JsonElement Condition, long Size, string Status,
+public sealed record Audience(Guid Id, string Key, string Name, string? Description, JsonElement Condition, bool KnownMembersOnly, long Size, string Status,
     DateTimeOffset? ComputedAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 public sealed record ProfileSample(Guid ProfileId, string? UserId);
 
-public sealed record AudiencePreview(long Count, IReadOnlyList<ProfileSample> Sample, long ElapsedMilliseconds, DateTimeOffset EvaluatedAt);
+/// <summary>How many profiles match; of them, known members and those who can be texted marketing now.</summary>
+public sealed record AudiencePreview(long Count, long KnownMembers, long SmsReachable, IReadOnlyList<ProfileSample> Sample, long ElapsedMilliseconds,
+    DateTimeOffset EvaluatedAt);
+
+/// <summary>A trait key found on profiles, with the JSON types of its values.</summary>
+public sealed record TraitName(string Name, IReadOnlyList<string> Types, long Profiles);
 
 public sealed record AudienceMember(Guid ProfileId, string? UserId, DateTimeOffset EnteredAt);
 

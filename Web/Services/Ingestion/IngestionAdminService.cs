@@ -19,6 +19,11 @@ public sealed class IngestionAdminService(HttpClient http)
     public Task<Source> SetEnabledAsync(string id, bool enabled, CancellationToken cancellationToken) =>
         http.PatchAsJsonAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}", new { enabled }, cancellationToken).ReadAsync<Source>(cancellationToken);
 
+    /// <summary>The events each source has sent (or one source's), with their properties' JSON types.</summary>
+    public async Task<IReadOnlyList<SourceSchema>> SchemaAsync(string? sourceId, CancellationToken cancellationToken) =>
+        (await http.GetAsync(sourceId is null ? "/api/ingestion/schema" : $"/api/ingestion/schema?sourceId={ServiceResponses.Escape(sourceId)}", cancellationToken)
+            .ReadAsync<EventSchema>(cancellationToken)).Sources;
+
     public Task<SourceWithKey> RotateKeyAsync(string id, CancellationToken cancellationToken) =>
         http.PostAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}/rotate-key", null, cancellationToken).ReadAsync<SourceWithKey>(cancellationToken);
 
@@ -49,3 +54,13 @@ public sealed record SourceWithKey(Source Source, string WriteKey);
 public sealed record ViolationExample(string MessageId, string Kind, string Action, IReadOnlyList<string> Errors, DateTimeOffset ReceivedAt, JsonElement? Payload);
 
 public sealed record EventViolations(string Event, long Count, long Blocked, DateTimeOffset LastSeen, IReadOnlyList<ViolationExample> Examples);
+
+public sealed record EventSchema(IReadOnlyList<SourceSchema> Sources);
+
+public sealed record SourceSchema(string SourceId, IReadOnlyList<SchemaEvent> Events, long EventsDropped);
+
+/// <summary>A track event by name (<c>Event</c>), or a page, screen, identify or group call by type (no name), with its properties.</summary>
+public sealed record SchemaEvent(string Type, string? Event, long Count, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, IReadOnlyList<SchemaProperty> Properties,
+    long PropertiesDropped);
+
+public sealed record SchemaProperty(string Name, IReadOnlyList<string> Types, long Count, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);

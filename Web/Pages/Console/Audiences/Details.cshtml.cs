@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Alle.Web.Services;
 using Alle.Web.Services.Audiences;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -33,6 +34,26 @@ public sealed class DetailsModel(AudiencesAdminService audiences) : PageModel
         Members = members.Result;
         Changes = changes.Result;
         return Page();
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(string key, bool confirm, CancellationToken cancellationToken)
+    {
+        if (!confirm)
+        {
+            TempData["Notice"] = "Tick the box to confirm the deletion; nothing was deleted.";
+            return RedirectToPage();
+        }
+        try
+        {
+            await audiences.DeleteAsync(key, cancellationToken);
+        }
+        catch (ServiceProblem problem) when ((int)problem.Status == 409)
+        {
+            TempData["Notice"] = problem.Describe();
+            return RedirectToPage();
+        }
+        TempData["Notice"] = $"Audience {key} deleted; its members exit.";
+        return Redirect("/console/audiences");
     }
 
     public async Task<IActionResult> OnPostComputeAsync(string key, CancellationToken cancellationToken)
