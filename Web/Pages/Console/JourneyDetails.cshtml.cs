@@ -3,6 +3,7 @@ using System.Text.Json;
 using Alle.Web.Journeys;
 using Alle.Web.Pages.Console.Journeys;
 using Alle.Web.Services.Audiences;
+using Alle.Web.Services.Ingestion;
 using Alle.Web.Services.Loyalty;
 using Alle.Web.Services.Messaging;
 using Microsoft.AspNetCore.Mvc;
@@ -13,8 +14,9 @@ namespace Alle.Web.Pages.Console;
 /// One journey: its counts per step, the goal's conversion per path and each arm's lift against the holdout, and the
 /// builder to edit it as a new version (the diagram with each step's counts; or the definition as JSON).
 /// </summary>
-public sealed class JourneyDetailsModel(MessagingAdminService messaging, AudiencesAdminService audiences, LoyaltyAdminService loyalty)
-    : JourneyBuilderPage(messaging, audiences, loyalty)
+public sealed class JourneyDetailsModel(MessagingAdminService messaging, AudiencesAdminService audiences, LoyaltyAdminService loyalty,
+    IngestionAdminService ingestion)
+    : JourneyBuilderPage(messaging, audiences, loyalty, ingestion)
 {
     public Guid Id => RouteData.Values.TryGetValue("id", out var id) && Guid.TryParse(id?.ToString(), out var guid) ? guid : Guid.Empty;
 

@@ -4,6 +4,7 @@ using Alle.Web.Charts;
 using Alle.Web.Journeys;
 using Alle.Web.Services;
 using Alle.Web.Services.Audiences;
+using Alle.Web.Services.Ingestion;
 using Alle.Web.Services.Loyalty;
 using Alle.Web.Services.Messaging;
 using Microsoft.AspNetCore.Html;
@@ -18,7 +19,8 @@ namespace Alle.Web.Pages.Console.Journeys;
 /// the diagram alone for the page's script to redraw it as fields change. Errors Messaging names a step for are shown
 /// beside that step.
 /// </summary>
-public abstract class JourneyBuilderPage(MessagingAdminService messaging, AudiencesAdminService audiences, LoyaltyAdminService loyalty) : PageModel
+public abstract class JourneyBuilderPage(MessagingAdminService messaging, AudiencesAdminService audiences, LoyaltyAdminService loyalty,
+    IngestionAdminService ingestion) : PageModel
 {
     protected static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -36,6 +38,12 @@ public abstract class JourneyBuilderPage(MessagingAdminService messaging, Audien
     public IReadOnlyList<Offer> Offers { get; private set; } = [];
 
     public IReadOnlyList<ComputedTrait> ComputedTraits { get; private set; } = [];
+
+    /// <summary>Event names the sources have sent (Ingestion's event schema), offered where an event is named.</summary>
+    public IReadOnlyList<string> EventNames { get; private set; } = [];
+
+    /// <summary>Trait names profiles carry (Audiences' copy of them), offered for a split on a trait.</summary>
+    public IReadOnlyList<string> TraitNames { get; private set; } = [];
 
     public IReadOnlyDictionary<int, IReadOnlyList<string>> StepErrors { get; private set; } = new Dictionary<int, IReadOnlyList<string>>();
 
@@ -204,9 +212,11 @@ public abstract class JourneyBuilderPage(MessagingAdminService messaging, Audien
         var audienceList = audiences.ListAsync(cancellationToken);
         var traits = audiences.ListComputedTraitsAsync(cancellationToken);
         var offers = loyalty.ListOffersAsync(cancellationToken);
-        await Task.WhenAll(audienceList, traits, offers);
+        var names = LoadNamesAsync(cancellationToken);
+        await Task.WhenAll(audienceList, traits, offers, names);
         Audiences = audienceList.Result;
         ComputedTraits = traits.Result;
+        (EventNames, TraitNames) = names.Result;
         Offers = [.. offers.Result.Where(offer => offer.Active && offer.EndsAt > DateTimeOffset.UtcNow)];
         if (!keepJson)
         {
@@ -219,6 +229,24 @@ public abstract class JourneyBuilderPage(MessagingAdminService messaging, Audien
             ModelState.AddModelError(string.Empty, error);
         }
         return Page();
+    }
+
+    private async Task<(IReadOnlyList<string> Events, IReadOnlyList<string> Traits)> LoadNamesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var schema = ingestion.SchemaAsync(null, cancellationToken);
+            var traits = audiences.TraitNamesAsync(cancellationToken);
+            await Task.WhenAll(schema, traits);
+            var events = schema.Result.SelectMany(source => source.Events).Where(e => e is { Type: "track", Event: not null })
+                .Select(e => e.Event!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            return (events, [.. traits.Result.Select(trait => trait.Name)]);
+        }
+        catch (Exception exception) when (exception is ServiceProblem or HttpRequestException)
+        {
+            // Names are suggestions: without them the fields still take names typed by hand.
+            return ([], []);
+        }
     }
 
     private async Task<IActionResult?> TrySaveAsync(JsonElement definition, CancellationToken cancellationToken)
