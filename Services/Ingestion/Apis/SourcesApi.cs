@@ -8,7 +8,7 @@ namespace Alle.Ingestion.Apis;
 
 /// <summary>
 /// Operators manage sources: create (the write key is shown once), list, rename, enable or disable, set a rate limit,
-/// rotate the write key, and see what a source sent that was not forwarded.
+/// rotate the write key, and see how much a source sends and what it sent that was not forwarded.
 /// </summary>
 internal static class SourcesApi
 {
@@ -20,6 +20,7 @@ internal static class SourcesApi
         api.MapGet("/{id}", GetAsync).WithSummary("One source with its event counts");
         api.MapPatch("/{id}", UpdateAsync).WithSummary("Rename, enable or disable a source");
         api.MapPost("/{id}/rotate-key", RotateKeyAsync).WithSummary("Rotate a source's write key (the old key stops working)");
+        api.MapGet("/{id}/volume", GetVolumeAsync).WithSummary("Events a source sent per hour (last 24 hours by default) and the last event seen");
         api.MapGet("/{id}/rejected", GetRejectedAsync).WithSummary("Events a source sent that were refused, with the reason");
         return app;
     }
@@ -87,6 +88,20 @@ internal static class SourcesApi
         var source = await store.RotateKeyAsync(id, writeKey, cancellationToken);
         directory.Invalidate();
         return source is null ? NotFound(id) : TypedResults.Ok(new SourceWithKey(source, writeKey));
+    }
+
+    private static async Task<Results<Ok<SourceVolume>, ValidationProblem, ProblemHttpResult>> GetVolumeAsync(
+        string id, int? hours, SourceStore store, SourceVolumeStore volumes, CancellationToken cancellationToken)
+    {
+        if (hours is < 1 or > 168)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["hours"] = ["Ask for 1 to 168 hours."] });
+        }
+        if (await store.FindAsync(id, cancellationToken) is null)
+        {
+            return NotFound(id);
+        }
+        return TypedResults.Ok(await volumes.ReadAsync(id, hours ?? 24, cancellationToken));
     }
 
     private static async Task<Results<Ok<RejectionReport>, ProblemHttpResult>> GetRejectedAsync(

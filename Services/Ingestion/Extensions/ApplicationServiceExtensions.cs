@@ -45,6 +45,7 @@ internal static class ApplicationServiceExtensions
         builder.AddDatabaseMigrations(WarehouseDatabase.Name, keyed: true, folder: "Warehouse.Schema", historyTable: "warehouse_schema_history");
         builder.Services.AddSingleton<SourceStore>();
         builder.Services.AddSingleton<SourceDirectory>();
+        builder.Services.AddSingleton<SourceVolumeStore>();
         builder.Services.AddHostedService<SourceSeeder>();
         builder.Services.AddSingleton<SuppressionList>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SuppressionList>());

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Alle.Contracts;
 using Alle.Ingestion.Outbox;
+using Alle.Ingestion.Sources;
 using Alle.Ingestion.Tracking;
 using Alle.Ingestion.TrackingPlans;
 using Alle.Platform.Outbox;
@@ -22,7 +23,7 @@ internal sealed record AcceptedRequest(
 /// <summary>
 /// Makes a request durable in one transaction before it is acknowledged: records each (source, messageId) once, writes
 /// the events not seen before into the outbox as one batch (the relay publishes it as one <see cref="EventsIngested"/>),
-/// and records rejections and tracking-plan violations.
+/// records rejections and tracking-plan violations, and counts the new events in the source's hour.
 /// </summary>
 internal sealed class EventLog([FromKeyedServices(IngestionDatabase.Name)] NpgsqlDataSource dataSource)
 {
@@ -41,6 +42,7 @@ internal sealed class EventLog([FromKeyedServices(IngestionDatabase.Name)] Npgsq
         {
             batch.BatchCommands.Add(OutboxWriter.Insert([CommittedBatchPublisher.Entry(request.BatchId, request.SourceId, fresh)], request.ReceivedAt,
                 firstAttemptAt: request.ReceivedAt + CommittedBatchPublisher.HandOverTime));
+            batch.BatchCommands.Add(SourceVolume.CountCommand(request.SourceId, request.ReceivedAt, fresh));
         }
         if (request.Rejected.Count > 0)
         {

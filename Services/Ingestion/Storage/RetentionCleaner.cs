@@ -7,7 +7,7 @@ namespace Alle.Ingestion.Storage;
 
 /// <summary>
 /// Keeps ingestiondb bounded: message ids are remembered for deduplication for <see cref="IngestionOptions.DedupeWindowDays"/>
-/// (a client retry comes within minutes; Segment dedupes within a day), rejections and violations for
+/// (a client retry comes within minutes; Segment dedupes within a day), rejections, violations and hourly event counts for
 /// <see cref="IngestionOptions.DiagnosticsRetentionDays"/>, privacy deletions' records for <see cref="DeletedSubjects.KeptFor"/>.
 /// The warehouse keeps every event.
 /// </summary>
@@ -48,6 +48,9 @@ internal sealed class RetentionCleaner(
             ("DELETE FROM received_messages WHERE ctid = ANY(ARRAY(SELECT ctid FROM received_messages WHERE received_at < $1 LIMIT 50000))", dedupeBefore),
             ("DELETE FROM rejected_events WHERE id = ANY(ARRAY(SELECT id FROM rejected_events WHERE received_at < $1 LIMIT 50000))", diagnosticsBefore),
             ("DELETE FROM plan_violations WHERE id = ANY(ARRAY(SELECT id FROM plan_violations WHERE received_at < $1 LIMIT 50000))", diagnosticsBefore),
+            // A source's latest hour stays however old it is: it holds the source's last event seen.
+            ("DELETE FROM source_event_volume old WHERE hour < $1 AND EXISTS (SELECT 1 FROM source_event_volume newer " +
+             "WHERE newer.source_id = old.source_id AND newer.hour > old.hour)", diagnosticsBefore),
         })
         {
             // In slices, so a large backlog never holds long locks or one huge transaction.

@@ -105,6 +105,7 @@ internal static class EndpointCorpus
             Optional = ["name", "enabled", "rateLimitPerSecond"],
         };
         yield return Post(s, "/api/ingestion/sources/{id}/rotate-key", Caller.Admin) with { Values = source };
+        yield return Get(s, "/api/ingestion/sources/{id}/volume", Caller.Admin) with { Values = source, Lookup = true, Query = new() { ["hours"] = QueryKind.Integer } };
         yield return Get(s, "/api/ingestion/sources/{id}/rejected", Caller.Admin) with
         {
             Values = source, Lookup = true, Query = new() { ["reason"] = QueryKind.Text, ["limit"] = QueryKind.Integer },

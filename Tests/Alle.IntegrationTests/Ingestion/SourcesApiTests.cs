@@ -70,6 +70,49 @@ public sealed class SourcesApiTests(DistributedAppFixture app)
     }
 
     [Fact]
+    public async Task A_source_reports_its_events_per_hour_and_the_last_event_seen_counting_retries_once()
+    {
+        var created = await app.AdminGateway.PostAsJsonAsync("/api/ingestion/sources", new { name = "Volume probe", id = $"volume-{Guid.NewGuid():N}"[..20] });
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = body.GetProperty("source").GetProperty("id").GetString()!;
+        var client = TrackingClient(body.GetProperty("writeKey").GetString()!);
+
+        var fresh = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/ingestion/sources/{id}/volume");
+        Assert.Equal(24, fresh.GetProperty("hours").GetArrayLength());
+        Assert.All(fresh.GetProperty("hours").EnumerateArray(), hour => Assert.Equal(0, hour.GetProperty("events").GetInt64()));
+        Assert.Equal(JsonValueKind.Null, fresh.GetProperty("lastEvent").ValueKind);
+
+        var batch = new
+        {
+            batch = new object[]
+            {
+                new { type = "track", userId = "volume-user", @event = "Volume Counted", messageId = $"v1-{id}" },
+                new { type = "track", userId = "volume-user", @event = "Volume Counted", messageId = $"v2-{id}" },
+                new { type = "page", userId = "volume-user", name = "Volume Page", messageId = $"v3-{id}" },
+            },
+        };
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/batch", batch)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/batch", batch)).StatusCode); // a retry: stored once, counted once
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/track", new { userId = "volume-user" })).StatusCode); // rejected: no event name
+
+        var volume = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/ingestion/sources/{id}/volume?hours=3");
+        var hours = volume.GetProperty("hours").EnumerateArray().ToList();
+        Assert.Equal(3, hours.Count);
+        Assert.Equal(3, hours.Sum(hour => hour.GetProperty("events").GetInt64()));
+        Assert.Equal(hours[^1].GetProperty("events").GetInt64(), volume.GetProperty("lastHour").GetInt64());
+        Assert.True(hours[0].GetProperty("hour").GetDateTimeOffset() < hours[2].GetProperty("hour").GetDateTimeOffset());
+        var last = volume.GetProperty("lastEvent");
+        Assert.Equal("page", last.GetProperty("type").GetString());
+        Assert.Equal("Volume Page", last.GetProperty("name").GetString());
+        Assert.True(DateTimeOffset.UtcNow - last.GetProperty("receivedAt").GetDateTimeOffset() < TimeSpan.FromMinutes(5));
+
+        var tooMany = await app.AdminGateway.GetAsync($"/api/ingestion/sources/{id}/volume?hours=1000");
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Equal("application/problem+json", tooMany.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.AdminGateway.GetAsync("/api/ingestion/sources/no-such-source/volume")).StatusCode);
+    }
+
+    [Fact]
     public async Task Bad_source_requests_get_problems_and_change_nothing()
     {
         var id = $"dup-{Guid.NewGuid():N}"[..16];

@@ -48,29 +48,6 @@ public sealed class PortalLogicTests
     [InlineData("/Providers", "Providers")]
     public void Page_calls_are_named_after_the_page(string path, string name) => Assert.Equal(name, PageViewTracking.NameOf(path));
 
-    [Theory]
-    [InlineData(0, 4)]
-    [InlineData(3, 4)]
-    [InlineData(7, 10)]
-    [InlineData(11, 20)]
-    [InlineData(380, 400)]
-    [InlineData(1200, 2000)]
-    public void Chart_axes_end_on_a_round_number_at_or_above_the_largest_value(double max, double axis) => Assert.Equal(axis, SvgChart.NiceMax(max));
-
-    [Fact]
-    public void Charts_are_accessible_svg_with_every_value_described_and_labels_encoded()
-    {
-        var svg = SvgChart.Bars("Messages by status", [("delivered", 12), ("<failed>", 3)]).ToString()!;
-
-        Assert.StartsWith("<svg", svg, StringComparison.Ordinal);
-        Assert.Contains("role=\"img\"", svg, StringComparison.Ordinal);
-        Assert.Contains("<title id=", svg, StringComparison.Ordinal);
-        Assert.Contains("delivered: 12", svg, StringComparison.Ordinal);
-        Assert.Contains("&lt;failed&gt;", svg, StringComparison.Ordinal);
-        Assert.DoesNotContain("<failed>", svg, StringComparison.Ordinal);
-        Assert.Equal(2, svg.Split("<rect ").Length - 1);
-    }
-
     [Fact]
     public void The_qr_code_is_inline_svg_labelled_with_the_coupon()
     {

@@ -27,6 +27,10 @@ public sealed class IngestionAdminService(HttpClient http)
     public Task<SourceWithKey> RotateKeyAsync(string id, CancellationToken cancellationToken) =>
         http.PostAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}/rotate-key", null, cancellationToken).ReadAsync<SourceWithKey>(cancellationToken);
 
+    /// <summary>A source's accepted events per hour over the last 24 hours and its last event seen, from Ingestion's counters.</summary>
+    public Task<SourceVolume> VolumeAsync(string id, CancellationToken cancellationToken) =>
+        http.GetAsync($"/api/ingestion/sources/{ServiceResponses.Escape(id)}/volume", cancellationToken).ReadAsync<SourceVolume>(cancellationToken);
+
     /// <summary>The source's tracking plan document; null when it has none.</summary>
     public async Task<JsonElement?> GetTrackingPlanAsync(string id, CancellationToken cancellationToken)
     {
@@ -50,6 +54,13 @@ public sealed record Source(string Id, string Name, bool Enabled, int? RateLimit
     DateTimeOffset? KeyRotatedAt);
 
 public sealed record SourceWithKey(Source Source, string WriteKey);
+
+public sealed record HourlyVolume(DateTimeOffset Hour, long Events);
+
+/// <summary>The latest event a source sent; <see cref="Name"/> is the track event's, page's or screen's name.</summary>
+public sealed record LastEventSeen(DateTimeOffset ReceivedAt, string Type, string? Name);
+
+public sealed record SourceVolume(string SourceId, IReadOnlyList<HourlyVolume> Hours, long LastHour, LastEventSeen? LastEvent);
 
 public sealed record ViolationExample(string MessageId, string Kind, string Action, IReadOnlyList<string> Errors, DateTimeOffset ReceivedAt, JsonElement? Payload);
 
