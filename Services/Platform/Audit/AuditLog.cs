@@ -55,7 +55,7 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, string service)
         {
             return null;
         }
-        var masked = PersonalDataMasking.MaskDocument(AuditRedaction.WithoutPersonIds(text));
+        var masked = PersonalDataMasking.MaskDocument(AuditRedaction.ForSummary(text));
         return masked.Length <= MaxSummaryLength ? masked : masked[..MaxSummaryLength] + "…";
     }
 }

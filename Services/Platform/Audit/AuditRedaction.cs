@@ -9,6 +9,8 @@ namespace Alle.Platform.Audit;
 /// e-mails (masked), the ids that name a person — user ids, anonymous ids, member ids, a regulation's subjects — are
 /// replaced by <c>•••</c> wherever a summary names them, and so are the segments of a resource path that stand for one
 /// (<c>/api/loyalty/members/{memberId}</c>, <c>/api/messaging/consent/{phone}</c>, <c>/api/profiles/{profileId}/…</c>).
+/// Nor may it hold a credential: passwords, secrets, write keys and tokens in a summary (an operator's password in the
+/// request creating her, a key shown once in the answer creating it) are replaced the same way.
 /// </summary>
 public static class AuditRedaction
 {
@@ -18,6 +20,15 @@ public static class AuditRedaction
     {
         "userId", "user_id", "anonymousId", "anonymous_id", "memberId", "member_id", "previousId", "previous_id", "subjectId", "subjectIds", "subject",
     };
+
+    private static readonly HashSet<string> SecretKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "password", "newPassword", "currentPassword", "passwordHash", "secret", "signingSecret", "writeKey", "write_key", "token",
+        "accessToken", "authToken", "apiKey", "api_key",
+    };
+
+    /// <summary>The prefixes of the platform's own credentials (API keys, member and operator tokens), wherever they appear.</summary>
+    private static readonly string[] SecretPrefixes = ["alle_", "mt1.", "ot1."];
 
     /// <summary>Route parameters whose value names a person.</summary>
     private static readonly HashSet<string> PersonRouteParameters = new(StringComparer.OrdinalIgnoreCase)
@@ -54,7 +65,8 @@ public static class AuditRedaction
         return "/" + string.Join('/', segments);
     }
 
-    public static string WithoutPersonIds(string text)
+    /// <summary>A summary without the ids that name a person and without credentials.</summary>
+    public static string ForSummary(string text)
     {
         try
         {
@@ -77,7 +89,7 @@ public static class AuditRedaction
                     {
                         continue;
                     }
-                    obj[name] = PersonIdKeys.Contains(name) ? RedactAll(child) : Redact(child.DeepClone());
+                    obj[name] = PersonIdKeys.Contains(name) || SecretKeys.Contains(name) ? RedactAll(child) : Redact(child.DeepClone());
                 }
                 return obj;
             case JsonArray array:
@@ -89,6 +101,8 @@ public static class AuditRedaction
                     }
                 }
                 return array;
+            case JsonValue value when value.TryGetValue<string>(out var text) && SecretPrefixes.Any(prefix => text.StartsWith(prefix, StringComparison.Ordinal)):
+                return JsonValue.Create(Redacted);
             default:
                 return node;
         }

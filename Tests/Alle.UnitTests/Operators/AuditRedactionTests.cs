@@ -9,7 +9,7 @@ public sealed class AuditRedactionTests
     [Fact]
     public void Ids_that_name_a_person_are_redacted_wherever_they_appear_and_everything_else_is_kept()
     {
-        var summary = JsonNode.Parse(AuditRedaction.WithoutPersonIds("""
+        var summary = JsonNode.Parse(AuditRedaction.ForSummary("""
             {"regulationType": "SUPPRESS_WITH_DELETE", "subjectType": "USER_ID", "subjectIds": ["forgotten-1", "forgotten-2"],
              "batch": [{"userId": "u-1", "event": "Provider Searched", "properties": {"member_id": "m-9", "zip": "10001"}}]}
             """))!;
@@ -23,9 +23,28 @@ public sealed class AuditRedactionTests
     }
 
     [Fact]
+    public void Credentials_are_redacted_by_name_and_the_platforms_own_keys_and_tokens_wherever_they_appear()
+    {
+        var summary = JsonNode.Parse(AuditRedaction.ForSummary("""
+            {"request": [{"email": "ops@example.com", "role": "marketer", "password": "correct horse battery"}],
+             "result": {"source": {"id": "web", "name": "Web"}, "writeKey": "Zx81kq", "secret": "whsec",
+                        "key": "alle_0123abcd", "member": {"token": "mt1.payload.sig", "tier": "gold"}, "note": "ot1.body.sig",
+                        "audience": {"key": "north-star"}}}
+            """))!;
+
+        Assert.Equal("•••", summary["request"]![0]!["password"]!.GetValue<string>());
+        Assert.Equal(("•••", "•••", "•••", "•••", "•••"), (summary["result"]!["writeKey"]!.GetValue<string>(),
+            summary["result"]!["secret"]!.GetValue<string>(), summary["result"]!["key"]!.GetValue<string>(),
+            summary["result"]!["member"]!["token"]!.GetValue<string>(), summary["result"]!["note"]!.GetValue<string>()));
+        Assert.Equal(("marketer", "web", "gold", "north-star"), (summary["request"]![0]!["role"]!.GetValue<string>(),
+            summary["result"]!["source"]!["id"]!.GetValue<string>(), summary["result"]!["member"]!["tier"]!.GetValue<string>(),
+            summary["result"]!["audience"]!["key"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public void Text_that_is_not_json_is_left_to_the_masking_of_phones_and_e_mails()
     {
-        Assert.Equal("not json {", AuditRedaction.WithoutPersonIds("not json {"));
+        Assert.Equal("not json {", AuditRedaction.ForSummary("not json {"));
     }
 
     [Theory]
