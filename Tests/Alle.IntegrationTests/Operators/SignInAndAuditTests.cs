@@ -45,6 +45,11 @@ public sealed class SignInAndAuditTests(DistributedAppFixture app)
         Assert.Equal(4, actions.Count(a => a == "sign-in failed"));
         Assert.Equal(1, actions.Count(a => a == "sign-in failed: locked"));
         Assert.Equal(1, actions.Count(a => a == "sign-in refused: locked"));
+
+        // Her creation is in the log, but not the password it carried.
+        var log = (await app.AdminGateway.GetFromJsonAsync<JsonElement>("/api/console/audit?limit=200")).EnumerateArray().ToList();
+        Assert.Contains(log, entry => entry.GetProperty("action").GetString() == "POST /api/console/operators");
+        Assert.DoesNotContain(log, entry => entry.GetRawText().Contains(password, StringComparison.Ordinal));
     }
 
     [Fact]
