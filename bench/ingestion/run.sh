@@ -2,7 +2,8 @@
 # Ingestion benchmark: the load generator starts the whole application from the AppHost's graph (Aspire's testing
 # builder; Release build, fresh state folder, random ports), drives the Tracking API through the gateway and directly,
 # prints a table, then stops everything and deletes the state folder.
-#   bench/ingestion/run.sh [--ingestion-alone] [--seconds N] [--rate N] [--concurrency N] [--batch-size N] [--warm-up-seconds N]
+#   bench/ingestion/run.sh [--ingestion-alone] [--track-only] [--seconds N] [--rate N[,N…]] [--concurrency N] [--batch-size N] [--warm-up-seconds N]
+# --track-only measures single /v1/track calls only (FixedRateLatency), at each rate given (e.g. --rate 1000,3000).
 # --ingestion-alone stops every service downstream of ingestion (through Aspire, as the dashboard's stop button does)
 # before measuring, so the figures show what ingestion and its warehouse loader do with the cores to themselves;
 # messages wait in the broker.

@@ -56,7 +56,7 @@ internal static class BatchThroughput
         var delivered = await WaitForWarehouseAsync(app.Warehouse, runId, acknowledgedEvents, clock);
         var all = latencies.SelectMany(l => l).Order().ToList();
         return new ScenarioResult($"batch of {options.BatchSize}", via, all.Count, acknowledgedEvents, failures,
-            acknowledgedEvents / elapsed.TotalSeconds, Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99),
+            acknowledgedEvents / elapsed.TotalSeconds, Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99), all.Count == 0 ? 0 : all[^1],
             delivered is { } total ? acknowledgedEvents / total.TotalSeconds : null, cpuUsed, new Dictionary<string, long>(failureKinds));
     }
 

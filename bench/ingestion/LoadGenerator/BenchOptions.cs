@@ -2,17 +2,24 @@ using System.Globalization;
 
 namespace Alle.Bench.Ingestion;
 
-internal sealed record BenchOptions(int Seconds, int Rate, int Concurrency, int BatchSize, int WarmUpSeconds, bool IngestionAlone)
+/// <param name="Rates">Single-call rates measured one after the other (<c>--rate 1000,3000</c>).</param>
+/// <param name="TrackOnly">Measures only single calls (<c>--track-only</c>), skipping the batch scenarios.</param>
+internal sealed record BenchOptions(int Seconds, IReadOnlyList<int> Rates, int Concurrency, int BatchSize, int WarmUpSeconds, bool IngestionAlone, bool TrackOnly)
 {
     public static BenchOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var ingestionAlone = false;
+        var trackOnly = false;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--ingestion-alone")
             {
                 ingestionAlone = true;
+            }
+            else if (args[i] == "--track-only")
+            {
+                trackOnly = true;
             }
             else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
             {
@@ -26,11 +33,12 @@ internal sealed record BenchOptions(int Seconds, int Rate, int Concurrency, int 
         int Number(string name, string fallback) => int.Parse(values.GetValueOrDefault(name, fallback), CultureInfo.InvariantCulture);
         return new BenchOptions(
             Number("seconds", "20"),
-            Number("rate", "1000"),
+            [.. values.GetValueOrDefault("rate", "1000").Split(',').Select(rate => int.Parse(rate, CultureInfo.InvariantCulture))],
             Number("concurrency", "16"),
             Number("batch-size", "100"),
             Number("warm-up-seconds", "10"),
-            ingestionAlone);
+            ingestionAlone,
+            trackOnly);
     }
 }
 

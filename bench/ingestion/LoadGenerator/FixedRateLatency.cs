@@ -10,19 +10,19 @@ namespace Alle.Bench.Ingestion;
 /// </summary>
 internal static class FixedRateLatency
 {
-    public static async Task<ScenarioResult> RunAsync(string via, Uri target, BenchOptions options, BenchTarget app)
+    public static async Task<ScenarioResult> RunAsync(string via, Uri target, int rate, BenchOptions options, BenchTarget app)
     {
         var runId = $"l{Guid.NewGuid():N}"[..12] + "-";
         using var client = Requests.Client(target, app.WriteKey, 256);
         await Warm.UpAsync(() => client.PostAsync("/v1/track", Requests.Track("warmup-")), 200);
 
-        var total = options.Rate * options.Seconds;
+        var total = rate * options.Seconds;
         var latencies = new ConcurrentBag<double>();
         long failures = 0;
         var failureKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var cpuBefore = app.Cpu.Sample();
         var clock = Stopwatch.StartNew();
-        await OpenLoop.RunAsync(total, options.Rate, (_, due) => SendAsync(due));
+        await OpenLoop.RunAsync(total, rate, (_, due) => SendAsync(due));
         var elapsed = clock.Elapsed;
         var cpuUsed = app.Cpu.Since(cpuBefore, elapsed);
 
@@ -50,7 +50,7 @@ internal static class FixedRateLatency
         }
 
         var sorted = latencies.Order().ToList();
-        return new ScenarioResult($"track at {options.Rate}/s", via, sorted.Count, sorted.Count, failures, sorted.Count / elapsed.TotalSeconds,
-            Percentiles.Of(sorted, 0.50), Percentiles.Of(sorted, 0.99), null, cpuUsed, new Dictionary<string, long>(failureKinds));
+        return new ScenarioResult($"track at {rate}/s", via, sorted.Count, sorted.Count, failures, sorted.Count / elapsed.TotalSeconds,
+            Percentiles.Of(sorted, 0.50), Percentiles.Of(sorted, 0.99), sorted.Count == 0 ? 0 : sorted[^1], null, cpuUsed, new Dictionary<string, long>(failureKinds));
     }
 }

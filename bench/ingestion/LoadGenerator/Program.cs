@@ -1,7 +1,7 @@
 using Alle.Bench;
 using Alle.Bench.Ingestion;
 
-// Usage: LoadGenerator [--ingestion-alone] [--seconds N] [--rate N] [--concurrency N] [--batch-size N] [--warm-up-seconds N]
+// Usage: LoadGenerator [--ingestion-alone] [--track-only] [--seconds N] [--rate N[,N…]] [--concurrency N] [--batch-size N] [--warm-up-seconds N]
 // Starts the whole application itself (Aspire's testing builder: fresh state folder, random ports), drives the
 // Tracking API through the gateway and directly, prints a table, then stops everything and deletes the state folder.
 var options = BenchOptions.Parse(args);
@@ -28,19 +28,25 @@ try
     foreach (var url in new[] { gateway, direct })
     {
         Console.Error.WriteLine($"warming up against {url} ({options.WarmUpSeconds} s of each scenario)…");
-        await BatchThroughput.RunAsync("warm-up", url, warmUp, target);
-        await FixedRateLatency.RunAsync("warm-up", url, warmUp, target);
+        if (!options.TrackOnly)
+        {
+            await BatchThroughput.RunAsync("warm-up", url, warmUp, target);
+        }
+        await FixedRateLatency.RunAsync("warm-up", url, options.Rates[0], warmUp, target);
     }
 
-    foreach (var (name, url) in new[] { ("gateway", gateway), ("direct", direct) })
+    foreach (var (name, url) in options.TrackOnly ? [] : new[] { ("gateway", gateway), ("direct", direct) })
     {
         Console.Error.WriteLine($"batch throughput via {name} ({options.Seconds} s)…");
         results.Add(await BatchThroughput.RunAsync(name, url, options, target));
     }
-    foreach (var (name, url) in new[] { ("gateway", gateway), ("direct", direct) })
+    foreach (var rate in options.Rates)
     {
-        Console.Error.WriteLine($"single /v1/track at {options.Rate} req/s via {name} ({options.Seconds} s)…");
-        results.Add(await FixedRateLatency.RunAsync(name, url, options, target));
+        foreach (var (name, url) in new[] { ("gateway", gateway), ("direct", direct) })
+        {
+            Console.Error.WriteLine($"single /v1/track at {rate} req/s via {name} ({options.Seconds} s)…");
+            results.Add(await FixedRateLatency.RunAsync(name, url, rate, options, target));
+        }
     }
 }
 finally

@@ -11,6 +11,7 @@ internal sealed record ScenarioResult(
     double EventsPerSecond,
     double P50Milliseconds,
     double P99Milliseconds,
+    double MaxMilliseconds,
     double? WarehouseEventsPerSecond,
     Dictionary<string, double> CoresByProcess,
     Dictionary<string, long> FailureKinds);
@@ -21,13 +22,13 @@ internal static class Report
     {
         var invariant = CultureInfo.InvariantCulture;
         Console.WriteLine();
-        Console.WriteLine("| scenario | via | requests acknowledged | events acknowledged | failures | events/s durable | p50 ms | p99 ms | events/s into warehouse |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| scenario | via | requests acknowledged | events acknowledged | failures | events/s durable | p50 ms | p99 ms | max ms | events/s into warehouse |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
-            Console.WriteLine(string.Format(invariant, "| {0} | {1} | {2:N0} | {3:N0} | {4:N0} | {5:N0} | {6:0.0} | {7:0.0} | {8} |",
+            Console.WriteLine(string.Format(invariant, "| {0} | {1} | {2:N0} | {3:N0} | {4:N0} | {5:N0} | {6:0.0} | {7:0.0} | {8:0.0} | {9} |",
                 r.Scenario, r.Via, r.Requests, r.Events,
-                r.Failures == 0 ? "0" : $"{r.Failures:N0} ({string.Join(", ", r.FailureKinds.Select(k => $"{k.Key}: {k.Value:N0}"))})", r.EventsPerSecond, r.P50Milliseconds, r.P99Milliseconds,
+                r.Failures == 0 ? "0" : $"{r.Failures:N0} ({string.Join(", ", r.FailureKinds.Select(k => $"{k.Key}: {k.Value:N0}"))})", r.EventsPerSecond, r.P50Milliseconds, r.P99Milliseconds, r.MaxMilliseconds,
                 r.WarehouseEventsPerSecond is { } w ? w.ToString("N0", invariant) : "–"));
         }
 
