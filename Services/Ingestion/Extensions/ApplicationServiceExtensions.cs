@@ -65,6 +65,8 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<BrokerAvailability>();
         builder.Services.AddSingleton<CommittedBatchPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CommittedBatchPublisher>());
+        builder.Services.AddSingleton<GroupCommitter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<GroupCommitter>());
         builder.Services.AddSingleton<SourceRateLimiter>();
         builder.Services.AddSingleton<LiveEventStream>();
         builder.Services.AddSingleton<TrackingIntake>();

@@ -7,11 +7,14 @@ using Npgsql;
 
 namespace Alle.Ingestion.Outbox;
 
-/// <summary>A committed request's new events, waiting to be published as one message in the request's trace.</summary>
-internal sealed record PendingBatch(Guid BatchId, string SourceId, IReadOnlyList<TrackedEvent> Events, string? TraceParent);
+/// <summary>
+/// A committed group's new events of one source, waiting to be published as one message: in the first request's trace,
+/// linked to the others'.
+/// </summary>
+internal sealed record PendingBatch(Guid BatchId, string SourceId, IReadOnlyList<TrackedEvent> Events, IReadOnlyList<string?> TraceParents);
 
 /// <summary>
-/// Ingestion's fast path out of the outbox: a request hands its committed batch over in memory, and this publishes it
+/// Ingestion's fast path out of the outbox: the group committer hands each committed batch over in memory, and this publishes it
 /// as one <see cref="EventsIngested"/> and deletes its outbox row at once. The row is written due only after
 /// <see cref="HandOverTime"/>, so the shared relay (<see cref="OutboxRelay"/>) delivers only what this did not: batches
 /// of a process that was killed, or that could not be published while the broker was down. Consumers dedupe by
@@ -72,7 +75,7 @@ internal sealed class CommittedBatchPublisher(
         timeout.CancelAfter(s_publishTimeout);
         try
         {
-            using var activity = OutboxTracing.StartRelay("outbox EventsIngested", batch.TraceParent);
+            using var activity = OutboxTracing.StartRelay("outbox EventsIngested", batch.TraceParents);
             await bus.Publish(new EventsIngested(batch.BatchId, batch.SourceId, batch.Events), context => context.MessageId = batch.BatchId, timeout.Token);
             broker.ReportPublished();
             return true;

@@ -40,7 +40,7 @@ internal sealed class TrackingIntake(
     SourceRateLimiter rateLimiter,
     SuppressionList suppressionList,
     TrackingPlanStore trackingPlans,
-    EventLog eventLog,
+    GroupCommitter committer,
     CommittedBatchPublisher publisher,
     BrokerAvailability broker,
     LiveEventStream liveStream,
@@ -53,7 +53,7 @@ internal sealed class TrackingIntake(
 
     /// <summary>Whether new work can be made durable and delivered now; checked before a body is even read.</summary>
     public IntakeResult? RefuseWhenOverloaded() =>
-        !broker.IsAvailable || publisher.Backlog > options.Value.MaxUnpublishedBatches
+        !broker.IsAvailable || publisher.Backlog > options.Value.MaxUnpublishedBatches || committer.Waiting > options.Value.MaxWaitingRequests
             ? new IntakeResult(IntakeStatus.Unavailable, RetryAfter)
             : null;
 
@@ -107,20 +107,20 @@ internal sealed class TrackingIntake(
             accepted.Add(trackedEvent!);
         }
 
-        var stored = new AcceptedRequest(Guid.NewGuid(), source.Id, arrival.ReceivedAt, accepted, rejected, violations, OutboxTracing.CurrentTraceParent);
+        var stored = new AcceptedRequest(source.Id, arrival.ReceivedAt, accepted, rejected, violations, OutboxTracing.CurrentTraceParent, request.Bytes);
         IReadOnlyList<TrackedEvent> fresh;
         try
         {
-            fresh = await eventLog.AppendAsync(stored, cancellationToken);
+            // Committed with whatever other requests are waiting; the committer hands the new events to the publisher.
+            fresh = await committer.CommitAsync(stored);
         }
-        catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or GroupCommitClosedException)
         {
             return Unavailable(exception);
         }
 
         if (fresh.Count > 0)
         {
-            publisher.Enqueue(new PendingBatch(stored.BatchId, source.Id, fresh, stored.TraceParent));
             schema.Observe(fresh);
         }
         if (liveStream.HasListeners(source.Id))

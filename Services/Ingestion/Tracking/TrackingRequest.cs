@@ -25,6 +25,9 @@ internal sealed class TrackingRequest
 
     public BatchDefaults Defaults { get; }
 
+    /// <summary>The body's size once decompressed.</summary>
+    public int Bytes { get; private init; }
+
     /// <param name="body">The request body, already decompressed and no larger than the limit for its kind.</param>
     /// <param name="isBatch">True for the batch endpoints.</param>
     public static TrackingRequest Parse(ReadOnlyMemory<byte> body, bool isBatch)
@@ -50,7 +53,7 @@ internal sealed class TrackingRequest
         var writeKey = root.TryGetProperty("writeKey", out var key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null;
         if (!isBatch)
         {
-            return new TrackingRequest(writeKey, [root], default);
+            return new TrackingRequest(writeKey, [root], default) { Bytes = body.Length };
         }
 
         if (!root.TryGetProperty("batch", out var batch) || batch.ValueKind != JsonValueKind.Array)
@@ -81,7 +84,7 @@ internal sealed class TrackingRequest
             ObjectOrNull(root, "context"),
             ObjectOrNull(root, "integrations"),
             root.TryGetProperty("sentAt", out var sentAt) && TryReadTimestamp(sentAt, out var sent) ? sent : null);
-        return new TrackingRequest(writeKey, messages, defaults);
+        return new TrackingRequest(writeKey, messages, defaults) { Bytes = body.Length };
     }
 
     internal static JsonElement? ObjectOrNull(JsonElement element, string name) =>

@@ -31,7 +31,14 @@ public static class OutboxWriter
     /// When the relay may first deliver the rows (default: at once). A service that delivers from memory right after
     /// committing (ingestion's fast path) leaves the relay only what that path has not deleted by then.
     /// </param>
-    public static NpgsqlBatchCommand Insert(IReadOnlyCollection<OutboxEntry> entries, DateTimeOffset now, DateTimeOffset? firstAttemptAt = null)
+    public static NpgsqlBatchCommand Insert(IReadOnlyCollection<OutboxEntry> entries, DateTimeOffset now, DateTimeOffset? firstAttemptAt = null) =>
+        Insert(entries, now, firstAttemptAt, OutboxTracing.CurrentTraceParent);
+
+    /// <summary>
+    /// As <see cref="Insert(IReadOnlyCollection{OutboxEntry}, DateTimeOffset, DateTimeOffset?)"/>, in the trace given rather
+    /// than the current one: for a writer that commits on behalf of requests it is not running in (a group commit).
+    /// </summary>
+    public static NpgsqlBatchCommand Insert(IReadOnlyCollection<OutboxEntry> entries, DateTimeOffset now, DateTimeOffset? firstAttemptAt, string? traceParent)
     {
         var command = new NpgsqlBatchCommand("""
             INSERT INTO outbox_messages (message_id, destination, message_type, ordering_key, payload, trace_parent, created_at, next_attempt_at)
@@ -45,7 +52,7 @@ public static class OutboxWriter
         command.Parameters.Add(TextArray(entries.Select(e => e.MessageType)));
         command.Parameters.Add(TextArray(entries.Select(e => e.OrderingKey)));
         command.Parameters.Add(TextArray(entries.Select(e => e.Payload)));
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)OutboxTracing.CurrentTraceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)traceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = firstAttemptAt ?? now });
         return command;
