@@ -39,7 +39,7 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
             UserId: r.Request.UserId ?? people[r.Request.ProfileId].UserId)).ToList();
         // Locks taken in one order, so two batches over the same people wait for each other instead of deadlocking.
         await connection.ExecuteAsync("""
-            SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtext(j || '|' || p) AS k FROM unnest($1::text[], $2::text[]) AS t(j, p) ORDER BY k) AS locks
+            SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtext(j || '|' || p) AS k FROM unnest($1::text[], $2::text[]) AS t(j, p) ORDER BY k) AS locks
             """, cancellationToken, asked.Select(a => a.Journey.Id.ToString()).ToArray(), asked.Select(a => a.Profile.ToString()).ToArray());
 
         var previous = await connection.ListAsync($"""
