@@ -54,20 +54,8 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
             asked.Select(a => a.Journey.Id).ToArray(), asked.Select(a => a.Profile).ToArray(), asked.Select(a => a.UserId).ToArray(),
             asked.Select(a => a.Request.TriggerKey).ToArray());
 
-        var made = new List<(Journey Journey, EntryRequest Request, Guid Profile, string? UserId)>();
-        for (var i = 0; i < asked.Count; i++)
-        {
-            var (journey, request, profile, userId) = asked[i];
-            var before = made.Where(m => m.Journey.Id == journey.Id && (m.Profile == profile || (userId is not null && m.UserId == userId))).ToList();
-            var handled = previous[i].Handled || made.Any(m => m.Journey.Id == journey.Id && m.Request.TriggerKey == request.TriggerKey);
-            var last = before.Count > 0 ? now : previous[i].Last;
-            var live = before.Count > 0 || previous[i].Live;
-            // A merge that made her a member again is the same person already inside (her entry moved with her), not a new entry.
-            if (!handled && journey.Definition.Policy.Allows(last, now) && !(request.Reason == "merge" && live))
-            {
-                made.Add(asked[i]);
-            }
-        }
+        var made = EntryAdmission.Admit(asked.Select((a, i) => new EntryCandidate(a.Journey.Id, a.Journey.Definition.Policy, a.Request.TriggerKey,
+            a.Profile, a.UserId, a.Request.Reason, previous[i])).ToList(), now).Select(i => asked[i]).ToList();
         var entered = made.Count == 0 ? 0 : await connection.ExecuteAsync("""
                 INSERT INTO journey_entries (id, journey_id, journey_version, member_key, profile_id, origin_profile_id, user_id, trigger_key,
                                              trigger_properties, status, entered_at, due_at, step_id, step_at, updated_at)
@@ -84,8 +72,6 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
         await transaction.CommitAsync(cancellationToken);
         return entered;
     }
-
-    private sealed record PreviousEntries(bool Handled, DateTimeOffset? Last, bool Live);
 
     /// <summary>Each profile's person now: its survivor after merges, and the user id known for that survivor.</summary>
     private static async Task<Dictionary<Guid, (Guid Profile, string? UserId)>> PeopleAsync(NpgsqlConnection connection, Guid[] profileIds,
@@ -363,6 +349,37 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
 
     private static NpgsqlParameter Instants(IEnumerable<DateTimeOffset> instants) =>
         new() { Value = instants.Select(instant => instant.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+}
+
+/// <summary>What the journey already holds of a person asking to enter: this trigger handled, her latest entry, an entry still inside.</summary>
+internal sealed record PreviousEntries(bool Handled, DateTimeOffset? Last, bool Live);
+
+/// <summary>One request to enter a journey, with the person it is (her profile after merges, her user id) and her previous entries.</summary>
+internal sealed record EntryCandidate(Guid JourneyId, EntryPolicy Policy, string TriggerKey, Guid Profile, string? UserId, string? Reason, PreviousEntries Previous);
+
+/// <summary>Which requests of a batch make an entry, judged in order, each against the entries the requests before it made.</summary>
+internal static class EntryAdmission
+{
+    /// <summary>The indexes of the candidates that enter.</summary>
+    public static IReadOnlyList<int> Admit(IReadOnlyList<EntryCandidate> candidates, DateTimeOffset now)
+    {
+        var admitted = new List<int>();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var candidate = candidates[i];
+            var earlier = admitted.Select(j => candidates[j]).Where(made => made.JourneyId == candidate.JourneyId).ToList();
+            var samePerson = earlier.Any(made => made.Profile == candidate.Profile || (candidate.UserId is not null && made.UserId == candidate.UserId));
+            var handled = candidate.Previous.Handled || earlier.Any(made => made.TriggerKey == candidate.TriggerKey);
+            var last = samePerson ? now : candidate.Previous.Last;
+            var live = samePerson || candidate.Previous.Live;
+            // A merge that made her a member again is the same person already inside (her entry moved with her), not a new entry.
+            if (!handled && candidate.Policy.Allows(last, now) && !(candidate.Reason == "merge" && live))
+            {
+                admitted.Add(i);
+            }
+        }
+        return admitted;
+    }
 }
 
 /// <summary>An entry of a person being merged: whether it moved from a merged profile, and how far it got (steps completed).</summary>
