@@ -13,7 +13,7 @@ public sealed class JourneyFaultTests(FaultFixture app, ITestOutputHelper output
     private const int Entries = 40;
 
     /// <summary>Messaging's send loops per process: each has at most one request on its way to the provider.</summary>
-    private const int DispatchLoops = 4;
+    private const int DispatchLoops = 16;
 
     [Fact]
     public async Task Every_member_gets_one_text_and_none_gets_two_while_messaging_is_killed()

@@ -56,6 +56,38 @@ internal sealed class ConsentStore(NpgsqlDataSource dataSource, IConfiguration c
         return new ConsentState(transactional, marketing, reader.GetBoolean(0));
     }
 
+    /// <summary>The state of many numbers in one round trip (a number with no consent recorded has neither category).</summary>
+    public async Task<IReadOnlyDictionary<string, ConsentState>> GetStatesAsync(IReadOnlyCollection<string> phones, CancellationToken cancellationToken)
+    {
+        var states = phones.Distinct(StringComparer.Ordinal).ToDictionary(phone => phone, _ => new ConsentState(null, null, false), StringComparer.Ordinal);
+        if (states.Count == 0)
+        {
+            return states;
+        }
+        var hashes = states.Keys.ToDictionary(SuppressionHash, phone => phone, StringComparer.Ordinal);
+        await using var command = dataSource.CreateCommand("""
+            SELECT phone, category, subscribed FROM consents WHERE phone = ANY(@phones);
+            SELECT phone_hash FROM suppressions WHERE phone_hash = ANY(@hashes);
+            """);
+        command.Parameters.AddWithValue("phones", states.Keys.ToArray());
+        command.Parameters.AddWithValue("hashes", hashes.Keys.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var phone = reader.GetString(0);
+            states[phone] = reader.GetString(1) == ConsentCategory.Marketing
+                ? states[phone] with { Marketing = reader.GetBoolean(2) }
+                : states[phone] with { Transactional = reader.GetBoolean(2) };
+        }
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var phone = hashes[reader.GetString(0)];
+            states[phone] = states[phone] with { Suppressed = true };
+        }
+        return states;
+    }
+
     public async Task ApplyAsync(IReadOnlyList<ConsentChange> changes, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -21,10 +21,13 @@ internal sealed class MessagingOptions
 
     public TimeSpan FrequencyCapWindow { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Parallel send loops per process; each claims one due message at a time.</summary>
-    public int DispatchConcurrency { get; set; } = 4;
+    /// <summary>
+    /// Parallel send loops per process; each claims one due message at a time, so this is also how many requests can be
+    /// on their way to Twilio at once (and the most a crash can leave unconfirmed).
+    /// </summary>
+    public int DispatchConcurrency { get; set; } = 16;
 
-    /// <summary>Parallel journey loops per process; each moves one due entry at a time.</summary>
+    /// <summary>Parallel journey loops per process; each moves a batch of due entries at a time.</summary>
     public int JourneyConcurrency { get; set; } = 4;
 
     /// <summary>A message still `sending` without any word from Twilio after this long is marked failed, never resent.</summary>

@@ -68,12 +68,9 @@ internal sealed class JourneyEnrolment(
         await using var scope = scopes.CreateAsyncScope();
         var page = await scope.ServiceProvider.GetRequiredService<AudiencesClient>()
             .MembersAsync(journey.Definition.Trigger.AudienceKey!, pending[0].After, PageSize, cancellationToken);
-        var entered = 0;
-        foreach (var member in page?.Data ?? [])
-        {
-            var request = new EntryRequest(member.ProfileId, member.UserId, $"enrol:{journey.Id:N}:{member.ProfileId:N}", null);
-            entered += await entries.TryEnterAsync(journey, request, cancellationToken) ? 1 : 0;
-        }
+        var entered = await entries.TryEnterManyAsync(
+            [.. (page?.Data ?? []).Select(member => (journey, new EntryRequest(member.ProfileId, member.UserId, $"enrol:{journey.Id:N}:{member.ProfileId:N}", null)))],
+            cancellationToken);
         var done = page?.Next is null;
         await connection.ExecuteAsync("UPDATE journeys SET enrolment_pending = $2, enrolment_after = $3 WHERE id = $1",
             cancellationToken, journey.Id, !done, Sql.Uuid(page?.Next));

@@ -20,40 +20,73 @@ internal sealed record EntryRequest(Guid ProfileId, string? UserId, string Trigg
 internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore journeys, TimeProvider clock, ILogger<JourneyEntries> logger)
 {
     /// <summary>
-    /// Enters the person unless this trigger was already handled or the entry policy forbids it, checked under a lock per
-    /// journey and person (her profile after merges), so two replicas never both enter her. True when a new entry was made.
+    /// Enters each person unless this trigger was already handled or the entry policy forbids it, checked under a lock per
+    /// journey and person (her profile after merges), so two replicas never both enter her. Many people enter in one
+    /// transaction, judged in the order given (a person twice in one journey within the batch is judged against the entry
+    /// the first request made). Returns the number of entries made.
     /// </summary>
-    public async Task<bool> TryEnterAsync(Journey journey, EntryRequest request, CancellationToken cancellationToken)
+    public async Task<int> TryEnterManyAsync(IReadOnlyList<(Journey Journey, EntryRequest Request)> requests, CancellationToken cancellationToken)
     {
+        if (requests.Count == 0)
+        {
+            return 0;
+        }
         var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var profileId = await CanonicalAsync(connection, request.ProfileId, cancellationToken);
-        var userId = request.UserId ?? await UserIdAsync(connection, profileId, cancellationToken);
-        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", cancellationToken, journey.Id.ToString(), profileId.ToString());
-
-        var previous = (await connection.ListAsync($"""
-            SELECT EXISTS (SELECT 1 FROM journey_entries WHERE journey_id = $1 AND trigger_key = $4),
-                   max(entered_at), coalesce(bool_or(status IN {EntryStatus.LiveSql}), false)
-            FROM journey_entries WHERE journey_id = $1 AND (profile_id = $2 OR ($3::text IS NOT NULL AND user_id = $3))
-            """, reader => (Handled: reader.GetBoolean(0), Last: reader.NullableInstant(1), Live: reader.GetBoolean(2)),
-            cancellationToken, journey.Id, profileId, Sql.Text(userId), request.TriggerKey))[0];
-        // A merge that made her a member again is the same person already inside (her entry moved with her), not a new entry.
-        if (previous.Handled || !journey.Definition.Policy.Allows(previous.Last, now) || (request.Reason == "merge" && previous.Live))
-        {
-            return false;
-        }
-        var first = journey.Definition.Steps[0].Id;
+        var people = await PeopleAsync(connection, requests.Select(r => r.Request.ProfileId).Distinct().ToArray(), cancellationToken);
+        var asked = requests.Select(r => (r.Journey, r.Request, Profile: people[r.Request.ProfileId].Profile,
+            UserId: r.Request.UserId ?? people[r.Request.ProfileId].UserId)).ToList();
+        // Locks taken in one order, so two batches over the same people wait for each other instead of deadlocking.
         await connection.ExecuteAsync("""
-            INSERT INTO journey_entries (id, journey_id, journey_version, member_key, profile_id, origin_profile_id, user_id, trigger_key,
-                                         trigger_properties, status, entered_at, due_at, step_id, step_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, 'waiting', $9, $9, $10, $9, $9)
-            """, cancellationToken, Guid.CreateVersion7(now), journey.Id, journey.Version, userId ?? profileId.ToString(), profileId,
-            Sql.Text(userId), request.TriggerKey,
-            request.TriggerProperties is { } properties ? Sql.Jsonb(properties.GetRawText()) : Sql.Jsonb("null"),
-            now, first);
+            SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtext(j || '|' || p) AS k FROM unnest($1::text[], $2::text[]) AS t(j, p) ORDER BY k) AS locks
+            """, cancellationToken, asked.Select(a => a.Journey.Id.ToString()).ToArray(), asked.Select(a => a.Profile.ToString()).ToArray());
+
+        var previous = await connection.ListAsync($"""
+            SELECT EXISTS (SELECT 1 FROM journey_entries e WHERE e.journey_id = r.journey_id AND e.trigger_key = r.trigger_key),
+                   (SELECT max(entered_at) FROM journey_entries e
+                    WHERE e.journey_id = r.journey_id AND (e.profile_id = r.profile_id OR (r.user_id IS NOT NULL AND e.user_id = r.user_id))),
+                   (SELECT coalesce(bool_or(status IN {EntryStatus.LiveSql}), false) FROM journey_entries e
+                    WHERE e.journey_id = r.journey_id AND (e.profile_id = r.profile_id OR (r.user_id IS NOT NULL AND e.user_id = r.user_id)))
+            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS r(journey_id, profile_id, user_id, trigger_key, i)
+            ORDER BY r.i
+            """, reader => new PreviousEntries(reader.GetBoolean(0), reader.NullableInstant(1), reader.GetBoolean(2)), cancellationToken,
+            asked.Select(a => a.Journey.Id).ToArray(), asked.Select(a => a.Profile).ToArray(), asked.Select(a => a.UserId).ToArray(),
+            asked.Select(a => a.Request.TriggerKey).ToArray());
+
+        var made = EntryAdmission.Admit(asked.Select((a, i) => new EntryCandidate(a.Journey.Id, a.Journey.Definition.Policy, a.Request.TriggerKey,
+            a.Profile, a.UserId, a.Request.Reason, previous[i])).ToList(), now).Select(i => asked[i]).ToList();
+        var entered = made.Count == 0 ? 0 : await connection.ExecuteAsync("""
+                INSERT INTO journey_entries (id, journey_id, journey_version, member_key, profile_id, origin_profile_id, user_id, trigger_key,
+                                             trigger_properties, status, entered_at, due_at, step_id, step_at, updated_at)
+                SELECT id, journey_id, version, COALESCE(user_id, profile_id::text), profile_id, profile_id, user_id, trigger_key,
+                       properties::jsonb, 'waiting', $9, $9, step_id, $9, $9
+                FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[])
+                     AS t(id, journey_id, version, profile_id, user_id, trigger_key, properties, step_id)
+                ON CONFLICT (journey_id, trigger_key) DO NOTHING
+                """, cancellationToken, made.Select(_ => Guid.CreateVersion7(now)).ToArray(), made.Select(m => m.Journey.Id).ToArray(),
+                made.Select(m => m.Journey.Version).ToArray(), made.Select(m => m.Profile).ToArray(), made.Select(m => m.UserId).ToArray(),
+                made.Select(m => m.Request.TriggerKey).ToArray(),
+                made.Select(m => m.Request.TriggerProperties is { } properties ? properties.GetRawText() : "null").ToArray(),
+                made.Select(m => m.Journey.Definition.Steps[0].Id).ToArray(), now);
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return entered;
+    }
+
+    /// <summary>Each profile's person now: its survivor after merges, and the user id known for that survivor.</summary>
+    private static async Task<Dictionary<Guid, (Guid Profile, string? UserId)>> PeopleAsync(NpgsqlConnection connection, Guid[] profileIds,
+        CancellationToken cancellationToken)
+    {
+        var rows = await connection.ListAsync("""
+            WITH RECURSIVE chain (start, id, depth) AS (
+                SELECT p, p, 0 FROM unnest($1::uuid[]) AS p
+                UNION ALL
+                SELECT c.start, l.survivor_id, c.depth + 1 FROM chain c JOIN profile_links l ON l.profile_id = c.id WHERE l.survivor_id IS NOT NULL AND c.depth < 32
+            ),
+            canonical AS (SELECT DISTINCT ON (start) start, id FROM chain ORDER BY start, depth DESC)
+            SELECT c.start, c.id, l.user_id FROM canonical c LEFT JOIN profile_links l ON l.profile_id = c.id
+            """, reader => (Start: reader.GetGuid(0), Profile: reader.GetGuid(1), UserId: reader.NullableString(2)), cancellationToken, [profileIds]);
+        return rows.ToDictionary(row => row.Start, row => (row.Profile, row.UserId));
     }
 
     /// <summary>Exits the entries still inside journeys triggered by an audience the person left.</summary>
@@ -314,11 +347,39 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
             SELECT id FROM chain ORDER BY depth DESC LIMIT 1
             """, cancellationToken, profileId) ?? profileId;
 
-    public static Task<string?> UserIdAsync(NpgsqlConnection connection, Guid profileId, CancellationToken cancellationToken) =>
-        connection.ScalarAsync<string>("SELECT user_id FROM profile_links WHERE profile_id = $1", cancellationToken, profileId);
-
     private static NpgsqlParameter Instants(IEnumerable<DateTimeOffset> instants) =>
         new() { Value = instants.Select(instant => instant.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+}
+
+/// <summary>What the journey already holds of a person asking to enter: this trigger handled, her latest entry, an entry still inside.</summary>
+internal sealed record PreviousEntries(bool Handled, DateTimeOffset? Last, bool Live);
+
+/// <summary>One request to enter a journey, with the person it is (her profile after merges, her user id) and her previous entries.</summary>
+internal sealed record EntryCandidate(Guid JourneyId, EntryPolicy Policy, string TriggerKey, Guid Profile, string? UserId, string? Reason, PreviousEntries Previous);
+
+/// <summary>Which requests of a batch make an entry, judged in order, each against the entries the requests before it made.</summary>
+internal static class EntryAdmission
+{
+    /// <summary>The indexes of the candidates that enter.</summary>
+    public static IReadOnlyList<int> Admit(IReadOnlyList<EntryCandidate> candidates, DateTimeOffset now)
+    {
+        var admitted = new List<int>();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var candidate = candidates[i];
+            var earlier = admitted.Select(j => candidates[j]).Where(made => made.JourneyId == candidate.JourneyId).ToList();
+            var samePerson = earlier.Any(made => made.Profile == candidate.Profile || (candidate.UserId is not null && made.UserId == candidate.UserId));
+            var handled = candidate.Previous.Handled || earlier.Any(made => made.TriggerKey == candidate.TriggerKey);
+            var last = samePerson ? now : candidate.Previous.Last;
+            var live = samePerson || candidate.Previous.Live;
+            // A merge that made her a member again is the same person already inside (her entry moved with her), not a new entry.
+            if (!handled && candidate.Policy.Allows(last, now) && !(candidate.Reason == "merge" && live))
+            {
+                admitted.Add(i);
+            }
+        }
+        return admitted;
+    }
 }
 
 /// <summary>An entry of a person being merged: whether it moved from a merged profile, and how far it got (steps completed).</summary>

@@ -36,14 +36,10 @@ internal sealed class AudienceMembershipChangedConsumer(JourneyStore journeys, J
             return;
         }
 
-        var entered = 0;
-        foreach (var journey in await journeys.ActiveForAudienceAsync(change.AudienceKey, cancellationToken))
-        {
-            var request = new EntryRequest(change.ProfileId, change.UserId,
-                $"audience:{change.AudienceId:N}:{change.ProfileId:N}:{change.ChangedAt.ToUnixTimeMilliseconds()}", null, change.Reason);
-            entered += await entries.TryEnterAsync(journey, request, cancellationToken) ? 1 : 0;
-        }
-        if (entered > 0)
+        var request = new EntryRequest(change.ProfileId, change.UserId,
+            $"audience:{change.AudienceId:N}:{change.ProfileId:N}:{change.ChangedAt.ToUnixTimeMilliseconds()}", null, change.Reason);
+        var active = await journeys.ActiveForAudienceAsync(change.AudienceKey, cancellationToken);
+        if (await entries.TryEnterManyAsync([.. active.Select(journey => (journey, request))], cancellationToken) > 0)
         {
             signal.Notify();
         }
@@ -64,8 +60,10 @@ internal sealed class ProfileUpdatedConsumer(JourneyStore journeys, JourneyEntri
     private async Task HandleAsync(IReadOnlyList<ProfileUpdated> updates, CancellationToken cancellationToken)
     {
         var due = await entries.ApplyProfileUpdatesAsync(updates, cancellationToken);
-        // The journeys an event name triggers are looked up once per message, not once per update.
+        // The journeys an event name triggers are looked up once per message, not once per update, and everyone the
+        // message brings in enters in one transaction.
         var activeByEvent = new Dictionary<string, IReadOnlyList<Journey>>(StringComparer.Ordinal);
+        var requests = new List<(Journey, EntryRequest)>();
         foreach (var update in updates)
         {
             if (update.Trigger is not { Type: "track", Event: { Length: > 0 } eventName } trigger)
@@ -78,10 +76,10 @@ internal sealed class ProfileUpdatedConsumer(JourneyStore journeys, JourneyEntri
             }
             foreach (var journey in active.Where(journey => journey.Definition.MatchesEvent(eventName, trigger.Properties)))
             {
-                var request = new EntryRequest(update.ProfileId, update.UserId ?? trigger.UserId, $"event:{trigger.SourceId}:{trigger.MessageId}", trigger.Properties);
-                due |= await entries.TryEnterAsync(journey, request, cancellationToken);
+                requests.Add((journey, new EntryRequest(update.ProfileId, update.UserId ?? trigger.UserId, $"event:{trigger.SourceId}:{trigger.MessageId}", trigger.Properties)));
             }
         }
+        due |= await entries.TryEnterManyAsync(requests, cancellationToken) > 0;
         if (due)
         {
             signal.Notify();

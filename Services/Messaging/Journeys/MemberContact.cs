@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Alle.Messaging.Consent;
 using Alle.Messaging.Integrations;
@@ -24,12 +25,63 @@ internal abstract record ContactCheck
 }
 
 /// <summary>
+/// What the runner knows of the people in one batch of entries, read together: the user ids Profiles announced for
+/// their profiles, their enrolment phones and the consent of those numbers (one round trip each for the whole batch).
+/// Profiles' look-ups (traits, phone, time zone) and the consent of a number learned from them are fetched when a step
+/// first needs them, once per person and number, from any entry of the batch at the same time.
+/// </summary>
+internal sealed class ContactBook(ProfilesClient profiles, ConsentStore consent)
+{
+    private readonly Dictionary<Guid, string> _linkedUserIds = [];
+    private readonly Dictionary<string, string> _memberPhones = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<ConsentState>> _consent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<ProfileLookup?>> _profiles = new(StringComparer.Ordinal);
+
+    public async Task LoadAsync(NpgsqlConnection connection, IReadOnlyList<EntryState> entries, CancellationToken cancellationToken)
+    {
+        var unlinked = entries.Where(entry => entry.UserId is null && entry.ProfileId != Guid.Empty).Select(entry => entry.ProfileId).Distinct().ToArray();
+        if (unlinked.Length > 0)
+        {
+            foreach (var (profileId, userId) in await connection.ListAsync("SELECT profile_id, user_id FROM profile_links WHERE profile_id = ANY($1) AND user_id IS NOT NULL",
+                         reader => (reader.GetGuid(0), reader.GetString(1)), cancellationToken, unlinked))
+            {
+                _linkedUserIds[profileId] = userId;
+            }
+        }
+        var userIds = entries.Select(entry => entry.UserId ?? LinkedUserId(entry.ProfileId)).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        if (userIds.Length == 0)
+        {
+            return;
+        }
+        foreach (var (memberId, phone) in await connection.ListAsync("SELECT member_id, phone FROM members WHERE member_id = ANY($1) AND phone IS NOT NULL",
+                     reader => (reader.GetString(0), reader.GetString(1)), cancellationToken, [userIds]))
+        {
+            _memberPhones[memberId] = phone;
+        }
+        foreach (var (phone, state) in await consent.GetStatesAsync(_memberPhones.Values.ToList(), cancellationToken))
+        {
+            _consent[phone] = Task.FromResult(state);
+        }
+    }
+
+    public string? LinkedUserId(Guid profileId) => _linkedUserIds.GetValueOrDefault(profileId);
+
+    public string? MemberPhone(string userId) => _memberPhones.GetValueOrDefault(userId);
+
+    public Task<ConsentState> ConsentAsync(string phone, CancellationToken cancellationToken) =>
+        _consent.GetOrAdd(phone, number => consent.GetStateAsync(number, cancellationToken));
+
+    /// <summary>Her profile, or null when Profiles has none; throws <see cref="HttpRequestException"/> when Profiles cannot answer.</summary>
+    public Task<ProfileLookup?> ProfileAsync(string userId, CancellationToken cancellationToken) =>
+        _profiles.GetOrAdd(userId, id => profiles.FindByUserIdAsync(id, cancellationToken));
+}
+
+/// <summary>
 /// What one runner pass learns about the entry's person, once: her user id (the entry's, or the one Profiles announced
 /// for her profile), her profile (traits, phone, time zone) and the consent of her number. A lookup Profiles cannot answer
 /// throws <see cref="HttpRequestException"/>, and the step is retried.
 /// </summary>
-internal sealed class MemberContact(NpgsqlConnection connection, ProfilesClient profiles, ConsentStore consent, PhoneNumberNormalizer phones,
-    Guid profileId, string? userId, string programZone)
+internal sealed class MemberContact(ContactBook book, PhoneNumberNormalizer phones, Guid profileId, string? userId, string programZone)
 {
     private bool _looked;
     private ProfileLookup? _profile;
@@ -42,7 +94,7 @@ internal sealed class MemberContact(NpgsqlConnection connection, ProfilesClient 
 
     public async Task<ContactCheck> CheckAsync(ContactNeed need, string category, CancellationToken cancellationToken)
     {
-        UserId ??= await JourneyEntries.UserIdAsync(connection, profileId, cancellationToken);
+        UserId ??= book.LinkedUserId(profileId);
         if (UserId is null)
         {
             return new ContactCheck.Missing("member");
@@ -52,13 +104,12 @@ internal sealed class MemberContact(NpgsqlConnection connection, ProfilesClient 
             return new ContactCheck.Reachable();
         }
         await LookUpAsync(cancellationToken);
-        Phone = phones.ToE164(_profile?.Phone)
-            ?? await connection.ScalarAsync<string>("SELECT phone FROM members WHERE member_id = $1", cancellationToken, UserId);
+        Phone = phones.ToE164(_profile?.Phone) ?? book.MemberPhone(UserId);
         if (Phone is null)
         {
             return new ContactCheck.Missing("phone");
         }
-        var state = await consent.GetStateAsync(Phone, cancellationToken);
+        var state = await book.ConsentAsync(Phone, cancellationToken);
         return Consents(state, category) ? new ContactCheck.Reachable() : new ContactCheck.Missing("consent");
     }
 
@@ -69,7 +120,7 @@ internal sealed class MemberContact(NpgsqlConnection connection, ProfilesClient 
     /// <summary>Her time zone (the <c>timezone</c> trait), else the program's.</summary>
     public async Task<TimeZoneInfo> ZoneAsync(CancellationToken cancellationToken)
     {
-        UserId ??= await JourneyEntries.UserIdAsync(connection, profileId, cancellationToken);
+        UserId ??= book.LinkedUserId(profileId);
         if (UserId is not null)
         {
             await LookUpAsync(cancellationToken);
@@ -81,7 +132,7 @@ internal sealed class MemberContact(NpgsqlConnection connection, ProfilesClient 
     {
         if (!_looked && UserId is not null)
         {
-            _profile = await profiles.FindByUserIdAsync(UserId, cancellationToken);
+            _profile = await book.ProfileAsync(UserId, cancellationToken);
             _looked = true;
         }
     }

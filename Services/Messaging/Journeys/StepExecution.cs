@@ -5,18 +5,17 @@ using Alle.Messaging.Integrations;
 using Alle.Messaging.Sending;
 using Alle.Platform.Outbox;
 using Alle.Platform.Tracking;
-using Npgsql;
 
 namespace Alle.Messaging.Journeys;
 
 /// <summary>
-/// Runs one step of one entry, inside the transaction that holds the entry: everything it writes (the message intent, a
-/// track call in the outbox) commits with the entry's move, and what it asks of other services is idempotent (Loyalty
-/// issues one coupon per member and offer) or read-only, so a crash, a retry or a second replica never repeats an effect.
+/// Runs one step of one entry while the runner holds the entry: everything it writes (the message intent, a track call
+/// for the outbox) goes to <see cref="EntryWrites"/>, committed with the entry's move in the batch's transaction, and
+/// what it asks of other services is idempotent (Loyalty issues one coupon per member and offer) or read-only, so a
+/// crash, a retry or a second replica never repeats an effect.
 /// </summary>
 internal sealed class StepExecution(
-    NpgsqlConnection connection,
-    NpgsqlTransaction transaction,
+    EntryWrites writes,
     JourneyDefinition definition,
     JourneyGraph graph,
     EntryState entry,
@@ -146,9 +145,9 @@ internal sealed class StepExecution(
             return new StepOutcome.Advance("skipped", graph.Resolve(step, step.Next), Reason: "empty_message");
         }
         var category = definition.Category == ConsentCategory.Transactional ? MessageCategory.Transactional : MessageCategory.Marketing;
-        var (messageId, _) = await MessageStore.EnqueueAsync(connection, transaction, new OutgoingMessage(
+        var messageId = writes.Text(new OutgoingMessage(
             $"journey:{entry.JourneyId:N}:{entry.Id:N}:{step.Id}", contact.Phone!, body, category, contact.UserId, entry.JourneyId, entry.Id,
-            Purpose: "journey"), now, cancellationToken);
+            Purpose: "journey"), now);
         return new StepOutcome.Advance("messaged", graph.Resolve(step, step.Next), MessageId: messageId);
     }
 
@@ -164,8 +163,8 @@ internal sealed class StepExecution(
         properties["journey_id"] = entry.JourneyId.ToString();
         properties["journey_version"] = entry.Version;
         properties["step_id"] = step.Id;
-        await connection.AddAsync(OutboxEntry.Track(new TrackCall($"journey-{entry.Id:N}-{step.Id}", contact.UserId, null, step.Event!, properties, now),
-            $"member:{contact.UserId}"), now, cancellationToken);
+        writes.Calls.Add(OutboxEntry.Track(new TrackCall($"journey-{entry.Id:N}-{step.Id}", contact.UserId, null, step.Event!, properties, now),
+            $"member:{contact.UserId}"));
         return new StepOutcome.Advance("tracked", graph.Resolve(step, step.Next));
     }
 

@@ -47,4 +47,7 @@ internal sealed class EntryState
     public bool? StillMember { get; init; }
 
     public bool IsFinished => !EntryStatus.Live.Contains(Status);
+
+    /// <summary>The entry as it is now, to fall back to when a pass over it fails half-way.</summary>
+    public EntryState Copy() => (EntryState)MemberwiseClone();
 }

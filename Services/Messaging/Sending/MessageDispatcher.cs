@@ -49,6 +49,8 @@ internal sealed class MessageDispatcher(
                 }
                 if (await DispatchNextAsync(stoppingToken))
                 {
+                    // More may be due: wake a sleeping loop, which wakes the next, so a burst is sent by every loop at once.
+                    signal.Notify();
                     continue;
                 }
             }

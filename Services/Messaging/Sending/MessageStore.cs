@@ -1,6 +1,7 @@
 using Alle.Contracts;
 using Alle.Messaging.Outbox;
 using Alle.Platform.Outbox;
+using Alle.Platform.Sql;
 using Npgsql;
 
 namespace Alle.Messaging.Sending;
@@ -106,6 +107,71 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource, TimeProvider clo
         await using var existing = new NpgsqlCommand("SELECT id FROM messages WHERE idempotency_key = $1", connection, transaction);
         existing.Parameters.AddWithValue(message.IdempotencyKey);
         return ((Guid)(await existing.ExecuteScalarAsync(cancellationToken))!, false);
+    }
+
+    /// <summary>
+    /// Records many intents at once, as <see cref="EnqueueAsync(NpgsqlConnection, NpgsqlTransaction, OutgoingMessage, DateTimeOffset, CancellationToken, MessageSeal?)"/>
+    /// does one (no secrets: nothing here is sealed), each under the id given unless its key already names a message.
+    /// Returns the message id of every idempotency key.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, Guid>> EnqueueManyAsync(NpgsqlConnection connection,
+        IReadOnlyList<(Guid Id, OutgoingMessage Message)> messages, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ids = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        if (messages.Count == 0)
+        {
+            return ids;
+        }
+        if (messages.Any(message => message.Message.Secret is not null))
+        {
+            throw new ArgumentException("Messages with a secret are sealed one at a time.", nameof(messages));
+        }
+        var encoded = messages.Select(message => SmartEncoding.Apply(message.Message.Body)).ToList();
+        var created = await connection.ListAsync("""
+            INSERT INTO messages (id, idempotency_key, to_phone, user_id, category, body, encoding, segments, status,
+                                  not_before, journey_id, journey_entry_id, purpose, created_at, updated_at)
+            SELECT id, key, to_phone, user_id, category, body, encoding, segments, 'pending',
+                   COALESCE(not_before::timestamptz, $13), journey_id::uuid, journey_entry_id::uuid, purpose, $13, $13
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[],
+                        $11::text[], $12::text[])
+                 AS t(id, key, to_phone, user_id, category, body, encoding, segments, not_before, journey_id, journey_entry_id, purpose)
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING idempotency_key, id
+            """, reader => (Key: reader.GetString(0), Id: reader.GetGuid(1)), cancellationToken,
+            messages.Select(message => message.Id).ToArray(),
+            messages.Select(message => message.Message.IdempotencyKey).ToArray(),
+            messages.Select(message => message.Message.To).ToArray(),
+            messages.Select(message => message.Message.UserId).ToArray(),
+            messages.Select(message => Consent.ConsentCategory.Of(message.Message.Category)).ToArray(),
+            encoded.Select(text => text.Text).ToArray(),
+            encoded.Select(text => text.Count.Encoding).ToArray(),
+            encoded.Select(text => text.Count.Segments).ToArray(),
+            messages.Select(message => message.Message.NotBefore?.ToUniversalTime().ToString("O")).ToArray(),
+            messages.Select(message => message.Message.JourneyId?.ToString()).ToArray(),
+            messages.Select(message => message.Message.JourneyEntryId?.ToString()).ToArray(),
+            messages.Select(message => message.Message.Purpose).ToArray(),
+            now);
+        foreach (var (key, id) in created)
+        {
+            ids[key] = id;
+        }
+        if (created.Count > 0)
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO message_events (message_id, status, at) SELECT id, 'pending', $2 FROM unnest($1::uuid[]) AS id
+                ON CONFLICT (message_id, status) DO UPDATE SET at = EXCLUDED.at, detail = EXCLUDED.detail
+                """, cancellationToken, created.Select(message => message.Id).ToArray(), now);
+        }
+        var existing = messages.Select(message => message.Message.IdempotencyKey).Where(key => !ids.ContainsKey(key)).ToArray();
+        if (existing.Length > 0)
+        {
+            foreach (var (key, id) in await connection.ListAsync("SELECT idempotency_key, id FROM messages WHERE idempotency_key = ANY($1)",
+                         reader => (reader.GetString(0), reader.GetGuid(1)), cancellationToken, [existing]))
+            {
+                ids[key] = id;
+            }
+        }
+        return ids;
     }
 
     /// <summary>

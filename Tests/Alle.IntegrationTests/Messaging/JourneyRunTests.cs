@@ -148,7 +148,7 @@ public sealed class JourneyRunTests(DistributedAppFixture app, ITestOutputHelper
     [Fact]
     public async Task Killing_messaging_mid_journey_never_texts_a_member_twice_and_loses_only_sends_on_the_wire()
     {
-        const int members = 12, dispatchLoops = 4;
+        const int members = 12, dispatchLoops = 16;
         string[] texts = ["Welcome to Gold", "Gold perks"];
         await using var bus = await EventBusProbe.StartAsync(app);
         var audienceKey = $"gold-{Guid.NewGuid():N}";
