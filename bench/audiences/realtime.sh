@@ -4,7 +4,7 @@
 # defines a few audiences and computed traits, publishes ProfilesUpdated batches straight to the broker as Profiles does,
 # and measures how fast Audiences applies them (events/s, CPU of Audiences and PostgreSQL). Prints a table, then stops
 # everything and deletes the state folder.
-#   bench/audiences/realtime.sh [--events 30000] [--profiles 3000] [--batch 100]
+#   bench/audiences/realtime.sh [--events 30000] [--profiles 3000] [--batch 100] [--concurrent-batches N]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Alle.Bench;
 using Alle.Contracts;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using MassTransit;
 using Npgsql;
 
@@ -14,8 +16,18 @@ using Npgsql;
 var events = Argument("--events", 30_000);
 var profiles = Argument("--profiles", 3_000);
 var batchSize = Argument("--batch", 100);
+// How many batches Audiences applies at once (Audiences:RealTime:ConcurrentBatches); left out, the service's default.
+var concurrentBatches = Argument("--concurrent-batches", 0);
 
-var app = await BenchApplication.StartAsync();
+var app = await BenchApplication.StartAsync(builder =>
+{
+    if (concurrentBatches > 0)
+    {
+        var audiences = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "audiences");
+        builder.CreateResourceBuilder(audiences)
+            .WithEnvironment("Audiences__RealTime__ConcurrentBatches", concurrentBatches.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+});
 var rows = new List<(string Measure, string Result)>();
 string cpuReport;
 try
@@ -75,7 +87,7 @@ finally
 }
 
 Console.WriteLine();
-Console.WriteLine($"Audiences real-time benchmark on {Environment.ProcessorCount} cores, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine($"Audiences real-time benchmark on {Environment.ProcessorCount} cores, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, concurrent batches: {(concurrentBatches > 0 ? concurrentBatches : "the service's default")}");
 Console.WriteLine();
 Console.WriteLine("| measure | result |");
 Console.WriteLine("|---|---|");
