@@ -270,15 +270,17 @@ internal static class ProfileBatchStore
         var historyIds = new List<long>();
         if (transitions.Count > 0)
         {
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            do
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                while (await reader.ReadAsync(cancellationToken))
+                do
                 {
-                    historyIds.Add(reader.GetInt64(0));
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        historyIds.Add(reader.GetInt64(0));
+                    }
                 }
+                while (await reader.NextResultAsync(cancellationToken));
             }
-            while (await reader.NextResultAsync(cancellationToken));
             historyIds.Sort();
             await connection.AddAsync(Announcements(facts, historyIds, now), now, cancellationToken);
             return;
