@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
+using Alle.Platform.Outbox;
 using Alle.Platform.Sql;
 using Npgsql;
 
@@ -23,10 +24,14 @@ internal static class ComputedValueWriter
             """, cancellationToken, trait.Id, profileId, Sql.Jsonb(json), version, now);
         if (userId is not null)
         {
-            await AudienceOutbox.CallAsync(connection, profileId, OutboxCall.Identify(
-                IdentifyMessageId(trait.Id, profileId, version), userId, null, new JsonObject { [trait.Key] = value?.DeepClone() }, now), now, cancellationToken);
+            await connection.AddAsync(IdentifyCall(trait, profileId, userId, value, version, now), now, cancellationToken);
         }
     }
+
+    /// <summary>The identify call setting version <paramref name="version"/> of the value as a trait on her profile.</summary>
+    public static OutboxEntry IdentifyCall(ComputedTrait trait, Guid profileId, string userId, JsonNode? value, int version, DateTimeOffset now) =>
+        AudienceOutbox.Call(profileId, OutboxCall.Identify(
+            IdentifyMessageId(trait.Id, profileId, version), userId, null, new JsonObject { [trait.Key] = value?.DeepClone() }, now));
 
     /// <summary>
     /// An anonymous profile's values could not be sent (an identify needs a user id); once she has one, her current
@@ -41,8 +46,7 @@ internal static class ComputedValueWriter
         {
             if (catalog.ComputedTraits.FirstOrDefault(trait => trait.Id == traitId) is { } trait)
             {
-                await AudienceOutbox.CallAsync(connection, profileId, OutboxCall.Identify(
-                    IdentifyMessageId(trait.Id, profileId, version), userId, null, new JsonObject { [trait.Key] = value?.DeepClone() }, now), now, cancellationToken);
+                await connection.AddAsync(IdentifyCall(trait, profileId, userId, value, version, now), now, cancellationToken);
             }
         }
     }

@@ -17,6 +17,7 @@ using Alle.Platform.Outbox;
 using Alle.Platform.Sql;
 using Alle.Platform.Tracking;
 using Alle.Platform.Workers;
+using MassTransit;
 
 namespace Alle.Audiences.Extensions;
 
@@ -53,7 +54,7 @@ internal static class ApplicationServiceExtensions
 
         builder.AddEventBus("eventbus", bus =>
         {
-            bus.AddConsumer<ProfileUpdatedConsumer>();
+            bus.AddConsumer<ProfileUpdatedConsumer, ProfileUpdatedConsumerDefinition>();
             bus.AddConsumer<ProfilesMergedConsumer>();
             bus.AddConsumer<ProfileDeletedConsumer>();
             bus.AddConsumer<MemberReachabilityChangedConsumer>();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
 using Alle.Contracts;
+using Alle.Platform.Outbox;
 using Alle.Platform.Sql;
 using Npgsql;
 
@@ -33,14 +34,27 @@ internal static class MembershipWriter
             INSERT INTO membership_history (audience_id, profile_id, entered, at, reason) VALUES ($1, $2, $3, $4, $5) RETURNING id
             """, cancellationToken, audience.Id, profileId, entered, at, reason);
 
-        await AudienceOutbox.PublishAsync(connection, profileId,
-            new AudienceMembershipChanged(audience.Id, audience.Key, profileId, userId, entered, at, reason), at, cancellationToken);
-        if (trackEvent && userId is not null)
+        await connection.AddAsync(Announcements(audience, profileId, userId, entered, at, reason, trackEvent ? historyId : null), at, cancellationToken);
+    }
+
+    /// <summary>
+    /// What announces an entry or exit: <see cref="AudienceMembershipChanged"/> and, given the history row and a user id,
+    /// the track call.
+    /// </summary>
+    public static List<OutboxEntry> Announcements(AudienceDefinition audience, Guid profileId, string? userId, bool entered, DateTimeOffset at,
+        string reason, long? historyId)
+    {
+        var entries = new List<OutboxEntry>(2)
         {
-            await AudienceOutbox.CallAsync(connection, profileId, OutboxCall.Track(
-                TrackMessageId(audience.Id, profileId, entered, historyId), userId, entered ? EnteredEvent : ExitedEvent,
-                TrackProperties(audience.Key, audience.Name, audience.Id, entered), at), at, cancellationToken);
+            AudienceOutbox.Publication(profileId, new AudienceMembershipChanged(audience.Id, audience.Key, profileId, userId, entered, at, reason)),
+        };
+        if (historyId is { } id && userId is not null)
+        {
+            entries.Add(AudienceOutbox.Call(profileId, OutboxCall.Track(
+                TrackMessageId(audience.Id, profileId, entered, id), userId, entered ? EnteredEvent : ExitedEvent,
+                TrackProperties(audience.Key, audience.Name, audience.Id, entered), at)));
         }
+        return entries;
     }
 
     /// <summary>Deterministic and under ingestion's 100-character limit.</summary>

@@ -49,10 +49,14 @@ internal static class AudienceOutbox
 {
     public static Task PublishAsync<T>(NpgsqlConnection connection, Guid? profileId, T message, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class =>
-        connection.AddAsync(OutboxEntry.Publish(message, orderingKey: ProfileKey(profileId)), now, cancellationToken);
+        connection.AddAsync(Publication(profileId, message), now, cancellationToken);
 
     public static Task CallAsync(NpgsqlConnection connection, Guid? profileId, OutboxCall call, DateTimeOffset now, CancellationToken cancellationToken) =>
-        connection.AddAsync(OutboxEntry.Track(call.ToTrackingCall(), ProfileKey(profileId)), now, cancellationToken);
+        connection.AddAsync(Call(profileId, call), now, cancellationToken);
+
+    public static OutboxEntry Publication<T>(Guid? profileId, T message) where T : class => OutboxEntry.Publish(message, orderingKey: ProfileKey(profileId));
+
+    public static OutboxEntry Call(Guid? profileId, OutboxCall call) => OutboxEntry.Track(call.ToTrackingCall(), ProfileKey(profileId));
 
     /// <summary>The ordering key of a profile's facts; set-based SQL writes the same as <c>'profile:' || profile_id</c>.</summary>
     public static string? ProfileKey(Guid? profileId) => profileId is { } id ? $"profile:{id}" : null;

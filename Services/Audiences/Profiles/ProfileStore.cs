@@ -69,14 +69,6 @@ internal static class ProfileStore
             Sql.Jsonb(JsonSerializer.Serialize(profile.Traits)),
             Sql.Jsonb(JsonSerializer.Serialize(profile.TraitTimes)), now);
 
-    /// <returns>True when the event is new for this profile; false when its message id was already stored (a redelivery).</returns>
-    public static async Task<bool> AddEventAsync(NpgsqlConnection connection, Guid profileId, ProfileEvent added, CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync("""
-            INSERT INTO events (profile_id, message_id, name, properties, timestamp) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (profile_id, message_id) DO NOTHING
-            """, cancellationToken, profileId, added.MessageId, added.Name,
-            Sql.Jsonb(added.Properties.GetRawText()), added.Timestamp) == 1;
-
     public static Task<List<ProfileEvent>> EventsAsync(NpgsqlConnection connection, Guid profileId, IEnumerable<string> names, CancellationToken cancellationToken) =>
         connection.ListAsync("""
             SELECT message_id, name, properties::text, timestamp FROM events WHERE profile_id = $1 AND name = ANY($2)

@@ -65,7 +65,7 @@ internal sealed class ProfileEvaluator(TimeProvider clock)
             var value = ComputedTraitCalculator.Compute(trait.Definition, events, now);
             var node = value is { } element ? JsonNode.Parse(element.GetRawText()) : null;
             var known = stored.TryGetValue(trait.Id, out var row);
-            if (known ? JsonNode.DeepEquals(row.Value, node) : node is null || IsZeroCount(trait, node))
+            if (known ? JsonNode.DeepEquals(row.Value, node) : value is null || IsZeroCount(trait, value.Value))
             {
                 continue;
             }
@@ -77,8 +77,8 @@ internal sealed class ProfileEvaluator(TimeProvider clock)
     }
 
     /// <summary>A counter with no event yet has no value: profiles that never performed the event get no row.</summary>
-    private static bool IsZeroCount(ComputedTrait trait, JsonNode node) =>
-        trait.Definition.Kind == ComputedTraitKind.Counter && node.GetValueKind() == JsonValueKind.Number && node.GetValue<int>() == 0;
+    public static bool IsZeroCount(ComputedTrait trait, JsonElement value) =>
+        trait.Definition.Kind == ComputedTraitKind.Counter && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var count) && count == 0;
 
     private static async Task EvaluateAudiencesAsync(NpgsqlConnection connection, Catalog catalog, ProfileState profile,
         IReadOnlyList<AudienceDefinition> audiences, string reason, DateTimeOffset now, CancellationToken cancellationToken)

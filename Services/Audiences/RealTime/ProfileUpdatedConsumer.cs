@@ -1,12 +1,10 @@
 using System.Text.Json;
-using Alle.Audiences.ComputedTraits;
-using Alle.Audiences.Conditions;
 using Alle.Audiences.Definitions;
 using Alle.Audiences.Outbox;
 using Alle.Audiences.Profiles;
 using Alle.Contracts;
+using Alle.Audiences.Conditions;
 using Alle.Platform.Outbox;
-using Alle.Platform.Sql;
 using Alle.Platform.Workers;
 using MassTransit;
 using Npgsql;
@@ -14,90 +12,117 @@ using Npgsql;
 namespace Alle.Audiences.RealTime;
 
 /// <summary>
-/// Keeps the profile copy (traits, track events) and runs the real-time path. Idempotent: a redelivered update finds
-/// its event already stored (by profile and message id) and its traits already applied, so nothing changes again.
-/// Our own identify and track calls come back here too; they cannot loop, because computed values and memberships
-/// only emit when they change, and re-applying what we sent changes nothing.
+/// Keeps the profile copy (traits, track events) and runs the real-time path for a whole <see cref="ProfilesUpdated"/>
+/// (or a single <see cref="ProfileUpdated"/>) in one transaction: each step is one round trip for every profile of
+/// the batch, and each update is evaluated in memory, in order, exactly as it would be on its own. Idempotent: a
+/// redelivered batch finds its events already stored (by profile and message id) and its traits already applied, so
+/// nothing changes again. Our own identify and track calls come back here too; they cannot loop, because computed
+/// values and memberships only emit when they change, and re-applying what we sent changes nothing.
 /// </summary>
 internal sealed class ProfileUpdatedConsumer(
     NpgsqlDataSource dataSource,
     CatalogCache catalogs,
-    ProfileEvaluator evaluator,
     WorkSignal<OutboxRelay> outbox,
     TimeProvider clock) : IConsumer<ProfileUpdated>, IConsumer<ProfilesUpdated>
 {
-    public Task Consume(ConsumeContext<ProfileUpdated> context) => ApplyAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<ProfileUpdated> context) => ApplyAsync([context.Message], context.CancellationToken);
 
-    /// <summary>Each update in its own transaction, in order; a redelivered batch re-applies the done ones as no-ops.</summary>
-    public async Task Consume(ConsumeContext<ProfilesUpdated> context)
+    public Task Consume(ConsumeContext<ProfilesUpdated> context) => ApplyAsync(context.Message.Updates, context.CancellationToken);
+
+    private async Task ApplyAsync(IReadOnlyList<ProfileUpdated> messages, CancellationToken cancellationToken)
     {
-        foreach (var update in context.Message.Updates)
+        if (messages.Count == 0)
         {
-            await ApplyAsync(update, context.CancellationToken);
+            return;
         }
-    }
-
-    private async Task ApplyAsync(ProfileUpdated message, CancellationToken cancellationToken)
-    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        if (await ProfileStore.ResolveAsync(connection, message.ProfileId, cancellationToken) is not { } profileId
-            || await IsEchoAboutDeletedProfileAsync(connection, message, cancellationToken))
+        // One of our own calls, sent before the person was deleted and resolved by Profiles after it (into a new
+        // profile), names her: our echo must not recreate her.
+        var echoes = messages.Select(message => OwnCalls.ProfileOf(message.Trigger) is { } about && about != message.ProfileId ? about : (Guid?)null).ToList();
+        var resolved = await ProfileBatchStore.ResolveAsync(connection, [.. messages.Select(message => message.ProfileId), .. echoes.OfType<Guid>()], cancellationToken);
+        var applicable = messages
+            .Select((message, index) => (Message: message, ProfileId: resolved[message.ProfileId], About: echoes[index]))
+            .Where(update => update.ProfileId is not null && (update.About is not { } about || resolved[about] is not null))
+            .Select(update => (update.Message, ProfileId: update.ProfileId!.Value, Event: TrackEventOf(update.Message)))
+            .ToList();
+        if (applicable.Count == 0)
         {
             return;
         }
+
         var catalog = await catalogs.GetAsync(connection, cancellationToken);
         var now = clock.GetUtcNow();
-        if (await ProfileStore.LockOrCreateAsync(connection, profileId, now, cancellationToken) is not { } profile)
+        var locked = await ProfileBatchStore.LockOrCreateAsync(connection, [.. applicable.Select(update => update.ProfileId)],
+            [.. applicable.Where(update => update.Event is not null).Select(update => (update.ProfileId, update.Event!))], now, cancellationToken);
+        if (locked.Deleted.Count > 0)
         {
-            return;
+            await ProfileBatchStore.ForgetAsync(connection, locked.Deleted, cancellationToken);
+            applicable.RemoveAll(update => locked.Deleted.Contains(update.ProfileId));
         }
 
-        var changedTraits = profile.ApplyTraits(message.ChangedTraits ?? new Dictionary<string, JsonElement>(), message.UpdatedAt);
-        var userIdChanged = message.UserId is not null && !string.Equals(profile.UserId, message.UserId, StringComparison.Ordinal);
-        if (userIdChanged)
+        // An event stored by this batch is performed by the first update carrying it; a repeat of it in the batch is a redelivery.
+        var unclaimed = new HashSet<(Guid, string)>(locked.NewEvents);
+        var updates = applicable.Select(update => new BatchUpdate(update.ProfileId, update.Message,
+            update.Event is { } added && unclaimed.Remove((update.ProfileId, added.MessageId)) ? added : null)).ToList();
+
+        // What each update may change, known before evaluation: what to lock and read for all of them.
+        var newUserIds = updates.Where(update => update.Message.UserId is { } userId
+                                                 && !string.Equals(userId, locked.Profiles[update.ProfileId].UserId, StringComparison.Ordinal))
+            .Select(update => update.ProfileId).ToHashSet();
+        var (traits, audiences) = ProfileBatch.Reach(catalog, updates.Select(update =>
         {
-            if (profile.UserId is null)
+            var traitKeys = new HashSet<string>((update.Message.ChangedTraits ?? new Dictionary<string, JsonElement>()).Keys, StringComparer.Ordinal);
+            return new ProfileChange
             {
-                await ComputedValueWriter.IdentifyCurrentAsync(connection, catalog, profileId, message.UserId!, now, cancellationToken);
-            }
-            profile.UserId = message.UserId;
-        }
+                Traits = traitKeys,
+                Event = update.NewEvent?.Name,
+                IdentifiersChanged = newUserIds.Contains(update.ProfileId) || traitKeys.Any(ProfileState.IsIdentifierTrait),
+                Everything = locked.Profiles[update.ProfileId].IsNew,
+            };
+        }));
+        var identifiers = audiences.Any(audience => audience.References.Models.Count > 0)
+            ? updates.GroupBy(update => update.ProfileId)
+                .SelectMany(group => ProfileBatch.ModelIdentifiers(catalog, locked.Profiles[group.Key], group.Select(update => update.Message))).ToList()
+            : [];
+        var (profiles, modelRows) = await ProfileBatchStore.LoadAsync(connection, locked,
+            [.. traits.Select(trait => trait.Id), .. audiences.Select(audience => audience.Id)],
+            [.. traits.Select(trait => trait.Definition.Event), .. audiences.SelectMany(audience => audience.References.Events)],
+            identifiers, [.. catalog.Models.Select(model => model.Id)], cancellationToken);
 
-        string? performed = null;
-        if (message.Trigger is { Type: "track", Event: { Length: > 0 } name } trigger
-            && await ProfileStore.AddEventAsync(connection, profileId, new ProfileEvent(trigger.MessageId, name,
-                trigger.Properties is { ValueKind: JsonValueKind.Object } properties ? properties : EmptyObject, trigger.Timestamp), cancellationToken))
+        var facts = ProfileBatch.Apply(catalog, profiles, updates, modelRows, now);
+        if (!profiles.Values.Any(profile => profile.Changed))
         {
-            performed = name;
-        }
-
-        if (changedTraits.Count == 0 && !userIdChanged && performed is null && !profile.IsNew)
-        {
-            await transaction.CommitAsync(cancellationToken);
             return;
         }
-
-        await ProfileStore.SaveAsync(connection, profile, now, cancellationToken);
-        await evaluator.EvaluateAsync(connection, catalog, profile, new ProfileChange
-        {
-            Traits = changedTraits,
-            Event = performed,
-            IdentifiersChanged = userIdChanged || changedTraits.Any(ProfileState.IsIdentifierTrait),
-            Everything = profile.IsNew,
-        }, performed is null ? "traits" : "event", cancellationToken);
+        await ProfileBatchStore.WriteAsync(connection, catalog, profiles.Values, facts, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
     }
 
-    /// <summary>
-    /// One of our own calls, sent before the person was deleted and resolved by Profiles after it (into a new profile):
-    /// our echo must not recreate her.
-    /// </summary>
-    private static async Task<bool> IsEchoAboutDeletedProfileAsync(NpgsqlConnection connection, ProfileUpdated message, CancellationToken cancellationToken) =>
-        OwnCalls.ProfileOf(message.Trigger) is { } about && about != message.ProfileId
-        && await ProfileStore.ResolveAsync(connection, about, cancellationToken) is null;
+    private static ProfileEvent? TrackEventOf(ProfileUpdated message) =>
+        message.Trigger is { Type: "track", Event: { Length: > 0 } name } trigger
+            ? new ProfileEvent(trigger.MessageId, name, trigger.Properties is { ValueKind: JsonValueKind.Object } properties ? properties : EmptyObject, trigger.Timestamp)
+            : null;
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+}
+
+internal sealed class ProfileUpdatedConsumerDefinition : ConsumerDefinition<ProfileUpdatedConsumer>
+{
+    public ProfileUpdatedConsumerDefinition(IConfiguration configuration)
+    {
+        // Batches sharing profiles wait on each other's row locks; a few in flight keep PostgreSQL busy on two cores.
+        ConcurrentMessageLimit = configuration.GetValue("Audiences:RealTime:ConcurrentBatches", 4);
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ProfileUpdatedConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.PrefetchCount = (ConcurrentMessageLimit ?? 4) * 2;
+        }
+    }
 }
