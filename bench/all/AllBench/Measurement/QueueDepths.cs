@@ -6,8 +6,8 @@ using RabbitMQ.Client.Exceptions;
 namespace Alle.Bench.All.Measurement;
 
 /// <summary>
-/// The backlog of every queue on the application's RabbitMQ (no management plugin runs): the queues' names once from
-/// <c>rabbitmqctl list_queues</c>, run as the node's account with the node's own environment (its name, its Erlang
+/// The backlog of every queue on the application's RabbitMQ (no management plugin runs): the durable queues' names once
+/// from <c>rabbitmqctl list_queues</c>, run as the node's account with the node's own environment (its name, its Erlang
 /// port mapper, its cookie); then their depths every second by passive declares over AMQP, which cost the broker next
 /// to nothing. <see cref="Maximum"/> is the largest depth one queue reached while polling.
 /// </summary>
@@ -116,16 +116,18 @@ internal sealed class QueueDepths : IAsyncDisposable
     /// <summary>The queues' names, from rabbitmqctl in the environment of the node's process.</summary>
     private static async Task<IReadOnlyList<string>> ListQueuesAsync(int serverProcess)
     {
+        // The node itself, not the wrapper shell above it: it runs as the broker's account, which owns the cookie.
         var node = ProcessTree.Descendants(serverProcess).Prepend(serverProcess)
             .Select(pid => (Pid: pid, Environment: Environment(pid)))
-            .FirstOrDefault(p => p.Environment.ContainsKey("RABBITMQ_NODENAME"));
+            .Where(p => p.Environment.ContainsKey("RABBITMQ_NODENAME"))
+            .OrderBy(p => Id(p.Pid, "Uid:") == "0")
+            .FirstOrDefault();
         if (node.Environment is null)
         {
             throw new InvalidOperationException("No process of the eventbus resource has RabbitMQ's environment.");
         }
-        var account = File.ReadAllLines($"/proc/{node.Pid}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t')[1];
-        var start = new ProcessStartInfo("setpriv", [$"--reuid={account}", "--regid=" + Group(node.Pid), "--clear-groups", "--",
-            "/usr/lib/rabbitmq/bin/rabbitmqctl", "-q", "-n", node.Environment["RABBITMQ_NODENAME"], "list_queues", "name", "--no-table-headers"])
+        var start = new ProcessStartInfo("setpriv", [$"--reuid={Id(node.Pid, "Uid:")}", $"--regid={Id(node.Pid, "Gid:")}", "--clear-groups", "--",
+            "/usr/lib/rabbitmq/bin/rabbitmqctl", "-q", "-n", node.Environment["RABBITMQ_NODENAME"], "list_queues", "name", "durable", "--no-table-headers"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -146,11 +148,14 @@ internal sealed class QueueDepths : IAsyncDisposable
         {
             throw new InvalidOperationException($"rabbitmqctl list_queues failed ({process.ExitCode}): {error.Trim()}");
         }
-        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        // The durable queues are the consumers' work; a bus's own temporary queue is exclusive to its connection.
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('\t')).Where(columns => columns is [_, "true"]).Select(columns => columns[0])];
     }
 
-    private static string Group(int pid) =>
-        File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("Gid:", StringComparison.Ordinal)).Split('\t')[1];
+    /// <summary>A process's real user or group id (<c>Uid:</c>, <c>Gid:</c> in its status).</summary>
+    private static string Id(int pid, string field) =>
+        File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal)).Split('\t')[1];
 
     private static Dictionary<string, string> Environment(int pid)
     {
