@@ -32,11 +32,23 @@ internal sealed class QueueDepths : IAsyncDisposable
 
     public int QueueCount => _queues.Count;
 
+    /// <summary>Why no queue is watched, when listing them failed (the scenarios still run; their backlog is not reported).</summary>
+    public string? Problem { get; private init; }
+
     public static async Task<QueueDepths> StartAsync(DistributedAppFixture app)
     {
-        var queues = await ListQueuesAsync(app.Resources.Instance("eventbus").ProcessId);
+        IReadOnlyList<string> queues = [];
+        string? problem = null;
+        try
+        {
+            queues = await ListQueuesAsync(app.Resources.Instance("eventbus").ProcessId);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            problem = exception.Message;
+        }
         var connection = await new ConnectionFactory { Uri = new Uri(app.ConnectionString("eventbus")), ClientProvidedName = "alle-bench-queue-depths" }.CreateConnectionAsync();
-        return new QueueDepths(connection, queues);
+        return new QueueDepths(connection, queues) { Problem = problem };
     }
 
     /// <summary>Forgets the maximum so far (a new scenario starts).</summary>
@@ -126,7 +138,7 @@ internal sealed class QueueDepths : IAsyncDisposable
         {
             throw new InvalidOperationException("No process of the eventbus resource has RabbitMQ's environment.");
         }
-        var start = new ProcessStartInfo("setpriv", [$"--reuid={Id(node.Pid, "Uid:")}", $"--regid={Id(node.Pid, "Gid:")}", "--clear-groups", "--",
+        var start = new ProcessStartInfo("/usr/bin/setpriv", [$"--reuid={Id(node.Pid, "Uid:")}", $"--regid={Id(node.Pid, "Gid:")}", "--clear-groups", "--",
             "/usr/lib/rabbitmq/bin/rabbitmqctl", "-q", "-n", node.Environment["RABBITMQ_NODENAME"], "list_queues", "name", "durable", "--no-table-headers"])
         {
             RedirectStandardOutput = true,

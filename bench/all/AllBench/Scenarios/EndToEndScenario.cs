@@ -70,8 +70,10 @@ internal static class EndToEndScenario
         }
         run.Add(new Result(name, $"every queue empty (messaging's journey triggers included), s after the load ended",
             allDone is { } all ? (all - loadEnded).TotalSeconds : null, "s", "backlog bounded: ≤ 10 s of work left", null, "", allDone is { } end && (end - loadEnded).TotalSeconds <= 10));
-        run.Add(new Result(name, $"deepest queue backlog seen ({run.Queues.Maximum.Queue}); {depthAtEnd:N0} messages in all queues when the load ended",
-            run.Queues.Maximum.Depth, "messages", "reported", null, "", null));
+        run.Add(run.Queues.Problem is { } problem
+            ? new Result(name, $"queue backlog not measured: {problem}", null, "", "reported", null, "", null)
+            : new Result(name, $"deepest queue backlog seen ({run.Queues.Maximum.Queue}); {depthAtEnd:N0} messages in all queues when the load ended",
+                run.Queues.Maximum.Depth, "messages", "reported", null, "", null));
     }
 
     /// <summary>A place every accepted event must reach, counted by the run's message-id prefix.</summary>
