@@ -18,12 +18,16 @@ namespace Alle.Bench;
 internal sealed class BenchApplication : DistributedAppFixture
 {
     private readonly Action<IDistributedApplicationTestingBuilder>? _configure;
+    private readonly IReadOnlyList<string> _appHostArguments;
 
-    private BenchApplication(Action<IDistributedApplicationTestingBuilder>? configure)
+    private BenchApplication(Action<IDistributedApplicationTestingBuilder>? configure, IReadOnlyList<string> appHostArguments)
     {
         _configure = configure;
+        _appHostArguments = appHostArguments;
         Cpu = new ResourceCpu(this);
     }
+
+    protected override IEnumerable<string> AppHostArguments => _appHostArguments;
 
     /// <summary>CPU time per resource, from /proc.</summary>
     public ResourceCpu Cpu { get; }
@@ -47,11 +51,12 @@ internal sealed class BenchApplication : DistributedAppFixture
 
     /// <summary>
     /// Starts the application and waits until every resource is healthy; on failure stops what started.
-    /// <paramref name="configure"/> changes the graph first (a service's settings for this benchmark).
+    /// <paramref name="configure"/> changes the graph first (a service's settings for this benchmark);
+    /// <paramref name="appHostArguments"/> go to the AppHost (e.g. <c>--AppHost:Replicas:profiles=2</c>).
     /// </summary>
-    public static async Task<BenchApplication> StartAsync(Action<IDistributedApplicationTestingBuilder>? configure = null)
+    public static async Task<BenchApplication> StartAsync(Action<IDistributedApplicationTestingBuilder>? configure = null, IReadOnlyList<string>? appHostArguments = null)
     {
-        var app = new BenchApplication(configure);
+        var app = new BenchApplication(configure, appHostArguments ?? []);
         Console.Error.WriteLine($"starting the application (state in {app.StateDirectory})…");
         var clock = Stopwatch.StartNew();
         try
