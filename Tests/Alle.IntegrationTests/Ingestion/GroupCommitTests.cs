@@ -26,7 +26,7 @@ public sealed class GroupCommitTests(DistributedAppFixture app)
         Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
         Assert.Equal(ids.Length, await EventsCountedAsync(sourceId));
         await _warehouse.EventuallyCountAsync(ids.Length, "SELECT count(*) FROM tracks WHERE source_id = $1", sourceId);
-        Assert.Equal(ids.Length, await _warehouse.CountAsync("SELECT count(DISTINCT id) FROM tracks WHERE id = ANY($1)", ids));
+        Assert.Equal(ids.Length, await _warehouse.CountAsync("SELECT count(DISTINCT id) FROM tracks WHERE id = ANY($1)", (object)ids));
     }
 
     [Fact]

@@ -80,7 +80,11 @@ public sealed class JourneyBatchTests(DistributedAppFixture app)
             """, journeyId));
         for (var i = 0; i < people.Length; i++)
         {
-            await _messaging.WaitForTextAsync(people[i].Phone, texts[1]);
+            // Sent side by side, the two steps' texts may arrive in either order: wait for both.
+            foreach (var text in texts)
+            {
+                await _messaging.WaitForTextAsync(people[i].Phone, text);
+            }
             var received = (await _messaging.MessagesToAsync(people[i].Phone)).Select(m => m.GetProperty("body").GetString()!).Order().ToList();
             Assert.Equal(texts.Select(text => $"{text} {names[i]}").Order(), received);
         }
