@@ -11,7 +11,7 @@ namespace Alle.EndToEndTests.Audiences;
 /// through which Audiences sends <c>Audience Entered</c> / <c>Audience Exited</c>.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class NorthStarThroughGatewayTests(SharedStack stack) : StackTest(stack)
+public sealed class NorthStarThroughGatewayTests(DistributedAppFixture app)
 {
     // Generous on purpose: the suite shares two cores with everything else; latency is a benchmark's business, not a test's.
     private static readonly TimeSpan s_realTime = TimeSpan.FromSeconds(30);
@@ -21,7 +21,7 @@ public sealed class NorthStarThroughGatewayTests(SharedStack stack) : StackTest(
     {
         var tag = Guid.NewGuid().ToString("N");
         var key = await CreateNorthStarAsync(tag);
-        var portal = App.CreateTrackingClient("portal");
+        var portal = app.CreateTrackingClient("portal");
         var userId = $"member-{Guid.NewGuid():N}";
 
         var searched = await portal.PostAsJsonAsync("/v1/track", new { userId, @event = "Provider Searched", properties = new { zip = "10001", tag } });
@@ -38,7 +38,7 @@ public sealed class NorthStarThroughGatewayTests(SharedStack stack) : StackTest(
     {
         var tag = Guid.NewGuid().ToString("N");
         var key = await CreateNorthStarAsync(tag);
-        var portal = App.CreateTrackingClient("portal");
+        var portal = app.CreateTrackingClient("portal");
         var userId = $"member-{Guid.NewGuid():N}";
 
         await portal.PostAsJsonAsync("/v1/track", new { userId, @event = "Provider Searched", properties = new { zip = "10001", tag } });
@@ -47,7 +47,7 @@ public sealed class NorthStarThroughGatewayTests(SharedStack stack) : StackTest(
 
         var timeline = await Eventually.GetAsync(async () =>
         {
-            var response = await App.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{userId}/events?limit=50");
+            var response = await app.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{userId}/events?limit=50");
             var events = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : default;
             var changes = events.ValueKind == JsonValueKind.Object
                 ? events.GetProperty("data").EnumerateArray().Where(item => AudienceKey(item) == key).Select(item => item.GetProperty("event").GetString()).ToList()
@@ -64,7 +64,7 @@ public sealed class NorthStarThroughGatewayTests(SharedStack stack) : StackTest(
     private async Task<string> CreateNorthStarAsync(string tag)
     {
         var key = $"north-star-e2e-{Guid.NewGuid():N}"[..30];
-        var created = await App.AdminGateway.PostAsJsonAsync("/api/audiences", new
+        var created = await app.AdminGateway.PostAsJsonAsync("/api/audiences", new
         {
             key,
             name = "Searched in the last 30 days, never redeemed",
@@ -83,7 +83,7 @@ public sealed class NorthStarThroughGatewayTests(SharedStack stack) : StackTest(
 
     private async Task<bool> IsMemberAsync(string userId, string key)
     {
-        var response = await App.AdminGateway.GetAsync($"/api/audiences/profiles/user_id:{userId}");
+        var response = await app.AdminGateway.GetAsync($"/api/audiences/profiles/user_id:{userId}");
         return response.StatusCode == HttpStatusCode.OK
             && (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("audiences").EnumerateArray()
                 .Any(audience => audience.GetProperty("key").GetString() == key);

@@ -9,7 +9,7 @@ namespace Alle.EndToEndTests.Ingestion;
 /// event still reaches the warehouse, exactly once, and nothing that was never sent appears.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class IngestionKillTests(SharedStack stack) : StackTest(stack, StackUse.Exclusive)
+public sealed class IngestionKillTests(DistributedAppFixture app)
 {
     private const int Senders = 4;
     private const int EventsPerBatch = 10;
@@ -20,7 +20,7 @@ public sealed class IngestionKillTests(SharedStack stack) : StackTest(stack, Sta
         var runId = $"kill-{Guid.NewGuid():N}-";
         var sent = new ConcurrentDictionary<string, byte>();
         var acknowledged = new ConcurrentDictionary<string, byte>();
-        var before = App.Resources.Instance("ingestion");
+        var before = app.Resources.Instance("ingestion");
         var killedPid = 0;
         var ackedBatches = 0;
         var ackedAfterRestart = 0;
@@ -28,7 +28,7 @@ public sealed class IngestionKillTests(SharedStack stack) : StackTest(stack, Sta
 
         async Task SendAsync(int sender)
         {
-            using var client = App.CreateTrackingClient("portal");
+            using var client = app.CreateTrackingClient("portal");
             for (var batchNumber = 0; !stop.IsCancellationRequested; batchNumber++)
             {
                 var ids = Enumerable.Range(0, EventsPerBatch).Select(i => $"{runId}{sender}-{batchNumber}-{i}").ToList();
@@ -62,7 +62,7 @@ public sealed class IngestionKillTests(SharedStack stack) : StackTest(stack, Sta
                     killedPid = before.ProcessId;
                     Process.GetProcessById(killedPid).Kill();
                 }
-                if (killedPid != 0 && App.Resources.Instance("ingestion").ProcessId is var pid && pid != 0 && pid != killedPid
+                if (killedPid != 0 && app.Resources.Instance("ingestion").ProcessId is var pid && pid != 0 && pid != killedPid
                     && Interlocked.Increment(ref ackedAfterRestart) >= 50)
                 {
                     await stop.CancelAsync();
@@ -71,14 +71,14 @@ public sealed class IngestionKillTests(SharedStack stack) : StackTest(stack, Sta
         }
 
         await Task.WhenAll(Enumerable.Range(0, Senders).Select(SendAsync));
-        await App.Resources.WaitForHealthyAsync("ingestion", TimeSpan.FromSeconds(60));
+        await app.Resources.WaitForHealthyAsync("ingestion", TimeSpan.FromSeconds(60));
 
-        var after = App.Resources.Instance("ingestion");
+        var after = app.Resources.Instance("ingestion");
         Assert.NotEqual(0, killedPid);
         Assert.True(after.Restarts > before.Restarts, "the orchestrator restarted ingestion");
         Assert.True(ackedAfterRestart >= 50, "acknowledgements resumed after the restart");
 
-        var warehouse = new WarehouseQueries(App);
+        var warehouse = new WarehouseQueries(app);
         var stored = await Eventually.GetAsync(async () =>
         {
             var counts = await warehouse.CountByIdAsync("tracks", runId);

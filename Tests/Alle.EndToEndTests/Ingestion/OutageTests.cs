@@ -8,40 +8,40 @@ namespace Alle.EndToEndTests.Ingestion;
 /// acknowledged before a broker outage is in its outbox and reaches the warehouse once the broker is back.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class OutageTests(SharedStack stack) : StackTest(stack, StackUse.Exclusive)
+public sealed class OutageTests(DistributedAppFixture app)
 {
     private static readonly string[] s_services = ["ingestion", "profiles", "audiences", "messaging", "loyalty", "destinations", "web", "gateway"];
 
     [Fact]
     public async Task Ingestion_refuses_with_503_while_postgres_is_down_and_stores_nothing()
     {
-        var tracking = App.CreateTrackingClient("mobile");
+        var tracking = app.CreateTrackingClient("mobile");
         var messageId = $"pg-outage-{Guid.NewGuid():N}";
         Assert.Equal(HttpStatusCode.OK, (await tracking.PostAsJsonAsync("/v1/track", new { userId = "warm-up", @event = "Outage Test" })).StatusCode);
 
         HttpResponseMessage refused;
         try
         {
-            await App.Resources.StopAsync("postgres");
+            await app.Resources.StopAsync("postgres");
             refused = await tracking.PostAsJsonAsync("/v1/track", new { messageId, userId = $"{messageId}-user", @event = "Outage Test" });
         }
         finally
         {
-            await App.Resources.StartAsync("postgres");
+            await app.Resources.StartAsync("postgres");
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
-        await App.Resources.WaitForHealthyAsync("postgres", TimeSpan.FromSeconds(90));
+        await app.Resources.WaitForHealthyAsync("postgres", TimeSpan.FromSeconds(90));
         foreach (var service in s_services)
         {
-            await App.Resources.WaitForHealthyAsync(service, TimeSpan.FromSeconds(120));
+            await app.Resources.WaitForHealthyAsync(service, TimeSpan.FromSeconds(120));
         }
         var marker = $"pg-outage-{Guid.NewGuid():N}";
         await Eventually.TrueAsync(async () =>
             (await tracking.PostAsJsonAsync("/v1/track", new { messageId = marker, userId = $"{messageId}-user", @event = "Outage Test" })).IsSuccessStatusCode,
             TimeSpan.FromSeconds(60), "ingestion to accept events again");
-        var warehouse = new WarehouseQueries(App);
+        var warehouse = new WarehouseQueries(app);
         await Eventually.GetAsync(() => warehouse.RowAsync("tracks", marker), TimeSpan.FromSeconds(60), "the marker in the warehouse");
         Assert.Null(await warehouse.RowAsync("tracks", messageId));
     }
@@ -50,7 +50,7 @@ public sealed class OutageTests(SharedStack stack) : StackTest(stack, StackUse.E
     public async Task Ingestion_refuses_with_503_while_the_broker_is_down_and_delivers_what_it_acknowledged()
     {
         var runId = $"outage-{Guid.NewGuid():N}-";
-        var tracking = App.CreateTrackingClient("loyalty");
+        var tracking = app.CreateTrackingClient("loyalty");
         var acknowledged = new List<string>();
         var sequence = 0;
 
@@ -68,7 +68,7 @@ public sealed class OutageTests(SharedStack stack) : StackTest(stack, StackUse.E
         Assert.Equal(HttpStatusCode.OK, (await SendAsync()).StatusCode);
         try
         {
-            await App.Resources.StopAsync("eventbus");
+            await app.Resources.StopAsync("eventbus");
             var refused = await Eventually.GetAsync(async () =>
             {
                 var response = await SendAsync();
@@ -80,13 +80,13 @@ public sealed class OutageTests(SharedStack stack) : StackTest(stack, StackUse.E
         }
         finally
         {
-            await App.Resources.StartAsync("eventbus");
+            await app.Resources.StartAsync("eventbus");
         }
 
-        await App.Resources.WaitForHealthyAsync("eventbus", TimeSpan.FromSeconds(90));
+        await app.Resources.WaitForHealthyAsync("eventbus", TimeSpan.FromSeconds(90));
         await Eventually.TrueAsync(async () => (await SendAsync()).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "ingestion to accept events again");
 
-        var warehouse = new WarehouseQueries(App);
+        var warehouse = new WarehouseQueries(app);
         await Eventually.TrueAsync(async () =>
         {
             var stored = await warehouse.CountByIdAsync("tracks", runId);
@@ -94,14 +94,14 @@ public sealed class OutageTests(SharedStack stack) : StackTest(stack, StackUse.E
         }, TimeSpan.FromSeconds(90), "every acknowledged event in the warehouse");
         foreach (var service in s_services)
         {
-            await App.Resources.WaitForHealthyAsync(service, TimeSpan.FromSeconds(90));
+            await app.Resources.WaitForHealthyAsync(service, TimeSpan.FromSeconds(90));
         }
 
         // The whole pipeline flows again, not only ingestion: what Profiles resolves now reaches Audiences (each
         // service's outbox relay survived the broker going away in the middle of a publish).
         var afterwards = $"{runId}afterwards";
         Assert.Equal(HttpStatusCode.OK, (await tracking.PostAsJsonAsync("/v1/track", new { userId = afterwards, @event = "Outage Test" })).StatusCode);
-        await Eventually.TrueAsync(async () => (await App.AdminGateway.GetAsync($"/api/audiences/profiles/user_id:{afterwards}")).StatusCode == HttpStatusCode.OK,
+        await Eventually.TrueAsync(async () => (await app.AdminGateway.GetAsync($"/api/audiences/profiles/user_id:{afterwards}")).StatusCode == HttpStatusCode.OK,
             TimeSpan.FromSeconds(90), "a profile update after the outage to reach Audiences");
     }
 }

@@ -6,7 +6,7 @@ namespace Alle.EndToEndTests.Ingestion;
 
 /// <summary>Segment's official Node.js library (installed from npm, unchanged) sends to the gateway; every call lands in the warehouse.</summary>
 [Collection(StackCollection.Name)]
-public sealed class SegmentLibraryConformanceTests(SharedStack stack) : StackTest(stack)
+public sealed class SegmentLibraryConformanceTests(DistributedAppFixture app)
 {
     private static readonly string s_project = Path.Combine(AppHostProcess.RepositoryRoot, "Tests", "Alle.EndToEndTests", "Ingestion", "conformance");
 
@@ -20,7 +20,7 @@ public sealed class SegmentLibraryConformanceTests(SharedStack stack) : StackTes
         }
         var runId = Guid.NewGuid().ToString("N");
 
-        var send = await RunAsync("node", Path.Combine(s_project, "send.mjs"), App.Endpoint("gateway").ToString().TrimEnd('/'), App.WriteKey("portal"), runId);
+        var send = await RunAsync("node", Path.Combine(s_project, "send.mjs"), app.Endpoint("gateway").ToString().TrimEnd('/'), app.WriteKey("portal"), runId);
 
         Assert.True(send.ExitCode == 0, $"analytics-node failed: {send.Output}");
         var calls = send.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -30,7 +30,7 @@ public sealed class SegmentLibraryConformanceTests(SharedStack stack) : StackTes
             .ToList();
         Assert.Equal(["identify", "track", "page", "screen", "group", "alias"], calls.Select(c => c.Type));
 
-        var warehouse = new WarehouseQueries(App);
+        var warehouse = new WarehouseQueries(app);
         foreach (var (type, messageId) in calls)
         {
             var table = type switch { "identify" => "identifies", "alias" => "aliases", _ => type + "s" };

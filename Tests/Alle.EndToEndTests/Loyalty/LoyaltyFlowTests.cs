@@ -8,7 +8,7 @@ namespace Alle.EndToEndTests.Loyalty;
 
 /// <summary>Loyalty's facts travelling through ingestion to the member's profile, and surviving ingestion being down.</summary>
 [Collection(StackCollection.Name)]
-public sealed class LoyaltyFlowTests(SharedStack stack) : StackTest(stack, StackUse.Exclusive)
+public sealed class LoyaltyFlowTests(DistributedAppFixture app)
 {
     private const string Provider = "prv_back_bay_derm";
 
@@ -45,7 +45,7 @@ public sealed class LoyaltyFlowTests(SharedStack stack) : StackTest(stack, Stack
 
         try
         {
-            await App.Resources.StopAsync("ingestion");
+            await app.Resources.StopAsync("ingestion");
             using var recorded = await ProviderDesk().PostAsJsonAsync($"/api/loyalty/providers/{Provider}/purchases", new
             {
                 purchaseId, memberId, treatments = new[] { new { product = "natrelle", amount = 7000m } },
@@ -58,7 +58,7 @@ public sealed class LoyaltyFlowTests(SharedStack stack) : StackTest(stack, Stack
                 TimeSpan.FromSeconds(30), "a failed attempt to send Points Earned");
             await Eventually.TrueAsync(async () =>
             {
-                var outbox = await App.AdminGateway.GetFromJsonAsync<JsonElement>("/api/loyalty/outbox");
+                var outbox = await app.AdminGateway.GetFromJsonAsync<JsonElement>("/api/loyalty/outbox");
                 return outbox.GetProperty("failing").GetInt64() > 0 && outbox.GetProperty("lastError").GetString()!.StartsWith("tracking", StringComparison.Ordinal);
             }, TimeSpan.FromSeconds(30), "the outbox API to report the failing facts");
 
@@ -72,8 +72,8 @@ public sealed class LoyaltyFlowTests(SharedStack stack) : StackTest(stack, Stack
         }
         finally
         {
-            await App.Resources.StartAsync("ingestion");
-            await App.Resources.WaitForHealthyAsync("ingestion", TimeSpan.FromMinutes(1));
+            await app.Resources.StartAsync("ingestion");
+            await app.Resources.WaitForHealthyAsync("ingestion", TimeSpan.FromMinutes(1));
         }
 
         var events = await TimelineAsync(memberId, events => Named(events, "Points Earned").Any(), "Points Earned after ingestion came back", TimeSpan.FromSeconds(60));
@@ -85,7 +85,7 @@ public sealed class LoyaltyFlowTests(SharedStack stack) : StackTest(stack, Stack
 
     private async Task<(string MemberId, HttpClient Client)> EnrolAsync()
     {
-        using var response = await App.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new
+        using var response = await app.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new
         {
             phone = TestPhones.New("617"), firstName = "Rowan", lastName = "Ellis",
             email = $"rowan.{Guid.NewGuid():N}@example.com", zip = "02116", marketingConsent = true,
@@ -95,11 +95,11 @@ public sealed class LoyaltyFlowTests(SharedStack stack) : StackTest(stack, Stack
         return (body.GetProperty("memberId").GetString()!, Client(body.GetProperty("token").GetString()!));
     }
 
-    private HttpClient ProviderDesk() => Client(App.Parameter("provider-key"));
+    private HttpClient ProviderDesk() => Client(app.Parameter("provider-key"));
 
     private HttpClient Client(string credential)
     {
-        var client = App.CreateClient("gateway");
+        var client = app.CreateClient("gateway");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
         return client;
     }
@@ -107,7 +107,7 @@ public sealed class LoyaltyFlowTests(SharedStack stack) : StackTest(stack, Stack
     private Task<List<JsonElement>> TimelineAsync(string memberId, Func<List<JsonElement>, bool> until, string what, TimeSpan? timeout = null) =>
         Eventually.GetAsync(async () =>
         {
-            using var response = await App.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=100");
+            using var response = await app.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=100");
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return null;
@@ -121,7 +121,7 @@ public sealed class LoyaltyFlowTests(SharedStack stack) : StackTest(stack, Stack
 
     private async Task<long> ScalarAsync(string sql, params object[] arguments)
     {
-        await using var connection = new NpgsqlConnection(App.ConnectionString("loyaltydb"));
+        await using var connection = new NpgsqlConnection(app.ConnectionString("loyaltydb"));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var argument in arguments)

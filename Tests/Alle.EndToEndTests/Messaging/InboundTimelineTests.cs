@@ -9,20 +9,20 @@ namespace Alle.EndToEndTests.Messaging;
 /// tracking client's) and identify, and Profiles resolving the phone to the member (look-up API and timeline).
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class InboundTimelineTests(SharedStack stack) : StackTest(stack)
+public sealed class InboundTimelineTests(DistributedAppFixture app)
 {
     [Fact]
     public async Task A_text_from_a_member_appears_on_her_timeline()
     {
-        var (userId, phone) = await JourneyEndToEndTests.NewMemberAsync(App, App.CreateTrackingClient("portal"), "Rosa");
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var (userId, phone) = await JourneyEndToEndTests.NewMemberAsync(app, app.CreateTrackingClient("portal"), "Rosa");
+        var sandbox = app.CreateClient("twilio-sandbox");
 
         using var reply = await sandbox.PostAsJsonAsync($"/api/inbox/{Uri.EscapeDataString(phone)}/reply", new { body = "Is my appointment on Friday?" });
         Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
 
         var received = await Eventually.GetValueAsync<JsonElement>(async () =>
         {
-            using var response = await App.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{userId}/events?limit=50");
+            using var response = await app.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{userId}/events?limit=50");
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return null;

@@ -10,7 +10,7 @@ namespace Alle.EndToEndTests.Messaging;
 /// carrying the triggering track event; the coupon test also needs Loyalty's coupon API.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class JourneyEndToEndTests(SharedStack stack) : StackTest(stack)
+public sealed class JourneyEndToEndTests(DistributedAppFixture app)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
@@ -56,16 +56,16 @@ public sealed class JourneyEndToEndTests(SharedStack stack) : StackTest(stack)
     [Fact]
     public async Task A_track_event_sends_the_journeys_text_once_to_the_members_phone()
     {
-        var tracking = App.CreateTrackingClient("portal");
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var tracking = app.CreateTrackingClient("portal");
+        var sandbox = app.CreateClient("twilio-sandbox");
         var eventName = $"Provider Searched {Guid.NewGuid():N}";
-        var journeyId = await CreateJourneyAsync(App, new
+        var journeyId = await CreateJourneyAsync(app, new
         {
             name = "Searched, never redeemed",
             trigger = new { type = "event", @event = eventName, filters = new[] { new { property = "radius", @operator = "less_than", value = 50 } } },
             template = "Hi {{ traits.first_name }}, providers near {{ event.zip }} are waiting for you.",
         });
-        var (userId, phone) = await NewMemberAsync(App, tracking, "Maya");
+        var (userId, phone) = await NewMemberAsync(app, tracking, "Maya");
 
         foreach (var radius in new[] { 100, 25, 10 })
         {
@@ -83,12 +83,12 @@ public sealed class JourneyEndToEndTests(SharedStack stack) : StackTest(stack)
             (await TextsToAsync(sandbox, phone)).FirstOrDefault() is { ValueKind: JsonValueKind.Object } found && found.GetProperty("status").GetString() == "delivered"
                 ? found : null, s_timeout, "the journey's text in the member's inbox");
         var counts = await Eventually.GetValueAsync<JsonElement>(async () =>
-            await CountsAsync(App, journeyId) is var c && c.GetProperty("delivered").GetInt64() == 1 ? c : null, s_timeout, "the delivery counted");
+            await CountsAsync(app, journeyId) is var c && c.GetProperty("delivered").GetInt64() == 1 ? c : null, s_timeout, "the delivery counted");
 
         Assert.Equal("Hi Maya, providers near 10001 are waiting for you.", text.GetProperty("body").GetString());
         Assert.Single(await TextsToAsync(sandbox, phone));
         Assert.Equal(1, counts.GetProperty("entered").GetInt64());
-        var log = await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}");
+        var log = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}");
         var logged = Assert.Single(log.GetProperty("data").EnumerateArray());
         Assert.Equal(userId, logged.GetProperty("userId").GetString());
         Assert.Equal(text.GetProperty("sid").GetString(), logged.GetProperty("providerSid").GetString());
@@ -97,17 +97,17 @@ public sealed class JourneyEndToEndTests(SharedStack stack) : StackTest(stack)
     [Fact]
     public async Task A_coupon_loyalty_refuses_skips_the_text_with_the_reason()
     {
-        var tracking = App.CreateTrackingClient("portal");
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var tracking = app.CreateTrackingClient("portal");
+        var sandbox = app.CreateClient("twilio-sandbox");
         var eventName = $"Provider Checked In {Guid.NewGuid():N}";
-        var journeyId = await CreateJourneyAsync(App, new
+        var journeyId = await CreateJourneyAsync(app, new
         {
             name = "Flash reward",
             trigger = new { type = "event", @event = eventName, filters = new[] { new { property = "flashOfferId", @operator = "exists" } } },
             coupon = new { offerIdProperty = "flashOfferId" },
             template = "Thanks for visiting {{ event.providerName }}! Your code: {{ coupon.code }}",
         });
-        var (userId, phone) = await NewMemberAsync(App, tracking, "Ana");
+        var (userId, phone) = await NewMemberAsync(app, tracking, "Ana");
 
         using var track = await tracking.PostAsJsonAsync("/v1/track", new
         {
@@ -118,7 +118,7 @@ public sealed class JourneyEndToEndTests(SharedStack stack) : StackTest(stack)
         });
 
         var counts = await Eventually.GetValueAsync<JsonElement>(async () =>
-            await CountsAsync(App, journeyId) is var c && c.GetProperty("skipped").TryGetProperty("coupon_refused_404", out _) ? c : null,
+            await CountsAsync(app, journeyId) is var c && c.GetProperty("skipped").TryGetProperty("coupon_refused_404", out _) ? c : null,
             s_timeout, "the entry skipped because Loyalty refused the coupon");
 
         Assert.Equal(1, counts.GetProperty("entered").GetInt64());

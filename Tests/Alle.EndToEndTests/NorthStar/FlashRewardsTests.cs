@@ -10,10 +10,10 @@ namespace Alle.EndToEndTests.NorthStar;
 /// offer taken from the event's <c>flashOfferId</c>) and texts it; the coupon is in her wallet.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class FlashRewardsTests(SharedStack stack) : StackTest(stack)
+public sealed class FlashRewardsTests(DistributedAppFixture app)
 {
     private const string Provider = "prv_hudson_aesthetics";
-    private readonly Platform _platform = new(stack.App);
+    private readonly Platform _platform = new(app);
 
     [Fact]
     public async Task Checking_in_where_a_flash_offer_runs_puts_the_coupon_in_her_wallet_and_texts_it()

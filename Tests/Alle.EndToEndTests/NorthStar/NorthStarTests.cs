@@ -12,10 +12,10 @@ namespace Alle.EndToEndTests.NorthStar;
 /// leaves the audience.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class NorthStarTests(SharedStack stack) : StackTest(stack)
+public sealed class NorthStarTests(DistributedAppFixture app)
 {
     private const string Provider = "prv_chelsea_skin";
-    private readonly Platform _platform = new(stack.App);
+    private readonly Platform _platform = new(app);
 
     [Fact]
     public async Task A_search_earns_one_texted_coupon_whose_redemption_takes_her_out_of_the_audience()
@@ -40,7 +40,7 @@ public sealed class NorthStarTests(SharedStack stack) : StackTest(stack)
             coupon = new { offerId },
             template = "Hi {{ traits.firstName }}, ${{ coupon.value }} off your next treatment with code {{ coupon.code }} (until {{ coupon.expires_at }}). Reply STOP to opt out.",
         });
-        await using var audienceChanges = await AudienceChangesTap.StartAsync(App);
+        await using var audienceChanges = await AudienceChangesTap.StartAsync(app);
         // Her time zone is one where it is daytime now, so quiet hours (checked at send time) let the text go.
         var maya = await _platform.EnrolAsync("Maya", marketingConsent: true, new { cohort, timezone = TestTimeZones.Daytime() });
         var lee = await _platform.EnrolAsync("Lee", marketingConsent: false, new { cohort, timezone = TestTimeZones.Daytime() });

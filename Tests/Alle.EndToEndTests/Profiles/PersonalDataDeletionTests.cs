@@ -13,7 +13,7 @@ namespace Alle.EndToEndTests.Profiles;
 /// and reports, ingestion drops later events carrying the suppressed identifiers.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class PersonalDataDeletionTests(SharedStack stack) : StackTest(stack)
+public sealed class PersonalDataDeletionTests(DistributedAppFixture app)
 {
     private static readonly string[] s_databases = ["ingestiondb", "warehousedb", "profilesdb", "audiencesdb", "messagingdb", "loyaltydb", "destinationsdb"];
 
@@ -22,15 +22,15 @@ public sealed class PersonalDataDeletionTests(SharedStack stack) : StackTest(sta
     {
         var userId = $"suppressed-{Guid.NewGuid():N}";
         var phone = TestPhones.New();
-        var tracking = App.CreateTrackingClient("mobile");
+        var tracking = app.CreateTrackingClient("mobile");
         await TrackAsync(tracking, new { userId, @event = "App Opened", context = PhoneContext(phone) });
-        await Eventually.TrueAsync(async () => (await App.AdminGateway.GetAsync($"/api/profiles/lookup?phone={Uri.EscapeDataString(phone)}")).StatusCode == HttpStatusCode.OK,
+        await Eventually.TrueAsync(async () => (await app.AdminGateway.GetAsync($"/api/profiles/lookup?phone={Uri.EscapeDataString(phone)}")).StatusCode == HttpStatusCode.OK,
             TimeSpan.FromSeconds(20), "the person's profile");
 
         var regulationId = await RegulateAsync("SUPPRESS_WITH_DELETE", "PHONE", phone);
         await Eventually.TrueAsync(async () => await ProfilesDoneAsync(regulationId), TimeSpan.FromSeconds(20), "the deletion in profiles");
 
-        await using var ingested = await IngestedEvents.ListenAsync(App);
+        await using var ingested = await IngestedEvents.ListenAsync(app);
         await Eventually.TrueAsync(async () =>
         {
             var suppressedMessageId = Guid.NewGuid().ToString();
@@ -48,9 +48,9 @@ public sealed class PersonalDataDeletionTests(SharedStack stack) : StackTest(sta
         var userId = $"forgotten-{Guid.NewGuid():N}";
         var phone = TestPhones.New();
         var email = $"{userId}@example.com";
-        var tracking = App.CreateTrackingClient("portal");
+        var tracking = app.CreateTrackingClient("portal");
         await TrackAsync(tracking, new { userId, @event = "Provider Searched", properties = new { zip = "10001" }, context = new { traits = new { email, phone } } });
-        await Eventually.TrueAsync(async () => (await App.AdminGateway.GetAsync($"/api/profiles/lookup?userId={userId}")).StatusCode == HttpStatusCode.OK,
+        await Eventually.TrueAsync(async () => (await app.AdminGateway.GetAsync($"/api/profiles/lookup?userId={userId}")).StatusCode == HttpStatusCode.OK,
             TimeSpan.FromSeconds(20), "the person's profile");
 
         var regulationId = await RegulateAsync("SUPPRESS_WITH_DELETE", "USER_ID", userId);
@@ -73,13 +73,13 @@ public sealed class PersonalDataDeletionTests(SharedStack stack) : StackTest(sta
 
     private async Task<string> RegulateAsync(string type, string subjectType, string subject)
     {
-        using var response = await App.AdminGateway.PostAsJsonAsync("/api/profiles/regulations", new { regulationType = type, subjectType, subjectIds = new[] { subject } });
+        using var response = await app.AdminGateway.PostAsJsonAsync("/api/profiles/regulations", new { regulationType = type, subjectType, subjectIds = new[] { subject } });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetProperty("regulateId").GetString()!;
     }
 
     private async Task<JsonElement> RegulationAsync(string id) =>
-        (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/regulations/{id}")).GetProperty("data").GetProperty("regulation");
+        (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/regulations/{id}")).GetProperty("data").GetProperty("regulation");
 
     private async Task<bool> ProfilesDoneAsync(string regulationId) => (await RegulationAsync(regulationId)).GetProperty("serviceStatus").EnumerateArray()
         .Any(s => s.GetProperty("service").GetString() == "profiles" && s.GetProperty("status").GetString() == "FINISHED");
@@ -87,7 +87,7 @@ public sealed class PersonalDataDeletionTests(SharedStack stack) : StackTest(sta
     /// <summary>Tables of a database holding any of the values as text; suppression lists keep identifiers by design.</summary>
     private async Task<List<string>> TablesMentioningAsync(string database, string[] values)
     {
-        await using var dataSource = NpgsqlDataSource.Create(App.ConnectionString(database));
+        await using var dataSource = NpgsqlDataSource.Create(app.ConnectionString(database));
         var tables = new List<string>();
         await using (var list = dataSource.CreateCommand("""
             SELECT format('%I.%I', schemaname, tablename) FROM pg_tables

@@ -12,8 +12,8 @@ namespace Alle.EndToEndTests.Web;
 /// the sign-in code masked (in the page and in the CSV she exports), and has no form to create an offer — the service
 /// refuses her key too, and nothing changes.
 /// </summary>
-[Collection(ConsoleBrowserCollection.Name)]
-public sealed class AnalystBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class AnalystBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     [Fact]
     public async Task An_analyst_cannot_change_anything_and_sees_phones_and_emails_masked()
@@ -22,22 +22,22 @@ public sealed class AnalystBrowserTests(SharedStack stack, Chromium chromium) : 
         var phone = TestPhones.New();
         var email = $"analyst.view.{tag}@example.com";
         var userId = $"analyst-view-{tag}";
-        using var identified = await App.CreateTrackingClient("portal").PostAsJsonAsync("/v1/identify",
+        using var identified = await app.CreateTrackingClient("portal").PostAsJsonAsync("/v1/identify",
             new { userId, messageId = Guid.NewGuid().ToString(), traits = new { phone, email, firstName = "Ana" } });
         Assert.Equal(HttpStatusCode.OK, identified.StatusCode);
         await Eventually.TrueAsync(async () =>
-            (await App.AdminGateway.GetAsync($"/api/profiles/lookup?userId={userId}")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the profile");
+            (await app.AdminGateway.GetAsync($"/api/profiles/lookup?userId={userId}")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the profile");
 
         // She asks for a sign-in code, gets a text from the program and texts HELP.
-        using (var started = await App.Gateway.PostAsJsonAsync("/api/messaging/verify/start", new { phone }))
+        using (var started = await app.Gateway.PostAsJsonAsync("/api/messaging/verify/start", new { phone }))
         {
             Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         }
-        using (var sent = await App.AdminGateway.PostAsJsonAsync("/api/messaging/messages", new { to = phone, body = $"Hi Ana {tag}, your points are in.", userId }))
+        using (var sent = await app.AdminGateway.PostAsJsonAsync("/api/messaging/messages", new { to = phone, body = $"Hi Ana {tag}, your points are in.", userId }))
         {
             Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
         }
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var sandbox = app.CreateClient("twilio-sandbox");
         var code = await Eventually.GetAsync(async () =>
             (await sandbox.GetFromJsonAsync<JsonElement>($"/api/inbox/{Uri.EscapeDataString(phone)}")).GetProperty("messages").EnumerateArray()
                 .Select(m => Regex.Match(m.GetProperty("body").GetString()!, @"verification code is (\d{6})")).FirstOrDefault(m => m.Success)?.Groups[1].Value,
@@ -50,10 +50,10 @@ public sealed class AnalystBrowserTests(SharedStack stack, Chromium chromium) : 
 
         var analyst = $"analyst.{tag}@example.com";
         const string password = "read only, never write";
-        using var created = await App.AdminGateway.PostAsJsonAsync("/api/console/operators", new { email = analyst, role = "analyst", password });
+        using var created = await app.AdminGateway.PostAsJsonAsync("/api/console/operators", new { email = analyst, role = "analyst", password });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await page.GotoAsync($"/console/profiles?by=userId&value={userId}");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console/sign-in"));
@@ -105,16 +105,16 @@ public sealed class AnalystBrowserTests(SharedStack stack, Chromium chromium) : 
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Create offer" })).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Deactivate" })).ToHaveCountAsync(0);
         await Accessibility.CheckAsync(page, "35-console-analyst-offers-read-only");
-        using var keyCreated = await App.AdminGateway.PostAsJsonAsync("/api/console/api-keys", new { name = $"analyst {tag}", scopes = new[] { "analyst" } });
+        using var keyCreated = await app.AdminGateway.PostAsJsonAsync("/api/console/api-keys", new { name = $"analyst {tag}", scopes = new[] { "analyst" } });
         Assert.Equal(HttpStatusCode.Created, keyCreated.StatusCode);
-        using var asAnalyst = App.CreateClient("gateway");
+        using var asAnalyst = app.CreateClient("gateway");
         asAnalyst.DefaultRequestHeaders.Authorization = new("Bearer", (await keyCreated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString());
         var title = $"Analyst offer {tag}";
         using var refused = await asAnalyst.PostAsJsonAsync("/api/loyalty/offers", new { title, value = 10m, endsAt = DateTimeOffset.UtcNow.AddDays(7) });
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.Contains("offers:write", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var offers = await App.AdminGateway.GetFromJsonAsync<JsonElement>("/api/loyalty/offers");
+        var offers = await app.AdminGateway.GetFromJsonAsync<JsonElement>("/api/loyalty/offers");
         Assert.DoesNotContain(offers.EnumerateArray(), offer => offer.GetProperty("title").GetString() == title);
 
         // Owners' pages are not hers.

@@ -14,8 +14,8 @@ namespace Alle.EndToEndTests.Web;
 /// the operators and the input), previews it with known and reachable members, restricts it to known members, saves
 /// it, edits it, finds the expected members, and deletes it.
 /// </summary>
-[Collection(ConsoleBrowserCollection.Name)]
-public sealed class AudienceBuilderBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class AudienceBuilderBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(90);
 
@@ -33,21 +33,21 @@ public sealed class AudienceBuilderBrowserTests(SharedStack stack, Chromium chro
         await SendAsync(tracking, new { type = "track", anonymousId = anonymous, @event = eventName, properties = new { radius = 3, city = "Austin" } });
         await Eventually.TrueAsync(async () =>
         {
-            using var preview = await App.AdminGateway.PostAsJsonAsync("/api/audiences/preview", new { condition = new { @event = eventName }, sampleSize = 0 });
+            using var preview = await app.AdminGateway.PostAsJsonAsync("/api/audiences/preview", new { condition = new { @event = eventName }, sampleSize = 0 });
             return (await preview.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("count").GetInt64() == 3;
         }, s_timeout, "the three searchers reaching Audiences");
         await Eventually.TrueAsync(async () =>
-            (await App.AdminGateway.GetStringAsync($"/api/ingestion/schema?sourceId=builder-{tag}")).Contains(eventName, StringComparison.Ordinal),
+            (await app.AdminGateway.GetStringAsync($"/api/ingestion/schema?sourceId=builder-{tag}")).Contains(eventName, StringComparison.Ordinal),
             s_timeout, "the event in the source's schema");
 
         // An owner invites her on the Team page.
         var marketer = $"marketer.{tag}@example.com";
         const string password = "audiences are my business";
-        await using (var ownerContext = await chromium.NewContextAsync(App))
+        await using (var ownerContext = await chromium.NewContextAsync(app))
         {
             var owner = await ownerContext.NewPageAsync();
             await owner.GotoAsync("/console/team/operators");
-            await owner.GetByLabel("Admin key").FillAsync(App.AdminKey);
+            await owner.GetByLabel("Admin key").FillAsync(app.AdminKey);
             await owner.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
             await Assertions.Expect(owner).ToHaveURLAsync(new Regex("/console/team/operators$"));
             await owner.GetByLabel("E-mail").FillAsync(marketer);
@@ -58,7 +58,7 @@ public sealed class AudienceBuilderBrowserTests(SharedStack stack, Chromium chro
             await Accessibility.CheckAsync(owner, "40-console-team-invites-marketer");
         }
 
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/console/audiences/new");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console/sign-in"));
@@ -120,7 +120,7 @@ public sealed class AudienceBuilderBrowserTests(SharedStack stack, Chromium chro
         await ExpectSizeAsync(page, "2");
         await Assertions.Expect(page.GetByTestId("audience-members")).ToContainTextAsync(near);
         await Assertions.Expect(page.GetByTestId("audience-members")).ToContainTextAsync(far);
-        var saved = await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/audiences/{key}");
+        var saved = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/audiences/{key}");
         Assert.True(saved.GetProperty("knownMembersOnly").GetBoolean());
         var filter = saved.GetProperty("condition").GetProperty("where")[0];
         Assert.Equal(eventName, saved.GetProperty("condition").GetProperty("event").GetString());
@@ -132,7 +132,7 @@ public sealed class AudienceBuilderBrowserTests(SharedStack stack, Chromium chro
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console/audiences$"));
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Audience {key} deleted");
         await Accessibility.CheckAsync(page, "44-console-audience-deleted");
-        Assert.Equal(HttpStatusCode.NotFound, (await App.AdminGateway.GetAsync($"/api/audiences/{key}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.AdminGateway.GetAsync($"/api/audiences/{key}")).StatusCode);
     }
 
     private static async Task ExpectSizeAsync(IPage page, string size) =>
@@ -144,10 +144,10 @@ public sealed class AudienceBuilderBrowserTests(SharedStack stack, Chromium chro
 
     private async Task<HttpClient> NewSourceAsync(string id)
     {
-        using var created = await App.AdminGateway.PostAsJsonAsync("/api/ingestion/sources", new { name = $"Builder test {id}", id });
+        using var created = await app.AdminGateway.PostAsJsonAsync("/api/ingestion/sources", new { name = $"Builder test {id}", id });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var writeKey = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("writeKey").GetString();
-        var client = App.CreateClient("gateway");
+        var client = app.CreateClient("gateway");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{writeKey}:")));
         return client;
     }

@@ -11,8 +11,8 @@ namespace Alle.EndToEndTests.Web;
 /// expected members of the north-star audience (scoped to this test's people by a property tag), saving it, a journey
 /// on it, the live event stream, and the other console pages.
 /// </summary>
-[Collection(ConsoleBrowserCollection.Name)]
-public sealed class ConsoleBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class ConsoleBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
@@ -20,7 +20,7 @@ public sealed class ConsoleBrowserTests(SharedStack stack, Chromium chromium) : 
     public async Task An_operator_builds_the_north_star_audience_sees_its_preview_match_and_creates_a_journey()
     {
         var tag = Guid.NewGuid().ToString("N")[..12];
-        var tracking = App.CreateTrackingClient("portal");
+        var tracking = app.CreateTrackingClient("portal");
         var searchedOnly = $"web-ns-a-{tag}";
         var searchedAndRedeemed = $"web-ns-b-{tag}";
         var searchedTwice = $"web-ns-c-{tag}";
@@ -40,14 +40,14 @@ public sealed class ConsoleBrowserTests(SharedStack stack, Chromium chromium) : 
         // The events have reached Audiences (the browser's preview must then find exactly these people).
         await Eventually.TrueAsync(async () =>
         {
-            using var preview = await App.AdminGateway.PostAsJsonAsync("/api/audiences/preview", new { condition, sampleSize = 0 });
-            var redeemedSeen = await App.AdminGateway.PostAsJsonAsync("/api/audiences/preview",
+            using var preview = await app.AdminGateway.PostAsJsonAsync("/api/audiences/preview", new { condition, sampleSize = 0 });
+            var redeemedSeen = await app.AdminGateway.PostAsJsonAsync("/api/audiences/preview",
                 new { condition = new { @event = "Offer Redeemed", where = new[] { new { property = "tag", @operator = "equals", value = tag } } }, sampleSize = 0 });
             return (await preview.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("count").GetInt64() == 2
                 && (await redeemedSeen.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("count").GetInt64() == 1;
         }, s_timeout, "the test's events in Audiences");
 
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
 
         // The console needs its own sign-in.
@@ -56,7 +56,7 @@ public sealed class ConsoleBrowserTests(SharedStack stack, Chromium chromium) : 
         await page.GetByLabel("Admin key").FillAsync("not-the-key");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not right");
-        await page.GetByLabel("Admin key").FillAsync(App.AdminKey);
+        await page.GetByLabel("Admin key").FillAsync(app.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console/audiences/new$"));
 
@@ -114,7 +114,7 @@ public sealed class ConsoleBrowserTests(SharedStack stack, Chromium chromium) : 
         await row.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("journey").Filter(new() { HasText = journeyName })).ToContainTextAsync("paused");
 
-        var journeys = await App.AdminGateway.GetFromJsonAsync<JsonElement>("/api/messaging/journeys");
+        var journeys = await app.AdminGateway.GetFromJsonAsync<JsonElement>("/api/messaging/journeys");
         var created = Assert.Single(journeys.GetProperty("data").EnumerateArray(), j => j.GetProperty("name").GetString() == journeyName);
         Assert.Equal(key, created.GetProperty("definition").GetProperty("trigger").GetProperty("audienceKey").GetString());
         Assert.Equal("paused", created.GetProperty("status").GetString());
@@ -123,7 +123,7 @@ public sealed class ConsoleBrowserTests(SharedStack stack, Chromium chromium) : 
     [Fact]
     public async Task The_console_streams_live_events_and_shows_its_pages_only_to_operators()
     {
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
 
         // A member's or visitor's cookie is not an operator's: the stream relay refuses without the console's sign-in.
@@ -132,7 +132,7 @@ public sealed class ConsoleBrowserTests(SharedStack stack, Chromium chromium) : 
 
         await page.GotoAsync("/console");
         await Accessibility.CheckAsync(page, "23a-console-sign-in");
-        await page.GetByLabel("Admin key").FillAsync(App.AdminKey);
+        await page.GetByLabel("Admin key").FillAsync(app.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
         await Accessibility.CheckAsync(page, "23-console-overview");
@@ -140,7 +140,7 @@ public sealed class ConsoleBrowserTests(SharedStack stack, Chromium chromium) : 
         await page.GotoAsync("/console/sources/portal/live");
         await Assertions.Expect(page.Locator("#stream-state")).ToHaveTextAsync("Listening.");
         var eventName = $"Live Check {Guid.NewGuid():N}";
-        await TrackAsync(App.CreateTrackingClient("portal"), $"web-live-{Guid.NewGuid():N}", eventName, new { source = "browser test" });
+        await TrackAsync(app.CreateTrackingClient("portal"), $"web-live-{Guid.NewGuid():N}", eventName, new { source = "browser test" });
         await Assertions.Expect(page.Locator("#stream")).ToContainTextAsync(eventName, new() { Timeout = 30_000 });
         await Accessibility.CheckAsync(page, "24-console-live-events");
 

@@ -11,8 +11,8 @@ namespace Alle.EndToEndTests.Web;
 /// The console's dead letters in a real browser: every service's outbox is shown, a message nobody consumes is listed,
 /// then discarded after a confirmation.
 /// </summary>
-[Collection(ConsoleBrowserCollection.Name)]
-public sealed class DeadLettersBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class DeadLettersBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     private const string SkippedQueue = "messaging-member-enrolled_skipped";
 
@@ -23,10 +23,10 @@ public sealed class DeadLettersBrowserTests(SharedStack stack, Chromium chromium
         await SendUnhandledMessageAsync("messaging-member-enrolled", messageId);
         await Eventually.TrueAsync(async () => (await SkippedIdsAsync()).Contains(messageId.ToString()), TimeSpan.FromSeconds(30), "the message in the skipped queue");
 
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/console/dead-letters");
-        await page.GetByLabel("Admin key").FillAsync(App.AdminKey);
+        await page.GetByLabel("Admin key").FillAsync(app.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.GotoAsync("/console/dead-letters");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Dead letters");
@@ -49,7 +49,7 @@ public sealed class DeadLettersBrowserTests(SharedStack stack, Chromium chromium
     }
 
     private async Task<IReadOnlyList<string>> SkippedIdsAsync() =>
-        [.. (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/dead-letters/{SkippedQueue}/messages")).GetProperty("messages")
+        [.. (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/dead-letters/{SkippedQueue}/messages")).GetProperty("messages")
             .EnumerateArray().Select(m => m.GetProperty("messageId").GetString()!)];
 
     private async Task SendUnhandledMessageAsync(string queue, Guid messageId)
@@ -61,7 +61,7 @@ public sealed class DeadLettersBrowserTests(SharedStack stack, Chromium chromium
             message = new { note = "no consumer handles this type" },
             sentTime = DateTimeOffset.UtcNow,
         });
-        await using var connection = await new ConnectionFactory { Uri = new Uri(App.ConnectionString("eventbus")) }.CreateConnectionAsync();
+        await using var connection = await new ConnectionFactory { Uri = new Uri(app.ConnectionString("eventbus")) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         await channel.BasicPublishAsync("", queue, mandatory: true,
             new BasicProperties { MessageId = messageId.ToString(), ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent },

@@ -13,23 +13,15 @@ namespace Alle.EndToEndTests.Web;
 /// mapped request reaches a real receiver and shows in the delivery log and chart; a refused event lands in the dead
 /// letters and the replay button delivers it; the destination is disabled.
 /// </summary>
-[Collection(ConsoleBrowserCollection.Name)]
-public sealed class DestinationsBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class DestinationsBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
     private WebhookReceiver _receiver = null!;
 
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _receiver = await WebhookReceiver.StartAsync();
-    }
+    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
 
-    public override async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await base.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _receiver.DisposeAsync();
 
     [Fact]
     public async Task An_operator_creates_a_destination_tests_a_mapping_sees_deliveries_and_replays_a_dead_letter()
@@ -37,10 +29,10 @@ public sealed class DestinationsBrowserTests(SharedStack stack, Chromium chromiu
         var run = Guid.NewGuid().ToString("N")[..10];
         var (source, tracking) = await CreateSourceAsync($"browser-{run}");
         var name = $"Browser CRM {run}";
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/console/destinations");
-        await page.GetByLabel("Admin key").FillAsync(App.AdminKey);
+        await page.GetByLabel("Admin key").FillAsync(app.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
         // Create: the secret is shown once.
@@ -59,7 +51,7 @@ public sealed class DestinationsBrowserTests(SharedStack stack, Chromium chromiu
 
             // A sample from the live stream, then the mapping tested against it before it is saved.
             await TrackAsync(tracking, $"sample-{run}", 129.5m);
-            await Eventually.TrueAsync(async () => (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/destinations/samples?source={source}"))
+            await Eventually.TrueAsync(async () => (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/destinations/samples?source={source}"))
                 .GetProperty("data").GetArrayLength() > 0, s_timeout, "the sample event");
             await page.GetByLabel("Name", new() { Exact = true }).Last.FillAsync("Orders to the CRM");
             await page.GetByLabel("Trigger (JSON)").FillAsync("""{"event": "Browser Order"}""");
@@ -107,7 +99,7 @@ public sealed class DestinationsBrowserTests(SharedStack stack, Chromium chromiu
         }
         finally
         {
-            await App.AdminGateway.DeleteAsync($"/api/destinations/{destinationId}");
+            await app.AdminGateway.DeleteAsync($"/api/destinations/{destinationId}");
         }
     }
 
@@ -119,10 +111,10 @@ public sealed class DestinationsBrowserTests(SharedStack stack, Chromium chromiu
 
     private async Task<(string Id, HttpClient Tracking)> CreateSourceAsync(string id)
     {
-        using var response = await App.AdminGateway.PostAsJsonAsync("/api/ingestion/sources", new { id, name = id });
+        using var response = await app.AdminGateway.PostAsJsonAsync("/api/ingestion/sources", new { id, name = id });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var writeKey = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("writeKey").GetString()!;
-        var tracking = App.CreateClient("gateway");
+        var tracking = app.CreateClient("gateway");
         tracking.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{writeKey}:")));
         return (id, tracking);
     }

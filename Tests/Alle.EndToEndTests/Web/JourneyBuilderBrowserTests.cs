@@ -11,22 +11,22 @@ namespace Alle.EndToEndTests.Web;
 /// adds and reorders steps, sees the error that names the step, watches the diagram follow her typing, previews the gold
 /// text and creates the journey; a gold member then receives the gold text, and the journey's page counts it.
 /// </summary>
-[Collection(ConsoleBrowserCollection.Name)]
-public sealed class JourneyBuilderBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class JourneyBuilderBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     [Fact]
     public async Task An_operator_builds_a_three_step_journey_with_a_split_in_the_form_and_a_member_receives_the_right_text()
     {
-        var platform = new Platform(App);
+        var platform = new Platform(app);
         var tag = Guid.NewGuid().ToString("N")[..8];
         var trigger = $"Quiz Finished {tag}";
         var name = $"Quiz follow-up {tag}";
         var gold = await platform.EnrolAsync("Gwen", marketingConsent: true, new { tier = "gold", timezone = TestTimeZones.Daytime() });
 
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/console/journeys");
-        await page.GetByLabel("Admin key").FillAsync(App.AdminKey);
+        await page.GetByLabel("Admin key").FillAsync(app.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "New journey" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New journey", Exact = true })).ToBeVisibleAsync();
@@ -87,11 +87,11 @@ public sealed class JourneyBuilderBrowserTests(SharedStack stack, Chromium chrom
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=journey-diagram] g.step")).ToHaveCountAsync(3);
 
-        using (var tracked = await App.CreateTrackingClient("portal").PostAsJsonAsync("/v1/track", new { userId = gold.MemberId, @event = trigger, properties = new { } }))
+        using (var tracked = await app.CreateTrackingClient("portal").PostAsJsonAsync("/v1/track", new { userId = gold.MemberId, @event = trigger, properties = new { } }))
         {
             Assert.Equal(HttpStatusCode.OK, tracked.StatusCode);
         }
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var sandbox = app.CreateClient("twilio-sandbox");
         var text = await Eventually.GetAsync(async () =>
             (await sandbox.GetFromJsonAsync<JsonElement>($"/api/inbox/{Uri.EscapeDataString(gold.Phone)}")).GetProperty("messages").EnumerateArray()
                 .Select(m => m.GetProperty("body").GetString()).FirstOrDefault(body => body!.StartsWith(tag, StringComparison.Ordinal)),

@@ -12,8 +12,8 @@ namespace Alle.EndToEndTests.Web;
 /// the code from the sandbox inbox, points, provider search, a Flash Rewards check-in whose coupon lands in the wallet
 /// and by text, using it at the desk, turning marketing texts off; and what a member must not be able to do.
 /// </summary>
-[Collection(PortalBrowserCollection.Name)]
-public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class MemberPortalBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
     private const string Provider = "prv_cherry_creek";
@@ -22,7 +22,7 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
     [Fact]
     public async Task A_new_member_joins_checks_in_uses_her_flash_reward_and_turns_marketing_texts_off()
     {
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var sandbox = app.CreateClient("twilio-sandbox");
         var run = Guid.NewGuid().ToString("N")[..12];
         // The flash offer is only for this test's member (an audience on a trait only she gets), so other tests' check-ins never see it.
         var audienceKey = $"web_flash_{run}";
@@ -44,7 +44,7 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
         try
         {
             // Her browser says Tokyo: the join form starts there.
-            await using var context = await chromium.NewContextAsync(App, timeZone: "Asia/Tokyo");
+            await using var context = await chromium.NewContextAsync(app, timeZone: "Asia/Tokyo");
             var page = await context.NewPageAsync();
             var phone = TestPhones.New();
             var timeZone = DaytimeZone();
@@ -52,7 +52,7 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
             // Join: phone → code from the inbox → join form with marketing ticked.
             await page.GotoAsync("/");
             await Accessibility.CheckAsync(page, "01-portal-welcome");
-            using (var favicon = await App.Gateway.GetAsync("/favicon.ico"))
+            using (var favicon = await app.Gateway.GetAsync("/favicon.ico"))
             {
                 Assert.Equal(HttpStatusCode.OK, favicon.StatusCode);
             }
@@ -97,14 +97,14 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
             await Assertions.Expect(page.GetByTestId("empty-wallet").GetByRole(AriaRole.Link, new() { Name = "Check in at a provider" })).ToHaveAttributeAsync("href", "/check-in");
             await Accessibility.CheckAsync(page, "03c-portal-home-new-member");
 
-            var member = await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/lookup?phone={Uri.EscapeDataString(phone)}");
+            var member = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/lookup?phone={Uri.EscapeDataString(phone)}");
             var memberId = member.GetProperty("memberId").GetString()!;
             Assert.True(member.GetProperty("marketingConsent").GetBoolean());
 
             // The identify at sign-in stitched her anonymous visit (the welcome page) to her profile.
             await Eventually.TrueAsync(async () =>
             {
-                using var events = await App.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=100");
+                using var events = await app.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{memberId}/events?limit=100");
                 return events.IsSuccessStatusCode && (await events.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").EnumerateArray()
                     .Any(e => e.GetProperty("type").GetString() == "page" && e.TryGetProperty("name", out var name) && name.GetString() == "Welcome");
             }, s_timeout, "the anonymous welcome page view on the member's profile");
@@ -137,11 +137,11 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
             // She becomes eligible for the flash offer (audience → Loyalty) and her time zone has reached her profile.
             await IdentifyAsync(memberId, new Dictionary<string, object> { ["web_test_run"] = run });
             await Eventually.TrueAsync(async () =>
-                (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{memberId}/offers")).EnumerateArray()
+                (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{memberId}/offers")).EnumerateArray()
                     .Any(o => o.GetProperty("offer").GetProperty("offerId").GetString() == audienceOfferId), s_timeout, "Loyalty knowing the member is in the offers' audience");
             await Eventually.TrueAsync(async () =>
             {
-                using var lookup = await App.AdminGateway.GetAsync($"/api/profiles/lookup?userId={memberId}");
+                using var lookup = await app.AdminGateway.GetAsync($"/api/profiles/lookup?userId={memberId}");
                 return lookup.IsSuccessStatusCode && (await lookup.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("traits") is var traits
                     && traits.TryGetProperty("timezone", out var zone) && zone.GetString() == timeZone
                     && traits.TryGetProperty("phone", out _);
@@ -214,10 +214,10 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
             await Accessibility.CheckAsync(page, "09-portal-preferences");
 
             var body = $"Spring offer {run}: 20% off your next visit";
-            using var send = await App.AdminGateway.PostAsJsonAsync("/api/messaging/messages", new { to = phone, body, category = "marketing", userId = memberId });
+            using var send = await app.AdminGateway.PostAsJsonAsync("/api/messaging/messages", new { to = phone, body, category = "marketing", userId = memberId });
             var messageId = (await send.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
             var settled = await Eventually.GetValueAsync<JsonElement>(async () =>
-                await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages/{messageId}") is var message
+                await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages/{messageId}") is var message
                     && message.GetProperty("status").GetString() is "skipped" or "delivered" or "sent" or "queued" or "failed" ? message : null,
                 s_timeout, "the marketing text settled");
             Assert.Equal("skipped", settled.GetProperty("status").GetString());
@@ -230,9 +230,9 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
         }
         finally
         {
-            await App.AdminGateway.PostAsync($"/api/loyalty/offers/{flashOfferId}/deactivate", null);
-            await App.AdminGateway.PostAsync($"/api/loyalty/offers/{audienceOfferId}/deactivate", null);
-            await App.AdminGateway.PostAsync($"/api/messaging/journeys/{journeyId}/pause", null);
+            await app.AdminGateway.PostAsync($"/api/loyalty/offers/{flashOfferId}/deactivate", null);
+            await app.AdminGateway.PostAsync($"/api/loyalty/offers/{audienceOfferId}/deactivate", null);
+            await app.AdminGateway.PostAsync($"/api/messaging/journeys/{journeyId}/pause", null);
         }
     }
 
@@ -246,10 +246,10 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
             var other = await EnrolAsync(TestPhones.New(), "Other");
             var othersCode = await IssueCouponAsync(offerId, other);
 
-            await using var context = await chromium.NewContextAsync(App);
+            await using var context = await chromium.NewContextAsync(app);
             var page = await context.NewPageAsync();
             var phone = TestPhones.New();
-            var memberId = await PortalSignIn.SignInThroughTheBrowserAsync(App, page, phone);
+            var memberId = await PortalSignIn.SignInThroughTheBrowserAsync(app, page, phone);
             var ownCode = await IssueCouponAsync(offerId, memberId);
 
             var own = await page.GotoAsync($"/wallet/{ownCode}");
@@ -270,21 +270,21 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
             Assert.Equal(400, refused.Status);
             await page.GotoAsync("/preferences");
             await Assertions.Expect(page.GetByTestId("marketing-toggle")).Not.ToBeCheckedAsync();
-            var anonymous = await chromium.Browser.NewContextAsync(new() { BaseURL = App.Endpoint("gateway").ToString().TrimEnd('/') });
+            var anonymous = await chromium.Browser.NewContextAsync(new() { BaseURL = app.Endpoint("gateway").ToString().TrimEnd('/') });
             var signIn = await anonymous.APIRequest.PostAsync("/sign-in", new() { Form = anonymous.APIRequest.CreateFormData().Set("Phone", TestPhones.New()) });
             Assert.Equal(400, signIn.Status);
             await anonymous.CloseAsync();
         }
         finally
         {
-            await App.AdminGateway.PostAsync($"/api/loyalty/offers/{offerId}/deactivate", null);
+            await app.AdminGateway.PostAsync($"/api/loyalty/offers/{offerId}/deactivate", null);
         }
     }
 
     [Fact]
     public async Task At_night_a_check_in_puts_the_reward_in_the_wallet_now_and_says_when_its_text_will_come_and_the_log_shows_that_time()
     {
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var sandbox = app.CreateClient("twilio-sandbox");
         var run = Guid.NewGuid().ToString("N")[..12];
         var audienceKey = $"web_night_{run}";
         await CreateAudienceAsync(audienceKey, new { trait = "web_night_run", @operator = "equals", value = run });
@@ -303,10 +303,10 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
         });
         try
         {
-            await using var context = await chromium.NewContextAsync(App);
+            await using var context = await chromium.NewContextAsync(app);
             var page = await context.NewPageAsync();
             var phone = TestPhones.New();
-            var memberId = await PortalSignIn.SignInThroughTheBrowserAsync(App, page, phone);
+            var memberId = await PortalSignIn.SignInThroughTheBrowserAsync(app, page, phone);
 
             // Offers by text on, and her time zone one where it is the middle of the night now.
             var night = NightZone();
@@ -318,9 +318,9 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
             await page.GetByRole(AriaRole.Button, new() { Name = "Save time zone" }).ClickAsync();
             await IdentifyAsync(memberId, new Dictionary<string, object> { ["web_night_run"] = run });
             await Eventually.TrueAsync(async () =>
-                (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{memberId}/offers")).EnumerateArray()
+                (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/{memberId}/offers")).EnumerateArray()
                     .Any(o => o.GetProperty("offer").GetProperty("offerId").GetString() == audienceOfferId)
-                && (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/lookup?userId={memberId}")).GetProperty("traits") is var traits
+                && (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/lookup?userId={memberId}")).GetProperty("traits") is var traits
                 && traits.TryGetProperty("timezone", out var zone) && zone.GetString() == night,
                 s_timeout, "her night time zone on her profile and the flash offer's audience at Loyalty");
 
@@ -340,13 +340,13 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
 
             // The text waits for the morning: deferred with its send time, shown in the console's message log.
             var deferred = await Eventually.GetValueAsync<JsonElement>(async () =>
-                (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}")).GetProperty("data").EnumerateArray()
+                (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}")).GetProperty("data").EnumerateArray()
                     .FirstOrDefault(m => m.GetProperty("status").GetString() == "deferred") is { ValueKind: JsonValueKind.Object } message ? message : null,
                 s_timeout, "the flash text deferred by quiet hours");
             var sendAt = deferred.GetProperty("notBefore").GetDateTimeOffset();
             Assert.Equal(8, TimeZoneInfo.ConvertTime(sendAt, TimeZoneInfo.FindSystemTimeZoneById(night)).Hour);
             await page.GotoAsync("/console/messages");
-            await page.GetByLabel("Admin key").FillAsync(App.AdminKey);
+            await page.GetByLabel("Admin key").FillAsync(app.AdminKey);
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
             await page.GotoAsync($"/console/messages?journeyId={journeyId}");
             await Assertions.Expect(page.GetByTestId("scheduled")).ToHaveTextAsync($"scheduled for {sendAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
@@ -355,9 +355,9 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
         }
         finally
         {
-            await App.AdminGateway.PostAsync($"/api/loyalty/offers/{flashOfferId}/deactivate", null);
-            await App.AdminGateway.PostAsync($"/api/loyalty/offers/{audienceOfferId}/deactivate", null);
-            await App.AdminGateway.PostAsync($"/api/messaging/journeys/{journeyId}/pause", null);
+            await app.AdminGateway.PostAsync($"/api/loyalty/offers/{flashOfferId}/deactivate", null);
+            await app.AdminGateway.PostAsync($"/api/loyalty/offers/{audienceOfferId}/deactivate", null);
+            await app.AdminGateway.PostAsync($"/api/messaging/journeys/{journeyId}/pause", null);
         }
     }
 
@@ -370,34 +370,34 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
 
     private async Task CreateAudienceAsync(string key, object condition)
     {
-        using var response = await App.AdminGateway.PostAsJsonAsync("/api/audiences", new { key, name = key, condition });
+        using var response = await app.AdminGateway.PostAsJsonAsync("/api/audiences", new { key, name = key, condition });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
     private async Task<string> CreateOfferAsync(string path, object offer)
     {
-        using var response = await App.AdminGateway.PostAsJsonAsync(path, offer);
+        using var response = await app.AdminGateway.PostAsJsonAsync(path, offer);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("offerId").GetString()!;
     }
 
     private async Task<string> CreateJourneyAsync(object definition)
     {
-        using var response = await App.AdminGateway.PostAsJsonAsync("/api/messaging/journeys", definition);
+        using var response = await app.AdminGateway.PostAsJsonAsync("/api/messaging/journeys", definition);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
     private async Task<string> EnrolAsync(string phone, string firstName)
     {
-        using var response = await App.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new { phone, firstName, lastName = "Test", marketingConsent = false });
+        using var response = await app.AdminGateway.PostAsJsonAsync("/api/loyalty/members", new { phone, firstName, lastName = "Test", marketingConsent = false });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("memberId").GetString()!;
     }
 
     private async Task<string> IssueCouponAsync(string offerId, string memberId)
     {
-        using var response = await App.AdminGateway.PostAsJsonAsync($"/api/loyalty/offers/{offerId}/coupons", new { memberId });
+        using var response = await app.AdminGateway.PostAsJsonAsync($"/api/loyalty/offers/{offerId}/coupons", new { memberId });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()!;
     }
@@ -411,14 +411,14 @@ public sealed class MemberPortalBrowserTests(SharedStack stack, Chromium chromiu
 
     private async Task IdentifyAsync(string userId, Dictionary<string, object> traits)
     {
-        using var response = await App.CreateTrackingClient("portal").PostAsJsonAsync("/v1/identify", new { userId, messageId = Guid.NewGuid().ToString(), traits });
+        using var response = await app.CreateTrackingClient("portal").PostAsJsonAsync("/v1/identify", new { userId, messageId = Guid.NewGuid().ToString(), traits });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     private HttpClient ProviderClient()
     {
-        var client = App.CreateClient("gateway");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", App.Parameter("provider-key"));
+        var client = app.CreateClient("gateway");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Parameter("provider-key"));
         return client;
     }
 

@@ -13,13 +13,13 @@ namespace Alle.EndToEndTests.Web;
 /// pages to older texts, downloads the search as CSV, and creates an offer at a provider picked from the directory by
 /// name, whose coupons issued and redeemed then show beside it.
 /// </summary>
-[Collection(ConsoleBrowserCollection.Name)]
-public sealed class MessagesAndOffersBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class MessagesAndOffersBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     [Fact]
     public async Task A_marketer_searches_pages_and_exports_a_members_texts_and_creates_an_offer_picking_its_provider_by_name()
     {
-        var platform = new Platform(App);
+        var platform = new Platform(app);
         var tag = Guid.NewGuid().ToString("N")[..8];
         var member = await platform.EnrolAsync("Maya", marketingConsent: true, new { timezone = TestTimeZones.Daytime() });
         var trigger = $"Consultation Booked {tag}";
@@ -28,7 +28,7 @@ public sealed class MessagesAndOffersBrowserTests(SharedStack stack, Chromium ch
         {
             name = journeyName, category = "transactional", trigger = new { type = "event", @event = trigger }, template = $"{tag} thanks for booking, {{{{ traits.firstName }}}}",
         });
-        using (var tracked = await App.CreateTrackingClient("portal").PostAsJsonAsync("/v1/track", new { userId = member.MemberId, @event = trigger, properties = new { } }))
+        using (var tracked = await app.CreateTrackingClient("portal").PostAsJsonAsync("/v1/track", new { userId = member.MemberId, @event = trigger, properties = new { } }))
         {
             Assert.Equal(HttpStatusCode.OK, tracked.StatusCode);
         }
@@ -46,11 +46,11 @@ public sealed class MessagesAndOffersBrowserTests(SharedStack stack, Chromium ch
 
         var marketer = $"marketer.{tag}@example.com";
         const string password = "offers and texts all day";
-        using (var created = await App.AdminGateway.PostAsJsonAsync("/api/console/operators", new { email = marketer, role = "marketer", password }))
+        using (var created = await app.AdminGateway.PostAsJsonAsync("/api/console/operators", new { email = marketer, role = "marketer", password }))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/console/messages");
         await page.GetByLabel("E-mail").FillAsync(marketer);
@@ -116,7 +116,7 @@ public sealed class MessagesAndOffersBrowserTests(SharedStack stack, Chromium ch
         await page.GetByLabel("Chelsea Skin & Laser, New York, NY").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Create offer" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Offer \"{title}\" created");
-        var offers = await App.AdminGateway.GetFromJsonAsync<JsonElement>("/api/loyalty/offers");
+        var offers = await app.AdminGateway.GetFromJsonAsync<JsonElement>("/api/loyalty/offers");
         var offer = offers.EnumerateArray().Single(o => o.GetProperty("title").GetString() == title);
         var offerId = offer.GetProperty("offerId").GetString()!;
         try
@@ -139,8 +139,8 @@ public sealed class MessagesAndOffersBrowserTests(SharedStack stack, Chromium ch
         }
         finally
         {
-            await App.AdminGateway.PostAsync($"/api/loyalty/offers/{offerId}/deactivate", null);
-            await App.AdminGateway.PostAsync($"/api/messaging/journeys/{journeyId}/pause", null);
+            await app.AdminGateway.PostAsync($"/api/loyalty/offers/{offerId}/deactivate", null);
+            await app.AdminGateway.PostAsync($"/api/messaging/journeys/{journeyId}/pause", null);
         }
     }
 }

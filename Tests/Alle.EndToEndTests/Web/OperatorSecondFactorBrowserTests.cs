@@ -12,8 +12,8 @@ namespace Alle.EndToEndTests.Web;
 /// reads a member's profile — identifiers, traits with their source, the timeline a page at a time, a merge she may undo.
 /// Made an analyst by the owner, she reads the same profile with the phone masked and no unmerge.
 /// </summary>
-[Collection(ConsoleBrowserCollection.Name)]
-public sealed class OperatorSecondFactorBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class OperatorSecondFactorBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
@@ -24,10 +24,10 @@ public sealed class OperatorSecondFactorBrowserTests(SharedStack stack, Chromium
         var (userId, memberPhone) = await SeedMemberAsync(tag);
 
         // The owner (the admin key while bootstrap is on) adds her.
-        await using var ownerContext = await chromium.NewContextAsync(App);
+        await using var ownerContext = await chromium.NewContextAsync(app);
         var owner = await ownerContext.NewPageAsync();
         await owner.GotoAsync("/console/team/operators");
-        await owner.GetByLabel("Admin key").FillAsync(App.AdminKey);
+        await owner.GetByLabel("Admin key").FillAsync(app.AdminKey);
         await owner.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         var email = $"two.factor.{tag}@example.com";
         const string password = "a phone in my pocket";
@@ -38,7 +38,7 @@ public sealed class OperatorSecondFactorBrowserTests(SharedStack stack, Chromium
         await Assertions.Expect(owner.GetByRole(AriaRole.Status)).ToContainTextAsync($"{email} can now sign in as owner");
 
         // She proves her phone and turns the second factor on.
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/console");
         await SignInWithPasswordAsync(page, email, password);
@@ -48,7 +48,7 @@ public sealed class OperatorSecondFactorBrowserTests(SharedStack stack, Chromium
         await Accessibility.CheckAsync(page, "50-console-account");
         var phone = TestPhones.New();
         var masked = $"•••• {phone[^4..]}";
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var sandbox = app.CreateClient("twilio-sandbox");
         await page.GetByLabel("Mobile number").FillAsync(phone);
         await page.GetByRole(AriaRole.Button, new() { Name = "Text me a code" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync(masked);
@@ -92,7 +92,7 @@ public sealed class OperatorSecondFactorBrowserTests(SharedStack stack, Chromium
 
         // Made an analyst, she reads the same profile with the phone masked and cannot undo the merge. (She may be the
         // only owner operator of this application, and the last owner cannot be demoted: another one comes first.)
-        using (var another = await App.AdminGateway.PostAsJsonAsync("/api/console/operators",
+        using (var another = await app.AdminGateway.PostAsJsonAsync("/api/console/operators",
             new { email = $"another.owner.{tag}@example.com", role = "owner", password = "another owner's password" }))
         {
             Assert.Equal(HttpStatusCode.Created, another.StatusCode);
@@ -126,7 +126,7 @@ public sealed class OperatorSecondFactorBrowserTests(SharedStack stack, Chromium
         var phone = TestPhones.New();
         var email = $"{userId}@example.com";
         var deviceId = $"device-{tag}";
-        var tracking = App.CreateTrackingClient("portal");
+        var tracking = app.CreateTrackingClient("portal");
         await PostAsync(tracking, "/v1/identify", new { userId, messageId = Guid.NewGuid().ToString(), traits = new { phone, email, favourite_treatment = "lips" } });
         await PostAsync(tracking, "/v1/identify", new { anonymousId = deviceId, messageId = Guid.NewGuid().ToString(), traits = new { device = "tablet" } });
         await PostAsync(tracking, "/v1/batch", new
@@ -139,16 +139,16 @@ public sealed class OperatorSecondFactorBrowserTests(SharedStack stack, Chromium
         });
         await Eventually.TrueAsync(async () =>
         {
-            using var device = await App.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/anonymous_id:{deviceId}/traits");
-            using var member = await App.AdminGateway.GetAsync($"/api/profiles/lookup?userId={userId}");
+            using var device = await app.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/anonymous_id:{deviceId}/traits");
+            using var member = await app.AdminGateway.GetAsync($"/api/profiles/lookup?userId={userId}");
             return device.StatusCode == HttpStatusCode.OK && member.StatusCode == HttpStatusCode.OK;
         }, s_timeout, "the member's and the device's profiles");
         await PostAsync(tracking, "/v1/track", new { anonymousId = deviceId, messageId = Guid.NewGuid().ToString(), @event = "Coupon Clipped", context = new { traits = new { email } } });
         await Eventually.TrueAsync(async () =>
         {
-            var lookup = await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/lookup?userId={userId}");
-            var merges = await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/{lookup.GetProperty("profileId").GetGuid()}/merges");
-            using var events = await App.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{userId}/events?limit=100");
+            var lookup = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/lookup?userId={userId}");
+            var merges = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/profiles/{lookup.GetProperty("profileId").GetGuid()}/merges");
+            using var events = await app.AdminGateway.GetAsync($"/api/profiles/v1/spaces/default/collections/users/profiles/user_id:{userId}/events?limit=100");
             return merges.GetProperty("data").GetArrayLength() == 1
                 && (await events.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetArrayLength() >= 30;
         }, s_timeout, "the member's events and the device merged into her profile");

@@ -12,8 +12,8 @@ namespace Alle.EndToEndTests.Web;
 /// account — she is signed out, every service forgets her, signing in again finds no member, and a new event carrying
 /// her phone is dropped without recreating her profile.
 /// </summary>
-[Collection(PortalBrowserCollection.Name)]
-public sealed class PrivacyBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class PrivacyBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
     private const string ProfilesApi = "/api/profiles/v1/spaces/default/collections/users/profiles";
@@ -21,14 +21,14 @@ public sealed class PrivacyBrowserTests(SharedStack stack, Chromium chromium) : 
     [Fact]
     public async Task A_member_downloads_her_data_and_deletes_her_account_only_once_she_has_confirmed()
     {
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var sandbox = app.CreateClient("twilio-sandbox");
         var run = Guid.NewGuid().ToString("N")[..12];
         var phone = TestPhones.New();
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
 
         // She declines marketing texts: that must not stop her sign-in code after the deletion, when she comes back below.
-        var memberId = await PortalSignIn.SignInThroughTheBrowserAsync(App, page, phone);
+        var memberId = await PortalSignIn.SignInThroughTheBrowserAsync(app, page, phone);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Hi Ana" })).ToBeVisibleAsync();
 
         // Her profile holds her identity, her details and the enrolment and sign-in events; Messaging her consent and code.
@@ -66,7 +66,7 @@ public sealed class PrivacyBrowserTests(SharedStack stack, Chromium chromium) : 
         }
         await Chromium.ScreenshotAsync(page, "12-portal-privacy-delete-refused");
         Assert.True(await HasMemberCookieAsync(context));
-        using (var stillMember = await App.AdminGateway.GetAsync($"/api/loyalty/members/lookup?phone={Uri.EscapeDataString(phone)}"))
+        using (var stillMember = await app.AdminGateway.GetAsync($"/api/loyalty/members/lookup?phone={Uri.EscapeDataString(phone)}"))
         {
             Assert.Equal(HttpStatusCode.OK, stillMember.StatusCode);
             Assert.Equal(memberId, (await stillMember.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("memberId").GetString());
@@ -158,7 +158,7 @@ public sealed class PrivacyBrowserTests(SharedStack stack, Chromium chromium) : 
         // Every service forgets her: her profile, her membership, her texts and consent.
         await Eventually.TrueAsync(async () => await ProfileAsync($"userId={memberId}") is null && await ProfileAsync($"phone={Uri.EscapeDataString(phone)}") is null,
             s_timeout, "her profile deleted");
-        using (var traits = await App.AdminGateway.GetAsync($"{ProfilesApi}/user_id:{memberId}/traits"))
+        using (var traits = await app.AdminGateway.GetAsync($"{ProfilesApi}/user_id:{memberId}/traits"))
         {
             Assert.Equal(HttpStatusCode.NotFound, traits.StatusCode);
         }
@@ -180,7 +180,7 @@ public sealed class PrivacyBrowserTests(SharedStack stack, Chromium chromium) : 
         Assert.Equal(HttpStatusCode.NotFound, await LoyaltyStatusAsync(phone));
 
         // A new event carrying her phone (from someone new) or her user id is dropped at ingestion ...
-        var tracking = App.CreateTrackingClient("portal");
+        var tracking = app.CreateTrackingClient("portal");
         var newcomer = $"privacy-newcomer-{run}";
         await Eventually.TrueAsync(async () =>
         {
@@ -188,7 +188,7 @@ public sealed class PrivacyBrowserTests(SharedStack stack, Chromium chromium) : 
             var asHer = Guid.NewGuid().ToString();
             await SendAsync(tracking, "/v1/track", new { messageId = byPhone, userId = newcomer, @event = "Offer Viewed", context = new { traits = new { phone } } });
             await SendAsync(tracking, "/v1/identify", new { messageId = asHer, userId = memberId, traits = new { firstName = "Ana", phone } });
-            var rejected = (await App.AdminGateway.GetFromJsonAsync<JsonElement>("/api/ingestion/sources/portal/rejected?reason=suppressed&limit=500"))
+            var rejected = (await app.AdminGateway.GetFromJsonAsync<JsonElement>("/api/ingestion/sources/portal/rejected?reason=suppressed&limit=500"))
                 .GetProperty("recent").EnumerateArray().Select(r => r.GetProperty("messageId").GetString()).ToHashSet();
             return rejected.Contains(byPhone) && rejected.Contains(asHer);
         }, s_timeout, "events carrying her phone or her user id dropped as suppressed");
@@ -205,7 +205,7 @@ public sealed class PrivacyBrowserTests(SharedStack stack, Chromium chromium) : 
     /// <summary>Profiles' look-up answer (<c>userId=…</c> or <c>phone=…</c>), or null when Profiles knows nobody by it.</summary>
     private async Task<JsonElement?> ProfileAsync(string query)
     {
-        using var lookup = await App.AdminGateway.GetAsync($"/api/profiles/lookup?{query}");
+        using var lookup = await app.AdminGateway.GetAsync($"/api/profiles/lookup?{query}");
         if (lookup.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -217,7 +217,7 @@ public sealed class PrivacyBrowserTests(SharedStack stack, Chromium chromium) : 
     /// <summary>Her profile's timeline (newest first), empty while Profiles does not know her.</summary>
     private async Task<List<JsonElement>> TimelineAsync(string memberId)
     {
-        using var response = await App.AdminGateway.GetAsync($"{ProfilesApi}/user_id:{memberId}/events?limit=100");
+        using var response = await app.AdminGateway.GetAsync($"{ProfilesApi}/user_id:{memberId}/events?limit=100");
         return response.StatusCode == HttpStatusCode.OK
             ? [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").EnumerateArray()]
             : [];
@@ -234,15 +234,15 @@ public sealed class PrivacyBrowserTests(SharedStack stack, Chromium chromium) : 
 
     private async Task<HttpStatusCode> LoyaltyStatusAsync(string phone)
     {
-        using var lookup = await App.AdminGateway.GetAsync($"/api/loyalty/members/lookup?phone={Uri.EscapeDataString(phone)}");
+        using var lookup = await app.AdminGateway.GetAsync($"/api/loyalty/members/lookup?phone={Uri.EscapeDataString(phone)}");
         return lookup.StatusCode;
     }
 
     private async Task<List<JsonElement>> MessagesToAsync(string phone) =>
-        [.. (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?phone={Uri.EscapeDataString(phone)}")).GetProperty("data").EnumerateArray()];
+        [.. (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?phone={Uri.EscapeDataString(phone)}")).GetProperty("data").EnumerateArray()];
 
     private Task<JsonElement> ConsentAsync(string phone) =>
-        App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/consent/{Uri.EscapeDataString(phone)}");
+        app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/consent/{Uri.EscapeDataString(phone)}");
 
     private static async Task SendAsync(HttpClient tracking, string path, object call)
     {

@@ -11,17 +11,17 @@ namespace Alle.EndToEndTests.Web;
 /// the code; a member whose texts are stopped sees so (preferences too), is told where to text START, and the page
 /// notices when she has; a landline is told it cannot receive a code.
 /// </summary>
-[Collection(PortalBrowserCollection.Name)]
-public sealed class SignInTruthBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class SignInTruthBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task No_page_or_API_shows_a_sign_in_code_and_after_STOP_sign_in_says_so_until_she_texts_START()
     {
-        var sandbox = App.CreateClient("twilio-sandbox");
+        var sandbox = app.CreateClient("twilio-sandbox");
         var phone = TestPhones.New();
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
 
         // Sign in (join) with the code from her phone.
@@ -37,11 +37,11 @@ public sealed class SignInTruthBrowserTests(SharedStack stack, Chromium chromium
         await page.GetByLabel("Last name").FillAsync("Diaz");
         await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/home$"));
-        var memberId = (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/lookup?phone={Uri.EscapeDataString(phone)}"))
+        var memberId = (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/loyalty/members/lookup?phone={Uri.EscapeDataString(phone)}"))
             .GetProperty("memberId").GetString()!;
 
         // The message log keeps the text masked, costed as sent (smart-encoded: one GSM-7 segment).
-        var messages = (await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?phone={Uri.EscapeDataString(phone)}")).GetProperty("data");
+        var messages = (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?phone={Uri.EscapeDataString(phone)}")).GetProperty("data");
         var verification = Assert.Single(messages.EnumerateArray(), m => m.GetProperty("purpose").GetString() == "verification");
         Assert.Equal("Your Alle verification code is ••••••. It expires in 10 minutes. Never share it.", verification.GetProperty("body").GetString());
         Assert.Equal("GSM-7", verification.GetProperty("encoding").GetString());
@@ -51,10 +51,10 @@ public sealed class SignInTruthBrowserTests(SharedStack stack, Chromium chromium
         var seen = new List<(string Where, string Content)>
         {
             ("messages by phone", messages.GetRawText()),
-            ("messages by member", await App.AdminGateway.GetStringAsync($"/api/messaging/messages?userId={memberId}")),
-            ("message log", await App.AdminGateway.GetStringAsync("/api/messaging/messages?limit=500")),
-            ("one message", await App.AdminGateway.GetStringAsync($"/api/messaging/messages/{verification.GetProperty("id").GetString()}")),
-            ("messaging export", await App.AdminGateway.GetStringAsync($"/api/messaging/members/{memberId}/export")),
+            ("messages by member", await app.AdminGateway.GetStringAsync($"/api/messaging/messages?userId={memberId}")),
+            ("message log", await app.AdminGateway.GetStringAsync("/api/messaging/messages?limit=500")),
+            ("one message", await app.AdminGateway.GetStringAsync($"/api/messaging/messages/{verification.GetProperty("id").GetString()}")),
+            ("messaging export", await app.AdminGateway.GetStringAsync($"/api/messaging/members/{memberId}/export")),
         };
         await page.GotoAsync("/privacy");
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download my data" }).ClickAsync());
@@ -62,10 +62,10 @@ public sealed class SignInTruthBrowserTests(SharedStack stack, Chromium chromium
         await page.GotoAsync("/privacy/summary");
         seen.Add(("data summary page", await page.ContentAsync()));
 
-        await using var console = await chromium.NewContextAsync(App);
+        await using var console = await chromium.NewContextAsync(app);
         var operatorPage = await console.NewPageAsync();
         await operatorPage.GotoAsync("/console/messages");
-        await operatorPage.GetByLabel("Admin key").FillAsync(App.AdminKey);
+        await operatorPage.GetByLabel("Admin key").FillAsync(app.AdminKey);
         await operatorPage.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(operatorPage.GetByTestId("messages")).ToContainTextAsync("••••••");
         seen.Add(("console message log", await operatorPage.ContentAsync()));
@@ -75,8 +75,8 @@ public sealed class SignInTruthBrowserTests(SharedStack stack, Chromium chromium
         await operatorPage.GotoAsync($"/console/messages?phone={Uri.EscapeDataString(phone)}");
         seen.Add(("console messages of her phone", await operatorPage.ContentAsync()));
 
-        using var dashboard = new HttpClient { BaseAddress = App.DashboardUrl };
-        dashboard.DefaultRequestHeaders.Add("x-api-key", App.DashboardApiKey);
+        using var dashboard = new HttpClient { BaseAddress = app.DashboardUrl };
+        dashboard.DefaultRequestHeaders.Add("x-api-key", app.DashboardApiKey);
         seen.Add(("traces", await dashboard.GetStringAsync("/api/telemetry/traces?limit=2000")));
         seen.Add(("logs", await dashboard.GetStringAsync("/api/telemetry/logs?limit=10000")));
         Assert.All(seen, s => Assert.False(s.Content.Contains(code, StringComparison.Ordinal), $"the code shows in {s.Where}"));
@@ -118,7 +118,7 @@ public sealed class SignInTruthBrowserTests(SharedStack stack, Chromium chromium
     [Fact]
     public async Task A_landline_is_told_it_cannot_receive_a_code()
     {
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
 
         // Twilio's magic number for a number that is not a mobile (error 21614).

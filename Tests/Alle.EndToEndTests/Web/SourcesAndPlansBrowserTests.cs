@@ -14,8 +14,8 @@ namespace Alle.EndToEndTests.Web;
 /// key at once and accepts the new one —, writes a tracking plan with the editor and sees the violation of an event
 /// that breaks it.
 /// </summary>
-[Collection(ConsoleBrowserCollection.Name)]
-public sealed class SourcesAndPlansBrowserTests(SharedStack stack, Chromium chromium) : StackTest(stack), IClassFixture<Chromium>
+[Collection(StackCollection.Name)]
+public sealed class SourcesAndPlansBrowserTests(DistributedAppFixture app, Chromium chromium) : IClassFixture<Chromium>
 {
     [Fact]
     public async Task A_developer_watches_a_source_rotates_its_key_after_confirming_and_plans_its_events()
@@ -23,10 +23,10 @@ public sealed class SourcesAndPlansBrowserTests(SharedStack stack, Chromium chro
         var tag = Guid.NewGuid().ToString("N")[..8];
         var developer = $"developer.{tag}@example.com";
         const string password = "sources and plans, carefully";
-        using var created = await App.AdminGateway.PostAsJsonAsync("/api/console/operators", new { email = developer, role = "developer", password });
+        using var created = await app.AdminGateway.PostAsJsonAsync("/api/console/operators", new { email = developer, role = "developer", password });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        await using var context = await chromium.NewContextAsync(App);
+        await using var context = await chromium.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/console/sources");
         await page.GetByLabel("E-mail").FillAsync(developer);
@@ -106,7 +106,7 @@ public sealed class SourcesAndPlansBrowserTests(SharedStack stack, Chromium chro
         await Assertions.Expect(page.GetByLabel("Property 1 is required")).ToBeCheckedAsync();
         await Assertions.Expect(page.GetByLabel("Property 2 is required")).Not.ToBeCheckedAsync();
 
-        var plan = await App.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/ingestion/sources/{sourceId}/tracking-plan");
+        var plan = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/ingestion/sources/{sourceId}/tracking-plan");
         var schema = plan.GetProperty("events")[0].GetProperty("properties");
         Assert.Equal(["total"], schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal("number", schema.GetProperty("properties").GetProperty("total").GetProperty("type").GetString());
@@ -123,7 +123,7 @@ public sealed class SourcesAndPlansBrowserTests(SharedStack stack, Chromium chro
 
     private async Task<HttpStatusCode> TrackAsync(string writeKey, string eventName, object properties)
     {
-        using var client = App.CreateClient("gateway");
+        using var client = app.CreateClient("gateway");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{writeKey}:")));
         using var response = await client.PostAsJsonAsync("/v1/track",
             new { userId = "kiosk-visitor", messageId = Guid.NewGuid().ToString(), @event = eventName, properties });
