@@ -32,6 +32,9 @@ internal sealed class EventBusProbe : IAsyncDisposable
                 {
                     endpoint.AutoDelete = true;
                     endpoint.Durable = false;
+                    // One at a time, so what is recorded is in the order it was published.
+                    endpoint.PrefetchCount = 1;
+                    endpoint.ConcurrentMessageLimit = 1;
                     foreach (var type in listenFor)
                     {
                         typeof(EventBusProbe).GetMethod(nameof(Listen), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
