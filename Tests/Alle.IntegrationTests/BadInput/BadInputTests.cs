@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Alle.IntegrationTests.Messaging;
 using Xunit.Abstractions;
 
@@ -14,7 +15,7 @@ namespace Alle.IntegrationTests.BadInput;
 /// invalid, a problem document with a title (and a detail or field errors for 400) from the APIs, and nothing changed.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class BadInputTests(DistributedAppFixture app, ITestOutputHelper output)
+public sealed partial class BadInputTests(DistributedAppFixture app, ITestOutputHelper output)
 {
     [Fact]
     public async Task Every_endpoint_refuses_the_corpus_with_a_problem_and_changes_nothing()
@@ -46,11 +47,43 @@ public sealed class BadInputTests(DistributedAppFixture app, ITestOutputHelper o
         {
             output.WriteLine(failure);
         }
+        var serverLogs = await ServerLogsAsync(failures);
         output.WriteLine($"{requests.Count} bad requests to {EndpointCorpus.All.Count} endpoints in {elapsed.TotalSeconds:0.0} s; {failures.Count} answered wrongly; {changed.Count} changes.");
         Assert.True(failures.IsEmpty && changed.Count == 0,
             $"{failures.Count} of {requests.Count} bad requests were answered wrongly, and {changed.Count} things changed:\n"
-            + string.Join("\n", changed.Concat(failures.Order(StringComparer.Ordinal).Take(300))));
+            + string.Join("\n", changed.Concat(failures.Order(StringComparer.Ordinal).Take(300)).Concat(serverLogs)));
     }
+
+    /// <summary>
+    /// What the services logged under the traces of answers that were server errors, from Aspire's dashboard: a 500
+    /// says only "an error occurred", its log says which.
+    /// </summary>
+    private async Task<IEnumerable<string>> ServerLogsAsync(IEnumerable<string> failures)
+    {
+        using var dashboard = new HttpClient { BaseAddress = app.DashboardUrl };
+        dashboard.DefaultRequestHeaders.Add("x-api-key", app.DashboardApiKey);
+        var logs = new List<string>();
+        foreach (var traceId in failures.Select(f => TraceId().Match(f)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().Take(5))
+        {
+            string body;
+            try
+            {
+                // The services export their logs in batches: the error's log may reach the dashboard a few seconds later.
+                body = await Eventually.GetAsync(async () => await dashboard.GetStringAsync("/api/telemetry/logs?limit=10000") is var read
+                    && read.IndexOf(traceId, StringComparison.Ordinal) is >= 0 and var at ? read[Math.Max(0, at - 3000)..Math.Min(read.Length, at + 1000)] : null,
+                    TimeSpan.FromSeconds(15), $"the logs of trace {traceId}");
+            }
+            catch (Exception exception) when (exception is TimeoutException or HttpRequestException)
+            {
+                body = exception.Message;
+            }
+            logs.Add($"logs of trace {traceId}: {(body.Length > 4000 ? body[..4000] : body)}");
+        }
+        return logs;
+    }
+
+    [GeneratedRegex("\"traceId\":\"00-([0-9a-f]{32})-")]
+    private static partial Regex TraceId();
 
     private static HttpClient Client(Uri address) => new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxConnectionsPerServer = 16 })
     {
