@@ -143,6 +143,14 @@ public class DistributedAppFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>A client for the dashboard's telemetry API, with its key.</summary>
+    public HttpClient CreateDashboardClient()
+    {
+        var client = new HttpClient { BaseAddress = DashboardUrl };
+        client.DefaultRequestHeaders.Add("x-api-key", DashboardApiKey);
+        return client;
+    }
+
     /// <summary>A gateway client authenticated as a source with HTTP Basic (write key as user name), as Segment's libraries send.</summary>
     public HttpClient CreateTrackingClient(string source)
     {

@@ -75,8 +75,7 @@ public sealed class SignInTruthBrowserTests(DistributedAppFixture app, Chromium 
         await operatorPage.GotoAsync($"/console/messages?phone={Uri.EscapeDataString(phone)}");
         seen.Add(("console messages of her phone", await operatorPage.ContentAsync()));
 
-        using var dashboard = new HttpClient { BaseAddress = app.DashboardUrl };
-        dashboard.DefaultRequestHeaders.Add("x-api-key", app.DashboardApiKey);
+        using var dashboard = app.CreateDashboardClient();
         seen.Add(("traces", await dashboard.GetStringAsync("/api/telemetry/traces?limit=2000")));
         seen.Add(("logs", await dashboard.GetStringAsync("/api/telemetry/logs?limit=10000")));
         Assert.All(seen, s => Assert.False(s.Content.Contains(code, StringComparison.Ordinal), $"the code shows in {s.Where}"));

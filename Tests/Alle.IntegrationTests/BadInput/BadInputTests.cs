@@ -60,8 +60,7 @@ public sealed partial class BadInputTests(DistributedAppFixture app, ITestOutput
     /// </summary>
     private async Task<IEnumerable<string>> ServerLogsAsync(IEnumerable<string> failures)
     {
-        using var dashboard = new HttpClient { BaseAddress = app.DashboardUrl };
-        dashboard.DefaultRequestHeaders.Add("x-api-key", app.DashboardApiKey);
+        using var dashboard = app.CreateDashboardClient();
         var logs = new List<string>();
         foreach (var traceId in failures.Select(f => TraceId().Match(f)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().Take(5))
         {

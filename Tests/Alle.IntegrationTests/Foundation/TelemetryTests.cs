@@ -32,8 +32,7 @@ public sealed class TelemetryTests(DistributedAppFixture app)
         request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}-01");
         Assert.Equal(HttpStatusCode.OK, (await tracking.SendAsync(request)).StatusCode);
 
-        using var dashboard = new HttpClient { BaseAddress = app.DashboardUrl };
-        dashboard.DefaultRequestHeaders.Add("x-api-key", app.DashboardApiKey);
+        using var dashboard = app.CreateDashboardClient();
         var spans = await Eventually.GetAsync(async () =>
         {
             using var response = await dashboard.GetAsync($"/api/telemetry/traces/{traceId}");
