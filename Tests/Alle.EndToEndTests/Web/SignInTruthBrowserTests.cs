@@ -78,7 +78,7 @@ public sealed class SignInTruthBrowserTests(DistributedAppFixture app, Chromium 
         using var dashboard = app.CreateDashboardClient();
         seen.Add(("traces", await dashboard.GetStringAsync("/api/telemetry/traces?limit=2000")));
         seen.Add(("logs", await dashboard.GetStringAsync("/api/telemetry/logs?limit=10000")));
-        Assert.All(seen, s => Assert.False(s.Content.Contains(code, StringComparison.Ordinal), $"the code shows in {s.Where}"));
+        Assert.All(seen, s => SecretCode.AssertHidden(code, s.Content, s.Where));
 
         // She texts STOP: her preferences show one state — stopped — and what to do.
         await ReplyAsync(sandbox, phone, "STOP");
