@@ -20,10 +20,11 @@ internal static class ApplicationServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddKeyedNpgsqlDataSource(IngestionDatabase.Name, configureDataSourceBuilder: dataSource =>
-            dataSource.TraceOperationsOnly().ConnectionStringBuilder.MaxAutoPrepare = 32);
-        builder.AddKeyedNpgsqlDataSource(WarehouseDatabase.Name, configureDataSourceBuilder: dataSource =>
-            dataSource.TraceOperationsOnly().ConnectionStringBuilder.MaxAutoPrepare = 32);
+        // No automatic preparation (Npgsql's MaxAutoPrepare): in Npgsql 10.0.3 a statement PostgreSQL refuses on the use
+        // that prepares it (a NUL in a filter, a unique violation) leaves its pooled connection out of step, and that
+        // statement's next use returning rows fails with "Received unexpected backend message DataRow".
+        builder.AddKeyedNpgsqlDataSource(IngestionDatabase.Name, configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
+        builder.AddKeyedNpgsqlDataSource(WarehouseDatabase.Name, configureDataSourceBuilder: dataSource => dataSource.TraceOperationsOnly());
         // Connected at start (Aspire connects on first use): a missing ConnectionStrings:cache fails the start, not a request.
         builder.AddRedisClient("cache", settings => settings.DisableAutoActivation = false, redis =>
         {

@@ -138,6 +138,38 @@ public sealed class SourcesApiTests(DistributedAppFixture app)
     }
 
     [Fact]
+    public async Task Text_postgresql_cannot_hold_is_refused_every_time_and_leaves_the_connections_sound()
+    {
+        var id = $"nul-{Guid.NewGuid():N}"[..16];
+        var created = await app.AdminGateway.PostAsJsonAsync("/api/ingestion/sources", new { name = "Refused text", id });
+        var writeKey = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("writeKey").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await TrackingClient(writeKey).PostAsJsonAsync("/v1/batch", new
+        {
+            batch = new object[] { new { type = "track", messageId = Guid.NewGuid().ToString(), userId = "refused-text" } },
+        })).StatusCode);
+
+        // A NUL in the filter reaches PostgreSQL, which refuses it. With Npgsql's automatic preparation on, a statement
+        // refused on the use that prepared it left its pooled connection out of step: that statement's next use which
+        // returned rows failed ("Received unexpected backend message DataRow"). Refused often enough that every pooled
+        // connection sees it; then the same statement, answering a row each time.
+        var refused = new List<HttpStatusCode>();
+        for (var i = 0; i < 60; i++)
+        {
+            refused.Add((await app.AdminGateway.GetAsync($"/api/ingestion/sources/{id}/rejected?reason=bad%00reason")).StatusCode);
+        }
+        var answered = new List<HttpStatusCode>();
+        for (var i = 0; i < 60; i++)
+        {
+            answered.Add((await app.AdminGateway.GetAsync($"/api/ingestion/sources/{id}/rejected?reason=track%20without%20event")).StatusCode);
+        }
+
+        Assert.All(refused, status => Assert.Equal(HttpStatusCode.BadRequest, status));
+        Assert.All(answered, status => Assert.Equal(HttpStatusCode.OK, status));
+        var report = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/ingestion/sources/{id}/rejected?reason=track%20without%20event");
+        Assert.Equal("track without event", Assert.Single(report.GetProperty("recent").EnumerateArray()).GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task A_source_over_its_rate_limit_gets_429_with_retry_after()
     {
         var created = await app.AdminGateway.PostAsJsonAsync("/api/ingestion/sources", new { name = $"Limited {Guid.NewGuid():N}", rateLimitPerSecond = 5 });
