@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -151,6 +153,35 @@ public class DistributedAppFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>
+    /// A service's latest warnings and errors from the dashboard's telemetry API, a line each (time, level, message,
+    /// exception), for a test to print when what it waited for never came: the wait says only that, the log says why.
+    /// </summary>
+    public async Task<string> RecentProblemsAsync(string resource, int limit = 40)
+    {
+        try
+        {
+            using var dashboard = CreateDashboardClient();
+            using var logs = JsonDocument.Parse(await dashboard.GetStringAsync($"/api/telemetry/logs?resource={resource}&severity=Warning&limit={limit}"));
+            var lines = new List<string>();
+            foreach (var record in logs.RootElement.GetProperty("data").GetProperty("resourceLogs").EnumerateArray()
+                         .SelectMany(r => r.GetProperty("scopeLogs").EnumerateArray()).SelectMany(s => s.GetProperty("logRecords").EnumerateArray()))
+            {
+                var at = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(record.GetProperty("timeUnixNano").GetString()!, CultureInfo.InvariantCulture) / 1_000_000);
+                var exception = record.TryGetProperty("attributes", out var attributes)
+                    ? attributes.EnumerateArray().Where(a => a.GetProperty("key").GetString() == "exception.message")
+                        .Select(a => " — " + a.GetProperty("value").GetProperty("stringValue").GetString()).FirstOrDefault()
+                    : null;
+                lines.Add($"{at:HH:mm:ss.fff} {record.GetProperty("severityText").GetString()} {record.GetProperty("body").GetProperty("stringValue").GetString()}{exception}");
+            }
+            return lines.Count == 0 ? $"{resource} logged no warning or error." : $"{resource}'s latest warnings and errors:\n" + string.Join("\n", lines.Order(StringComparer.Ordinal));
+        }
+        catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return $"{resource}'s logs could not be read: {exception.Message}";
+        }
+    }
+
     /// <summary>A gateway client authenticated as a source with HTTP Basic (write key as user name), as Segment's libraries send.</summary>
     public HttpClient CreateTrackingClient(string source)
     {
@@ -162,6 +193,23 @@ public class DistributedAppFixture : IAsyncLifetime
 
     private static string NewSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
 
+    /// <summary>
+    /// With <c>ALLE_TEST_PROBLEMS_DIR</c> set, every service's warnings and errors of the run are written there (a file
+    /// per service) before the application stops: what to read when a run failed in a way its assertions cannot explain.
+    /// </summary>
+    private async Task KeepProblemsAsync()
+    {
+        if (Environment.GetEnvironmentVariable("ALLE_TEST_PROBLEMS_DIR") is not { Length: > 0 } directory || DashboardUrl is null)
+        {
+            return;
+        }
+        Directory.CreateDirectory(directory);
+        foreach (var service in App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>())
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, $"{service.Name}.log"), await RecentProblemsAsync(service.Name, limit: 5000));
+        }
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var client in _clients)
@@ -171,6 +219,7 @@ public class DistributedAppFixture : IAsyncLifetime
         _clients.Clear();
         if (App is not null)
         {
+            await KeepProblemsAsync();
             await App.DisposeAsync();
             App = null!;
         }

@@ -35,7 +35,7 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
         var userId = $"member-{Guid.NewGuid():N}";
 
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Provider Searched", new { zip = "10001", tag }));
-        await Eventually.TrueAsync(() => _api.IsMemberAsync($"user_id:{userId}", key), s_timeout, "her entry into the audience");
+        await ExplainingTimeoutAsync(profileId, () => Eventually.TrueAsync(() => _api.IsMemberAsync($"user_id:{userId}", key), s_timeout, "her entry into the audience"));
         var entered = await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && change.AudienceKey == key && change.Entered)),
             s_timeout, "AudienceMembershipChanged (entered) on the bus");
         Assert.Equal(audience.GetProperty("id").GetGuid(), entered.AudienceId);
@@ -126,4 +126,19 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
     }
 
     private Task<string?> LastEventAsync(Guid profileId) => new AudiencesDatabase(app).LastEventAsync(profileId);
+
+    /// <summary>A wait that timed out, told with what Audiences holds of the profile, its dead letters and what it logged.</summary>
+    private async Task ExplainingTimeoutAsync(Guid profileId, Func<Task> wait)
+    {
+        try
+        {
+            await wait();
+        }
+        catch (TimeoutException timeout)
+        {
+            var deadLetters = await app.AdminGateway.GetStringAsync("/api/audiences/dead-letters");
+            throw new TimeoutException($"{timeout.Message}\nAudiences' copy of the profile: last event {await LastEventAsync(profileId) ?? "none (not stored)"}.\n"
+                + $"Audiences' dead letters: {deadLetters}\n{await app.RecentProblemsAsync("audiences")}", timeout);
+        }
+    }
 }
