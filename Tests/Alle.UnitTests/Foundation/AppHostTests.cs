@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Alle.AppHost;
 using Alle.AppHost.Credentials;
 using Alle.AppHost.LocalServers;
@@ -26,6 +27,28 @@ public sealed class AppHostTests
         Assert.DoesNotContain("--ASPNETCORE_URLS=http://localhost:18888", arguments);
         Assert.Single(arguments, a => a.StartsWith("--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=", StringComparison.Ordinal));
         Assert.Single(arguments, a => a.StartsWith("--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("0.01", 0.01)]
+    [InlineData("0", 0.0)]
+    [InlineData("1", 1.0)]
+    public void The_trace_sample_ratio_is_read_from_configuration(string? setting, double? expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AppHost:TraceSampleRatio"] = setting }).Build();
+
+        Assert.Equal(expected, ProjectDefaults.TraceSampleRatio(configuration));
+    }
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    public void A_trace_sample_ratio_outside_0_to_1_stops_the_start(string setting)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AppHost:TraceSampleRatio"] = setting }).Build();
+
+        Assert.Contains("from 0 to 1", Assert.Throws<InvalidOperationException>(() => ProjectDefaults.TraceSampleRatio(configuration)).Message);
     }
 
     [Fact]
