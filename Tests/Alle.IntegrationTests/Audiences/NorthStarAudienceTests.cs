@@ -35,7 +35,7 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
         var userId = $"member-{Guid.NewGuid():N}";
 
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Provider Searched", new { zip = "10001", tag }));
-        await ExplainingTimeoutAsync(profileId, () => Eventually.TrueAsync(() => _api.IsMemberAsync($"user_id:{userId}", key), s_timeout, "her entry into the audience"));
+        await ExplainingTimeoutAsync(profileId, key, () => Eventually.TrueAsync(() => _api.IsMemberAsync($"user_id:{userId}", key), s_timeout, "her entry into the audience"));
         var entered = await Eventually.GetAsync(() => Task.FromResult(_bus.MembershipChanges.FirstOrDefault(change => change.ProfileId == profileId && change.AudienceKey == key && change.Entered)),
             s_timeout, "AudienceMembershipChanged (entered) on the bus");
         Assert.Equal(audience.GetProperty("id").GetGuid(), entered.AudienceId);
@@ -128,7 +128,7 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
     private Task<string?> LastEventAsync(Guid profileId) => new AudiencesDatabase(app).LastEventAsync(profileId);
 
     /// <summary>A wait that timed out, told with what Audiences holds of the profile, its dead letters and what it logged.</summary>
-    private async Task ExplainingTimeoutAsync(Guid profileId, Func<Task> wait)
+    private async Task ExplainingTimeoutAsync(Guid profileId, string key, Func<Task> wait)
     {
         try
         {
@@ -136,9 +136,17 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
         }
         catch (TimeoutException timeout)
         {
-            var deadLetters = await app.AdminGateway.GetStringAsync("/api/audiences/dead-letters");
-            throw new TimeoutException($"{timeout.Message}\nAudiences' copy of the profile: last event {await LastEventAsync(profileId) ?? "none (not stored)"}.\n"
-                + $"Audiences' dead letters: {deadLetters}\n{await app.RecentProblemsAsync("audiences")}", timeout);
+            async Task<string> ReadAsync(string path) => await (await app.AdminGateway.GetAsync(path)).Content.ReadAsStringAsync();
+            throw new TimeoutException($"""
+                {timeout.Message}
+                Audiences' copy of the profile: last event {await LastEventAsync(profileId) ?? "none (not stored)"}.
+                Her profile: {await ReadAsync($"/api/audiences/profiles/{profileId}")}
+                Her history: {await ReadAsync($"/api/audiences/profiles/{profileId}/history")}
+                The audience: {await ReadAsync($"/api/audiences/{key}")}
+                Its history: {await ReadAsync($"/api/audiences/{key}/history")}
+                Audiences' dead letters: {await ReadAsync("/api/audiences/dead-letters")}
+                {await app.RecentProblemsAsync("audiences")}
+                """, timeout);
         }
     }
 }
