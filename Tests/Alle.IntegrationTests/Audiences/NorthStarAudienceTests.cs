@@ -31,8 +31,11 @@ public sealed class NorthStarAudienceTests(DistributedAppFixture app) : IAsyncLi
         var tag = AudiencesApiClient.NewTag();
         var audience = await _api.CreateAudienceAsync(key, AudiencesApiClient.NorthStarCondition(tag));
         await _api.WaitUntilComputedAsync(key);
-        var profileId = Guid.NewGuid();
         var userId = $"member-{Guid.NewGuid():N}";
+        // Her profile as Profiles knows it: the track calls Audiences sends about her entry come back through Profiles,
+        // and for a profile Profiles never saw they would make a second profile of the same user id, newer than hers,
+        // which the user_id: look-up below would then find instead (the test once timed out so).
+        var profileId = await _api.ProfileIdFromProfilesAsync(userId);
 
         await _bus.PublishAsync(ProfileEventBus.Tracked(profileId, userId, "Provider Searched", new { zip = "10001", tag }));
         await ExplainingTimeoutAsync(profileId, key, () => Eventually.TrueAsync(() => _api.IsMemberAsync($"user_id:{userId}", key), s_timeout, "her entry into the audience"));
