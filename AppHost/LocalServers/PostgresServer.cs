@@ -191,6 +191,11 @@ public static class PostgresServerExtensions
         builder.Services.AddHealthChecks().AddNpgSql(_ => connectionString ?? throw new InvalidOperationException("The connection string is not known yet."),
             name: healthCheck, configure: connection => connection.ConnectionString += ";Database=postgres");
 
+        // pg_stat_statements (in Debian's postgresql package) records where the server spends its time, for
+        // benchmarks and anyone asking "which query is slow": CREATE EXTENSION pg_stat_statements, then read the view.
+        string[] statementStatistics = File.Exists(Path.Combine(Path.GetDirectoryName(postgres)!, "..", "lib", "pg_stat_statements.so"))
+            ? ["-c", "shared_preload_libraries=pg_stat_statements"]
+            : [];
         var port = state.Port($"{name}/{PostgresServerResource.EndpointName}");
         var resource = builder.AddResource(server)
             .WithEndpoint(PostgresServerResource.EndpointName, endpoint =>
@@ -202,7 +207,7 @@ public static class PostgresServerExtensions
             })
             .WithArgs(BoundedStop.Arguments(name, "INT", "QUIT", command, [.. prefix,
                 "-D", data, "-p", port.ToString(CultureInfo.InvariantCulture), "-k", sockets, "-c", "listen_addresses=127.0.0.1",
-                "-c", "max_connections=500", "-c", "shared_buffers=256MB", "-c", "log_min_messages=warning", "-c", "log_line_prefix=%m [%p] "]))
+                "-c", "max_connections=500", "-c", "shared_buffers=256MB", "-c", "log_min_messages=warning", "-c", "log_line_prefix=%m [%p] ", .. statementStatistics]))
             .WithHealthCheck(healthCheck)
             .WithIconName("DatabaseMultiple")
             .RestartOnCrash();

@@ -23,6 +23,9 @@ internal sealed class BenchRun(BenchApplication app, QueueDepths queues, AllOpti
 
     public Dictionary<string, double> Memory { get; set; } = [];
 
+    /// <summary>The statements PostgreSQL spent the most time on during the end-to-end run, as a table.</summary>
+    public string? Statements { get; set; }
+
     public TimeSpan ScenarioDuration => TimeSpan.FromSeconds(options.ScenarioSeconds);
 
     /// <summary>Runs <paramref name="measure"/> and records the cores each process used on average meanwhile.</summary>

@@ -83,6 +83,13 @@ if (run is not null)
         Console.WriteLine("|" + string.Concat(run.Memory.Keys.Select(_ => "---:|")) + "---:|");
         Console.WriteLine("| " + string.Join(" | ", run.Memory.Values.Select(v => v.ToString("N0", invariant))) + $" | {run.Memory.Values.Sum().ToString("N0", invariant)} |");
     }
+    if (run.Statements is { } statements)
+    {
+        Console.WriteLine();
+        Console.WriteLine("Where PostgreSQL spent its execution time during the end-to-end run (pg_stat_statements, every database; µs per accepted event):");
+        Console.WriteLine();
+        Console.WriteLine(statements);
+    }
 }
 if (failure.Length > 0)
 {
