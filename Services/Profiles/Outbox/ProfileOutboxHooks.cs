@@ -11,7 +11,7 @@ namespace Alle.Profiles.Outbox;
 /// </summary>
 internal sealed class ProfileOutboxHooks(ProfileCache cache) : IOutboxBusHooks
 {
-    internal const int UpdatesPerMessage = 100;
+    internal const int UpdatesPerMessage = 500;
 
     public async Task BeforePublishingAsync(IReadOnlyList<PendingOutboxMessage> messages, CancellationToken cancellationToken) =>
         await cache.InvalidateAsync(messages.SelectMany(message => OutboxMessage.ProfilesOf(message.Message)).Distinct());
