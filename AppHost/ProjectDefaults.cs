@@ -23,6 +23,10 @@ public static class ProjectDefaults
             {
                 resource.WithReplicas(replicas);
             }
+            else if (builder.Configuration.GetValue<bool>("AppHost:DirectEndpoints"))
+            {
+                resource.WithEndpointProxySupport(false);
+            }
             if (sampleRatio is { } ratio)
             {
                 // Decided where a trace starts and followed by every service it reaches (the sampled flag travels in

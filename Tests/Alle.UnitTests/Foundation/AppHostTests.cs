@@ -1,3 +1,5 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
 using Alle.AppHost;
 using Alle.AppHost.Credentials;
@@ -49,6 +51,21 @@ public sealed class AppHostTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AppHost:TraceSampleRatio"] = setting }).Build();
 
         Assert.Contains("from 0 to 1", Assert.Throws<InvalidOperationException>(() => ProjectDefaults.TraceSampleRatio(configuration)).Message);
+    }
+
+    [Theory]
+    [InlineData(null, null, true)]
+    [InlineData("true", null, false)]
+    [InlineData("true", "2", true)]
+    public void Direct_endpoints_leave_out_the_orchestrators_proxy_unless_a_service_has_replicas(string? direct, string? replicas, bool proxied)
+    {
+        var builder = DistributedApplication.CreateBuilder(["--AppHost:DirectEndpoints=" + (direct ?? "false"), .. replicas is null ? Array.Empty<string>() : [$"--AppHost:Replicas:ingestion={replicas}"]]);
+        builder.AddProject("ingestion", Path.Combine(AppContext.BaseDirectory, "Ingestion.csproj"), options => options.ExcludeLaunchProfile = true).WithHttpEndpoint();
+
+        builder.ConfigureProjects();
+
+        var project = Assert.Single(builder.Resources.OfType<ProjectResource>());
+        Assert.Equal(proxied, project.Annotations.OfType<ProxySupportAnnotation>().LastOrDefault()?.ProxyEnabled ?? true);
     }
 
     [Fact]
