@@ -10,8 +10,9 @@ public static class ProjectDefaults
     /// <summary>
     /// What every service of the graph gets: readiness from its <c>/health</c> (what <c>WaitFor</c> waits on), a restart
     /// after a crash, the number of replicas <c>AppHost:Replicas:{name}</c> asks for (e.g. <c>--AppHost:Replicas:profiles=2</c>),
-    /// the share of traces recorded that <c>AppHost:TraceSampleRatio</c> asks for (0 to 1; every trace when unset), and,
-    /// on the dashboard, a link to its API reference.
+    /// the share of traces recorded that <c>AppHost:TraceSampleRatio</c> asks for (0 to 1; every trace when unset), its own
+    /// port instead of the orchestrator's proxy when <c>AppHost:DirectEndpoints</c> is true (services without replicas:
+    /// the proxy is what spreads calls over replicas), and, on the dashboard, a link to its API reference.
     /// </summary>
     public static IDistributedApplicationBuilder ConfigureProjects(this IDistributedApplicationBuilder builder)
     {
