@@ -86,7 +86,7 @@ if (run is not null)
     if (run.Statements is { } statements)
     {
         Console.WriteLine();
-        Console.WriteLine("Where PostgreSQL spent its execution time during the end-to-end run (pg_stat_statements, every database; µs per accepted event):");
+        Console.WriteLine("Where PostgreSQL spent its execution time during the end-to-end run (pg_stat_statements, every database; per event stored):");
         Console.WriteLine();
         Console.WriteLine(statements);
     }
