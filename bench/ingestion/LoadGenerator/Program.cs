@@ -14,8 +14,8 @@ try
     {
         // Every service downstream of ingestion, stopped through Aspire: messages wait in the broker, and the figures show
         // what ingestion and its warehouse loader do with the cores to themselves.
-        await app.StopServicesAsync("web", "messaging", "audiences", "loyalty", "profiles");
-        Console.Error.WriteLine("stopped web, messaging, audiences, loyalty and profiles: measuring ingestion alone");
+        await app.StopServicesAsync("web", "messaging", "audiences", "loyalty", "profiles", "destinations");
+        Console.Error.WriteLine("stopped web, messaging, audiences, loyalty, profiles and destinations: measuring ingestion alone");
     }
     var gateway = app.Endpoint("gateway");
     var direct = app.Endpoint("ingestion");
