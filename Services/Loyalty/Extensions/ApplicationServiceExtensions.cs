@@ -37,7 +37,7 @@ internal static class ApplicationServiceExtensions
         builder.AddDatabaseMigrations("loyaltydb");
         builder.AddEventBus("eventbus", bus =>
         {
-            bus.AddConsumer<AudienceMembershipChangedConsumer>(typeof(AudienceMembershipChangedConsumerDefinition));
+            bus.AddConsumer<AudienceMembershipChangedConsumer>();
             bus.AddConsumer<ProfileDeletedConsumer>();
         });
         builder.AddDeadLetters();

@@ -1,4 +1,3 @@
-using Alle.Contracts;
 using Alle.Loyalty.Storage;
 using Alle.Platform.Sql;
 using Npgsql;
@@ -76,22 +75,13 @@ internal sealed class OfferCatalog(LoyaltyDatabase database, TimeProvider clock)
             .ListAsync(reader => reader.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Records Audiences' latest word on a membership; an older message arriving late does not undo a newer one.</summary>
-    /// <summary>Records membership changes, at most one per member and audience, in one statement (in key order, so two batches cannot deadlock).</summary>
-    public async Task RecordMembershipsAsync(IReadOnlyList<AudienceMembershipChanged> changes, CancellationToken cancellationToken)
+    public async Task RecordMembershipAsync(string audienceKey, string userId, bool isMember, DateTimeOffset changedAt, CancellationToken cancellationToken)
     {
-        if (changes.Count == 0)
-        {
-            return;
-        }
         await using var command = database.DataSource.Command("""
-            INSERT INTO audience_memberships (audience_key, user_id, is_member, changed_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::timestamptz[]) AS c(audience_key, user_id, is_member, changed_at)
-            ORDER BY audience_key, user_id
+            INSERT INTO audience_memberships (audience_key, user_id, is_member, changed_at) VALUES ($1, $2, $3, $4)
             ON CONFLICT (audience_key, user_id) DO UPDATE SET is_member = excluded.is_member, changed_at = excluded.changed_at
             WHERE audience_memberships.changed_at <= excluded.changed_at
-            """,
-            changes.Select(change => change.AudienceKey).ToArray(), changes.Select(change => change.UserId!).ToArray(),
-            changes.Select(change => change.Entered).ToArray(), changes.Select(change => change.ChangedAt.ToUniversalTime()).ToArray());
+            """, audienceKey, userId, isMember, changedAt.ToUniversalTime());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
