@@ -103,15 +103,22 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
             """, cancellationToken, audienceKey, canonical, now);
     }
 
-    /// <summary>Records the latest membership, ignoring a change older than what we know (events arrive out of order).</summary>
+    /// <summary>
+    /// Records the latest membership, ignoring a change older than what we know (events arrive out of order). Answers
+    /// whether it is news: newer than what we know and not what we knew already — a survivor that became a member when
+    /// a merge brought her merged profile's membership (and its journey entries) here has not entered again.
+    /// </summary>
     public async Task<bool> RecordMembershipAsync(string audienceKey, Guid profileId, bool isMember, DateTimeOffset changedAt, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync("""
+        var recorded = await connection.ListAsync("""
+            WITH previous AS (SELECT is_member FROM audience_memberships WHERE audience_key = $1 AND profile_id = $2 FOR UPDATE)
             INSERT INTO audience_memberships (audience_key, profile_id, is_member, changed_at) VALUES ($1, $2, $3, $4)
             ON CONFLICT (audience_key, profile_id) DO UPDATE SET is_member = EXCLUDED.is_member, changed_at = EXCLUDED.changed_at
                 WHERE audience_memberships.changed_at <= EXCLUDED.changed_at
-            """, cancellationToken, audienceKey, profileId, isMember, changedAt) == 1;
+            RETURNING (SELECT is_member FROM previous)
+            """, reader => reader.IsDBNull(0) ? (bool?)null : reader.GetBoolean(0), cancellationToken, audienceKey, profileId, isMember, changedAt);
+        return recorded.Count == 1 && recorded[0] != isMember;
     }
 
     /// <summary>
