@@ -21,12 +21,35 @@ public sealed class AnonymousFirstJourneyTests(DistributedAppFixture app)
     private readonly AudiencesApiClient _audiences = new(app);
     private readonly HttpClient _portal = app.CreateTrackingClient("portal");
 
-    private Task<JsonElement> WaitForCountsAsync(string journeyId, Func<JsonElement, bool> condition, string what) =>
-        Eventually.GetValueAsync<JsonElement>(async () =>
+    private async Task<JsonElement> WaitForCountsAsync(string journeyId, Func<JsonElement, bool> condition, string what)
+    {
+        try
         {
-            var counts = (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/journeys/{journeyId}")).GetProperty("counts");
-            return condition(counts) ? counts : null;
-        }, s_timeout, what);
+            return await Eventually.GetValueAsync<JsonElement>(async () =>
+            {
+                var counts = (await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/journeys/{journeyId}")).GetProperty("counts");
+                return condition(counts) ? counts : null;
+            }, s_timeout, what);
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}\n{await JourneyStateAsync(journeyId)}", timeout);
+        }
+    }
+
+    /// <summary>What a failed wait saw last: the journey's counts, every entry with its steps, every text with its status history.</summary>
+    private async Task<string> JourneyStateAsync(string journeyId)
+    {
+        var journey = await app.AdminGateway.GetStringAsync($"/api/messaging/journeys/{journeyId}");
+        var entries = await app.AdminGateway.GetStringAsync($"/api/messaging/journeys/{journeyId}/entries");
+        var texts = await app.AdminGateway.GetFromJsonAsync<JsonElement>($"/api/messaging/messages?journeyId={journeyId}");
+        var histories = new List<string>();
+        foreach (var text in texts.GetProperty("data").EnumerateArray())
+        {
+            histories.Add(await app.AdminGateway.GetStringAsync($"/api/messaging/messages/{text.GetProperty("id").GetString()}"));
+        }
+        return $"journey: {journey}\nentries: {entries}\ntexts: {string.Join("\n", histories)}";
+    }
 
     [Fact]
     public async Task A_visitor_who_searched_anonymously_gets_exactly_one_coupon_text_once_she_joins()
