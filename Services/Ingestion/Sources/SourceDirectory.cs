@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Alle.Ingestion.Caching;
 
 namespace Alle.Ingestion.Sources;
 
@@ -11,7 +11,7 @@ internal sealed class SourceDirectory(SourceStore store, TimeProvider clock)
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
-    private readonly ConcurrentDictionary<string, (Source? Source, DateTimeOffset Expires)> _byKeyHash = new(StringComparer.Ordinal);
+    private readonly ExpiringCache<Source?> _byKeyHash = new(CacheFor, clock);
 
     /// <summary>The enabled source whose write key this is, or null (unknown key, or the source is disabled).</summary>
     public async ValueTask<Source?> AuthenticateAsync(string? writeKey, CancellationToken cancellationToken)
@@ -21,18 +21,8 @@ internal sealed class SourceDirectory(SourceStore store, TimeProvider clock)
             return null;
         }
         var hash = WriteKey.Hash(writeKey);
-        var cacheKey = Convert.ToBase64String(hash);
-        var now = clock.GetUtcNow();
-        if (!_byKeyHash.TryGetValue(cacheKey, out var cached) || cached.Expires <= now)
-        {
-            cached = (await store.FindByKeyHashAsync(hash, cancellationToken), now + CacheFor);
-            if (_byKeyHash.Count > 10_000)
-            {
-                _byKeyHash.Clear();
-            }
-            _byKeyHash[cacheKey] = cached;
-        }
-        return cached.Source is { Enabled: true } source ? source : null;
+        var found = await _byKeyHash.GetAsync(Convert.ToBase64String(hash), token => store.FindByKeyHashAsync(hash, token), cancellationToken);
+        return found is { Enabled: true } source ? source : null;
     }
 
     /// <summary>Forgets every cached answer (a source was changed through this replica).</summary>

@@ -62,7 +62,7 @@ internal sealed class TrackingIntake(
 
     public async Task<IntakeResult> AcceptAsync(Source source, TrackingRequest request, string? impliedType, string? clientIp, CancellationToken cancellationToken)
     {
-        var wait = await rateLimiter.TryAcquireAsync(source.Id, source.RateLimitPerSecond ?? options.Value.DefaultRateLimitPerSecond, request.Messages.Count);
+        var wait = rateLimiter.TryAcquire(source.Id, source.RateLimitPerSecond ?? options.Value.DefaultRateLimitPerSecond, request.Messages.Count);
         if (wait is { } retryAfter)
         {
             return new IntakeResult(IntakeStatus.RateLimited, retryAfter);

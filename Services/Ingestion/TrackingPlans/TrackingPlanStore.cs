@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
+using Alle.Ingestion.Caching;
 using Alle.Ingestion.Storage;
 using Npgsql;
 
@@ -17,27 +17,23 @@ internal sealed class TrackingPlanStore(
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
     private static readonly JsonSerializerOptions s_json = JsonSerializerOptions.Web;
 
-    private readonly ConcurrentDictionary<string, (TrackingPlan? Plan, DateTimeOffset Expires)> _plans = new(StringComparer.Ordinal);
+    private readonly ExpiringCache<TrackingPlan?> _plans = new(CacheFor, clock);
 
     /// <summary>The source's compiled plan, or null when it has none.</summary>
-    public async ValueTask<TrackingPlan?> GetAsync(string sourceId, CancellationToken cancellationToken)
+    public ValueTask<TrackingPlan?> GetAsync(string sourceId, CancellationToken cancellationToken) =>
+        _plans.GetAsync(sourceId, token => CompileStoredAsync(sourceId, token), cancellationToken);
+
+    private async Task<TrackingPlan?> CompileStoredAsync(string sourceId, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        if (_plans.TryGetValue(sourceId, out var cached) && cached.Expires > now)
+        if (await ReadAsync(sourceId, cancellationToken) is not { } document)
         {
-            return cached.Plan;
+            return null;
         }
-        var document = await ReadAsync(sourceId, cancellationToken);
-        TrackingPlan? plan = null;
-        if (document is not null)
+        var (plan, errors) = await TrackingPlan.CompileAsync(document);
+        if (plan is null)
         {
-            (plan, var errors) = await TrackingPlan.CompileAsync(document);
-            if (plan is null)
-            {
-                logger.LogError("The stored tracking plan of source {SourceId} no longer compiles: {Errors}", sourceId, string.Join("; ", errors.Keys));
-            }
+            logger.LogError("The stored tracking plan of source {SourceId} no longer compiles: {Errors}", sourceId, string.Join("; ", errors.Keys));
         }
-        _plans[sourceId] = (plan, now + CacheFor);
         return plan;
     }
 
@@ -60,7 +56,7 @@ internal sealed class TrackingPlanStore(
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(plan.Document, s_json) });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = clock.GetUtcNow() });
         await command.ExecuteNonQueryAsync(cancellationToken);
-        _plans[sourceId] = (plan, clock.GetUtcNow() + CacheFor);
+        _plans.Set(sourceId, plan);
     }
 
     public async Task<bool> DeleteAsync(string sourceId, CancellationToken cancellationToken)
@@ -68,7 +64,7 @@ internal sealed class TrackingPlanStore(
         await using var command = dataSource.CreateCommand("DELETE FROM tracking_plans WHERE source_id = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sourceId });
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-        _plans.TryRemove(sourceId, out _);
+        _plans.Remove(sourceId);
         return deleted;
     }
 }

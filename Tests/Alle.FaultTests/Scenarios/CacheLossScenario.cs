@@ -25,7 +25,7 @@ public sealed record CacheLossFindings(
     IReadOnlyList<string> MarketingOutcomes);
 
 /// <summary>
-/// Redis stopped for a while. Events are accepted and stored as usual (rate-limit counters fail open); the Profile API
+/// Redis stopped for a while. Events are accepted and stored as usual (each replica counts rate limits alone); the Profile API
 /// answers from PostgreSQL and serves a trait changed during the outage, and again once Redis is back with the
 /// document it held before; the marketing frequency cap, counted in PostgreSQL while Redis is away, still lets no
 /// member have more than the cap once Redis is back.
