@@ -136,6 +136,14 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The survivor's entry lock in every journey the merged profiles are in, as TryEnterManyAsync takes it: an entry
+        // for the survivor made meanwhile (her "entered" arriving as this merge commits) is either committed before the
+        // duplicates are looked for below, or judged after this commit, against the entries moved to her.
+        await connection.ExecuteAsync("""
+            SELECT pg_advisory_xact_lock(k) FROM (
+                SELECT DISTINCT hashtext(journey_id::text || '|' || $2::text) AS k FROM journey_entries WHERE profile_id = ANY($1) ORDER BY k
+            ) AS locks
+            """, cancellationToken, merged, merge.SurvivorProfileId.ToString());
         await connection.ExecuteAsync("""
             INSERT INTO profile_links (profile_id, survivor_id, updated_at) SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id ORDER BY id
             ON CONFLICT (profile_id) DO UPDATE SET survivor_id = EXCLUDED.survivor_id, updated_at = EXCLUDED.updated_at

@@ -143,4 +143,52 @@ public sealed class JourneyTests(DistributedAppFixture app)
         Assert.Equal(["coupon", "template", "trigger.event"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order());
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task A_merged_profile_reported_as_left_before_the_merge_arrives_is_still_entered_only_once()
+    {
+        // Messaging hears of a merge from Profiles and of its audience changes from Audiences, on separate queues: here
+        // Audiences' "left (merged)" for the visitor's profile arrives first (so the merge finds no membership to carry
+        // to the survivor), then the merge, then the survivor's "entered (merge)". She is one person with one entry
+        // and one text: the entry moved to her is the one the entry policy finds.
+        await using var bus = await EventBusProbe.StartAsync(app);
+        var audienceKey = $"searched-{Guid.NewGuid():N}";
+        var journeyId = await CreateJourneyAsync(new { name = $"Searched {audienceKey}", trigger = new { type = "audience", audienceKey }, template = $"{audienceKey} welcome" });
+        var beaconKey = $"beacon-{Guid.NewGuid():N}";
+        var beaconJourneyId = await CreateJourneyAsync(AudienceJourney(beaconKey, delaySeconds: 3600));
+        var beacons = 0;
+        // Audience changes are consumed in the order published, give or take the consumer's concurrency: once a change
+        // published after this one has made its entry, this one has been recorded.
+        async Task BeaconAsync()
+        {
+            await bus.PublishAsync(new AudienceMembershipChanged(Guid.NewGuid(), beaconKey, Guid.NewGuid(), $"beacon-{Guid.NewGuid():N}", true, DateTimeOffset.UtcNow));
+            var expected = ++beacons;
+            await WaitForCountsAsync(beaconJourneyId, c => c.GetProperty("entered").GetInt64() == expected, $"beacon {expected}");
+        }
+        async Task AfterRecordedAsync(AudienceMembershipChanged change)
+        {
+            await bus.PublishAsync(change);
+            await BeaconAsync();
+        }
+
+        var member = await JourneyMember.EnrolAsync(app, "Nadia");
+        var audienceId = Guid.NewGuid();
+        var visitor = Guid.NewGuid();
+        var searchedAt = DateTimeOffset.UtcNow;
+        await AfterRecordedAsync(new AudienceMembershipChanged(audienceId, audienceKey, visitor, null, true, searchedAt, "event"));
+        await WaitForCountsAsync(journeyId, c => c.GetProperty("waitingForContact").GetInt64() == 1, "the visitor's entry waiting for contact");
+
+        await AfterRecordedAsync(new AudienceMembershipChanged(audienceId, audienceKey, visitor, null, false, searchedAt.AddSeconds(5),
+            "merged"));
+        await bus.PublishAsync(new ProfilesMerged(member.ProfileId, [visitor], $"merge-{Guid.NewGuid():N}", searchedAt.AddSeconds(5)));
+        var texted = await Eventually.GetValueAsync<JsonElement>(async () => await CountsAsync(journeyId) is var c && c.GetProperty("sent").GetInt64() == 1 ? c : null,
+            TimeSpan.FromSeconds(60), "her entry, moved to the member, texting her");
+        Assert.Equal(1, texted.GetProperty("entered").GetInt64());
+
+        await AfterRecordedAsync(new AudienceMembershipChanged(audienceId, audienceKey, member.ProfileId, member.MemberId, true, searchedAt.AddSeconds(5), "merge"));
+        await BeaconAsync(); // and whatever that change entered has been written too
+        var counts = await CountsAsync(journeyId);
+        Assert.Equal((1, 1), (counts.GetProperty("entered").GetInt64(), counts.GetProperty("sent").GetInt64()));
+        Assert.Single(await new MessagingClient(app).MessagesToAsync(member.Phone), m => m.GetProperty("body").GetString() == $"{audienceKey} welcome");
+    }
 }
