@@ -37,10 +37,7 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
         var people = await PeopleAsync(connection, requests.Select(r => r.Request.ProfileId).Distinct().ToArray(), cancellationToken);
         var asked = requests.Select(r => (r.Journey, r.Request, Profile: people[r.Request.ProfileId].Profile,
             UserId: r.Request.UserId ?? people[r.Request.ProfileId].UserId)).ToList();
-        // Locks taken in one order, so two batches over the same people wait for each other instead of deadlocking.
-        await connection.ExecuteAsync("""
-            SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtext(j || '|' || p) AS k FROM unnest($1::text[], $2::text[]) AS t(j, p) ORDER BY k) AS locks
-            """, cancellationToken, asked.Select(a => a.Journey.Id.ToString()).ToArray(), asked.Select(a => a.Profile.ToString()).ToArray());
+        await LockPeopleAsync(connection, [.. asked.Select(a => (a.Journey.Id, a.Profile))], cancellationToken);
 
         var previous = await connection.ListAsync($"""
             SELECT EXISTS (SELECT 1 FROM journey_entries e WHERE e.journey_id = r.journey_id AND e.trigger_key = r.trigger_key),
@@ -72,6 +69,17 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
         await transaction.CommitAsync(cancellationToken);
         return entered;
     }
+
+    /// <summary>
+    /// The lock on a person's entries in a journey (her profile after merges), held to the end of the transaction. Taken in
+    /// one order, so two transactions over the same people wait for each other instead of deadlocking.
+    /// </summary>
+    private static Task LockPeopleAsync(NpgsqlConnection connection, IReadOnlyList<(Guid JourneyId, Guid ProfileId)> people, CancellationToken cancellationToken) =>
+        people.Count == 0
+            ? Task.CompletedTask
+            : connection.ExecuteAsync("""
+                SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtext(j || '|' || p) AS k FROM unnest($1::text[], $2::text[]) AS t(j, p) ORDER BY k) AS locks
+                """, cancellationToken, people.Select(person => person.JourneyId.ToString()).ToArray(), people.Select(person => person.ProfileId.ToString()).ToArray());
 
     /// <summary>Each profile's person now: its survivor after merges, and the user id known for that survivor.</summary>
     private static async Task<Dictionary<Guid, (Guid Profile, string? UserId)>> PeopleAsync(NpgsqlConnection connection, Guid[] profileIds,
@@ -139,11 +147,9 @@ internal sealed class JourneyEntries(NpgsqlDataSource dataSource, JourneyStore j
         // The survivor's entry lock in every journey the merged profiles are in, as TryEnterManyAsync takes it: an entry
         // for the survivor made meanwhile (her "entered" arriving as this merge commits) is either committed before the
         // duplicates are looked for below, or judged after this commit, against the entries moved to her.
-        await connection.ExecuteAsync("""
-            SELECT pg_advisory_xact_lock(k) FROM (
-                SELECT DISTINCT hashtext(journey_id::text || '|' || $2::text) AS k FROM journey_entries WHERE profile_id = ANY($1) ORDER BY k
-            ) AS locks
-            """, cancellationToken, merged, merge.SurvivorProfileId.ToString());
+        var journeyIds = await connection.ListAsync("SELECT DISTINCT journey_id FROM journey_entries WHERE profile_id = ANY($1)",
+            reader => reader.GetGuid(0), cancellationToken, merged);
+        await LockPeopleAsync(connection, [.. journeyIds.Select(journeyId => (journeyId, merge.SurvivorProfileId))], cancellationToken);
         await connection.ExecuteAsync("""
             INSERT INTO profile_links (profile_id, survivor_id, updated_at) SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id ORDER BY id
             ON CONFLICT (profile_id) DO UPDATE SET survivor_id = EXCLUDED.survivor_id, updated_at = EXCLUDED.updated_at
